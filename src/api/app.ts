@@ -1,0 +1,251 @@
+/**
+ * The HTTP API as a value: `createApp(deps)` returns a Hono app that can be served on a port or called with
+ * `app.request()` in a test.
+ */
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import type { Client } from '@temporalio/client';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { PulseApiError, SchemaValidationError, type FieldError } from '../errors.js';
+import type { ExecutorFactory } from '../executors/executor-factory.js';
+import { createTaskService } from '../tasks/task-service.js';
+import { checkHealth } from './health.js';
+import {
+  CancelResponse,
+  ErrorResponse,
+  HistoryQuery,
+  HistoryResponse,
+  ListTasksQuery,
+  ListTasksResponse,
+  ResultQuery,
+  ResultResponse,
+  ScheduleTaskRequest,
+  ScheduleTaskResponse,
+  TaskIdParam,
+  TaskView,
+} from './schemas.js';
+
+export interface AppDeps {
+  readonly client: Client;
+  readonly namespace: string;
+  readonly taskQueue: string;
+  readonly executors: ExecutorFactory;
+  /** Base URL of the Temporal Web UI, for `ui_url`. */
+  readonly uiUrl: string;
+  readonly apiKeys: readonly string[];
+  readonly bodyLimitBytes: number;
+  readonly defaultTimezone: string;
+  readonly now?: () => Date;
+}
+
+const errorBody = (description: string) => ({
+  content: { 'application/json': { schema: ErrorResponse } },
+  description,
+});
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});
+
+const commonErrors = {
+  401: errorBody('Missing or wrong API key'),
+  422: errorBody('The request does not match the schema'),
+  503: errorBody('Temporal is not reachable'),
+};
+
+function toFieldErrors(issues: readonly z.core.$ZodIssue[], prefix?: string): FieldError[] {
+  return issues.map((issue) => {
+    const path = [...(prefix ? [prefix] : []), ...issue.path.map(String)];
+    return { field: path.join('.') || '(body)', message: issue.message };
+  });
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/** Compares a presented key with every configured key in constant time (per key). */
+function keyMatches(presented: string, keys: readonly Buffer[]): boolean {
+  const candidate = digest(presented);
+  let matched = false;
+  for (const key of keys) matched = timingSafeEqual(candidate, key) || matched;
+  return matched;
+}
+
+export function createApp(deps: AppDeps) {
+  const tasks = createTaskService(deps);
+  const keyDigests = deps.apiKeys.map(digest);
+
+  const app = new OpenAPIHono({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const target = (result as { target?: string }).target;
+        const prefix = target === 'json' ? undefined : target;
+        const errors = toFieldErrors(result.error.issues, prefix === 'param' ? 'path' : prefix);
+        const detail = `Invalid request: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`;
+        throw new SchemaValidationError(detail, errors);
+      }
+      return undefined;
+    },
+  });
+
+  app.onError((err, c) => {
+    if (err instanceof PulseApiError) {
+      return c.json({ detail: err.detail, code: err.code, ...(err.errors ? { errors: err.errors } : {}) }, err.status);
+    }
+    if (err instanceof HTTPException) {
+      if (err.status === 413) return c.json({ detail: err.message, code: 'PAYLOAD_TOO_LARGE' }, 413);
+      if (err.status === 400 && /JSON/i.test(err.message)) {
+        return c.json({ detail: 'The request body is not valid JSON.', code: 'INVALID_JSON' }, 400);
+      }
+      return c.json({ detail: err.message || 'Bad request', code: 'BAD_REQUEST' }, err.status);
+    }
+    console.error('[api] unexpected error', err);
+    return c.json({ detail: 'Internal error; the server log has the details.', code: 'INTERNAL_ERROR' }, 500);
+  });
+
+  app.notFound((c) => c.json({ detail: `No route for ${c.req.method} ${c.req.path}.`, code: 'NOT_FOUND' }, 404));
+
+  app.use('*', async (c, next) => {
+    if (keyDigests.length === 0 || c.req.path === '/health') return next();
+    const header = c.req.header('authorization') ?? '';
+    const match = /^Bearer\s+(.+)$/i.exec(header);
+    if (!match || !keyMatches(match[1]!.trim(), keyDigests)) {
+      c.header('WWW-Authenticate', 'Bearer');
+      throw new PulseApiError(401, 'UNAUTHORIZED', 'A valid API key is required: send "Authorization: Bearer <key>".');
+    }
+    return next();
+  });
+
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.bodyLimitBytes,
+      onError: () => {
+        throw new PulseApiError(413, 'PAYLOAD_TOO_LARGE', `The request body exceeds ${deps.bodyLimitBytes} bytes.`);
+      },
+    }),
+  );
+
+  // A JSON body sent with another content type would otherwise be read as empty and blamed on its fields.
+  app.use('*', async (c, next) => {
+    if (['POST', 'PATCH', 'PUT'].includes(c.req.method) && c.req.header('content-length') !== '0') {
+      const type = c.req.header('content-type');
+      if (type !== undefined && !/^application\/(.+\+)?json\b/i.test(type)) {
+        throw new PulseApiError(
+          422,
+          'UNSUPPORTED_CONTENT_TYPE',
+          `The request body must be JSON (content-type: application/json), not '${type}'.`,
+        );
+      }
+    }
+    return next();
+  });
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/health',
+      summary: 'Service health: API, Temporal and worker',
+      responses: {
+        200: json(z.object({ status: z.string() }).passthrough(), 'Healthy'),
+        503: json(z.object({ status: z.string() }).passthrough(), 'Degraded'),
+      },
+    }),
+    async (c) => {
+      const health = await checkHealth(deps);
+      return c.json(health, health.status === 'ok' ? 200 : 503);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/tasks/schedule',
+      summary: 'Schedule a task',
+      request: { body: { content: { 'application/json': { schema: ScheduleTaskRequest } }, required: true } },
+      responses: {
+        200: json(ScheduleTaskResponse, 'The task was scheduled'),
+        400: errorBody('The task cannot be scheduled (time, executor, payload)'),
+        413: errorBody('The body is too large'),
+        ...commonErrors,
+      },
+    }),
+    async (c) => c.json(await tasks.schedule(c.req.valid('json')), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/tasks',
+      summary: 'List tasks (Temporal visibility)',
+      request: { query: ListTasksQuery },
+      responses: { 200: json(ListTasksResponse, 'Tasks, newest first'), 400: errorBody('Bad cursor'), ...commonErrors },
+    }),
+    async (c) => c.json(await tasks.list(c.req.valid('query')), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/tasks/{id}',
+      summary: 'Get a task',
+      request: { params: TaskIdParam },
+      responses: { 200: json(TaskView, 'The task'), 404: errorBody('No such task'), ...commonErrors },
+    }),
+    async (c) => c.json(await tasks.get(c.req.valid('param').id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/tasks/{id}',
+      summary: 'Cancel a task (and a run in progress)',
+      request: { params: TaskIdParam },
+      responses: {
+        200: json(CancelResponse, 'Cancelled'),
+        404: errorBody('No such task'),
+        409: errorBody('The task already finished'),
+        ...commonErrors,
+      },
+    }),
+    async (c) => c.json(await tasks.cancel(c.req.valid('param').id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/tasks/{id}/history',
+      summary: 'Runs of a task, newest first',
+      request: { params: TaskIdParam, query: HistoryQuery },
+      responses: { 200: json(HistoryResponse, 'History'), 404: errorBody('No such task'), ...commonErrors },
+    }),
+    async (c) => c.json(await tasks.history(c.req.valid('param').id, c.req.valid('query').limit), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/tasks/{id}/result',
+      summary: "A run's real outcome (latest run unless execution_id is given)",
+      request: { params: TaskIdParam, query: ResultQuery },
+      responses: { 200: json(ResultResponse, 'Result'), 404: errorBody('No such task'), ...commonErrors },
+    }),
+    async (c) => c.json(await tasks.result(c.req.valid('param').id, c.req.valid('query').execution_id), 200),
+  );
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Pulse',
+      version: '0.1.0',
+      description: 'Durable scheduler for AI-agent runs on Temporal, wire-compatible with RunAgent Pulse.',
+    },
+  });
+
+  return app;
+}
+
+export type PulseApp = ReturnType<typeof createApp>;

@@ -1,0 +1,167 @@
+/**
+ * Request and response schemas of the HTTP API. Each schema is the validator, the TypeScript type and the
+ * OpenAPI document at once.
+ */
+import { z } from '@hono/zod-openapi';
+
+const JsonObject = z.record(z.string(), z.unknown());
+
+const HttpUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).max(2048);
+
+export const RepeatSchema = z
+  .object({
+    interval: z.string().min(1).max(50).openapi({ example: '2m' }),
+    times: z.number().int().min(1).nullish().openapi({ description: 'Total runs including the first; null = forever' }),
+  })
+  .openapi('Repeat');
+
+export const WhenObjectSchema = z
+  .object({
+    type: z.string().min(1).max(20).openapi({ example: 'once' }),
+    time: z.string().max(200).nullish().openapi({ example: '2026-12-01T09:00:00Z' }),
+    delay: z.string().max(50).nullish().openapi({ example: '5m' }),
+    natural: z.string().max(200).nullish().openapi({ example: 'in 5 minutes' }),
+    cron: z.string().max(200).nullish(),
+    timezone: z.string().max(64).nullish(),
+    repeat: RepeatSchema.nullish(),
+  })
+  .openapi('WhenObject');
+
+export const RetrySchema = z
+  .object({
+    max_attempts: z.number().int().min(1).max(100).nullish(),
+    initial_interval: z.string().max(20).nullish().openapi({ example: '1s' }),
+    backoff: z.number().min(1).max(10).nullish(),
+    max_interval: z.string().max(20).nullish().openapi({ example: '1m' }),
+    timeout: z.string().max(20).nullish().openapi({ example: '10m', description: 'Timeout of one attempt' }),
+  })
+  .openapi('RetryPolicy');
+
+export const ScheduleTaskRequest = z
+  .object({
+    schedule_type: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[A-Za-z0-9_.:-]+$/, 'may contain only letters, digits and _ . : -')
+      .openapi({ example: 'http_request' }),
+    when: z.union([z.string().min(1).max(200), WhenObjectSchema]).openapi({ example: 'in 5 minutes' }),
+    payload: JsonObject.openapi({ example: { url: 'https://example.com/hook', method: 'POST' } }),
+    repeat: RepeatSchema.nullish(),
+    metadata: JsonObject.nullish(),
+    webhook_url: HttpUrl.nullish(),
+    webhook_timeout: z.number().positive().max(3600).nullish(),
+    webhook_retries: z.number().int().min(0).max(100).nullish(),
+    callback_url: HttpUrl.nullish(),
+    timezone: z.string().max(64).nullish().openapi({ example: 'Europe/Berlin' }),
+    policy: JsonObject.nullish(),
+    retry: RetrySchema.nullish(),
+  })
+  .openapi('ScheduleTaskRequest');
+export type ScheduleTaskRequest = z.infer<typeof ScheduleTaskRequest>;
+
+export const ScheduleTaskResponse = z
+  .object({
+    task_id: z.string(),
+    schedule_type: z.string(),
+    next_execution: z.string().nullable().openapi({ example: '2026-11-24T09:00:00Z' }),
+    status: z.string().openapi({ example: 'active' }),
+    workflow_id: z.string(),
+    ui_url: z.string(),
+  })
+  .openapi('ScheduleTaskResponse');
+
+export const RunView = z
+  .object({
+    execution_id: z.string(),
+    status: z.string(),
+    scheduled_for: z.string(),
+    executed_at: z.number(),
+    executed_at_iso: z.string(),
+    execution_time_ms: z.number(),
+    result: z.unknown(),
+    error: z.string().nullable(),
+    callback: JsonObject.nullable(),
+  })
+  .openapi('Run');
+
+export const TaskView = z
+  .object({
+    id: z.string(),
+    schedule_type: z.string(),
+    created_at: z.number(),
+    created_at_iso: z.string(),
+    payload: JsonObject,
+    schedule_config: JsonObject,
+    status: z.string(),
+    metadata: JsonObject,
+    next_execution: z.number().nullable(),
+    next_execution_iso: z.string().nullable(),
+    executor: z.string().nullable(),
+    workflow_id: z.string(),
+    ui_url: z.string(),
+    runs: z.array(RunView).optional(),
+    last_run: RunView.nullable().optional(),
+  })
+  .openapi('Task');
+
+export const TaskStatusEnum = z.enum(['active', 'processing', 'paused', 'completed', 'failed', 'cancelled']);
+
+export const ListTasksQuery = z.object({
+  status: TaskStatusEnum.optional(),
+  schedule_type: z.string().max(100).optional(),
+  agent_id: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).max(100_000).default(0),
+  cursor: z.string().max(4096).optional(),
+});
+
+export const ListTasksResponse = z
+  .object({ tasks: z.array(TaskView), count: z.number(), next_cursor: z.string().nullable() })
+  .openapi('TaskList');
+
+export const TaskIdParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(200)
+    .openapi({ param: { name: 'id', in: 'path' }, example: 'task_3f2a9c1e6b7d4f0a8e5c2b1d9f6a3e7c' }),
+});
+
+export const HistoryQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
+
+export const HistoryResponse = z
+  .object({
+    history: z.array(
+      z.object({
+        execution_id: z.string(),
+        executed_at: z.number(),
+        executed_at_iso: z.string(),
+        status: z.string(),
+        execution_time_ms: z.number(),
+        error: z.string().nullable(),
+      }),
+    ),
+  })
+  .openapi('TaskHistory');
+
+export const ResultQuery = z.object({ execution_id: z.string().max(300).optional() });
+
+export const ResultResponse = z
+  .object({
+    status: z.enum(['completed', 'failed', 'pending', 'not_found']),
+    result: z.unknown(),
+    execution_id: z.string().nullable(),
+    error: z.string().optional(),
+  })
+  .openapi('TaskResult');
+
+export const CancelResponse = z.object({ status: z.literal('cancelled'), task_id: z.string() }).openapi('Cancelled');
+
+export const ErrorResponse = z
+  .object({
+    detail: z.string(),
+    code: z.string(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .openapi('Error');

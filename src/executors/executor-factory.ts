@@ -1,0 +1,118 @@
+/**
+ * Registry of executors and the rule that picks one for a task. The API asks it at schedule time (so an
+ * unknown or unavailable executor is a 400 now, not a failed run hours later); the `executeAgent` activity asks
+ * it again by name at run time.
+ */
+import type { Availability, Executor } from './executor.js';
+import { createHttpRequestExecutor } from './http-request-executor.js';
+import { createWebhookPushExecutor } from './webhook-push-executor.js';
+
+/** Schedule types that run an agent through an agent executor. */
+export const AGENT_SCHEDULE_TYPES: ReadonlySet<string> = new Set(['run_agent', 'execute_agent']);
+export const HTTP_REQUEST_SCHEDULE_TYPE = 'http_request';
+
+export interface ExecutorInfo extends Availability {
+  readonly name: string;
+  readonly description: string;
+}
+
+/** What the factory needs to know about a task to choose its executor. */
+export interface ExecutorChoiceInput {
+  readonly scheduleType: string;
+  /** Explicit `executor_type` from the payload or metadata, if any. */
+  readonly requested?: string;
+  readonly hasWebhook: boolean;
+}
+
+export type ExecutorChoice =
+  | { readonly ok: true; readonly executor: Executor }
+  | { readonly ok: false; readonly code: string; readonly detail: string };
+
+export interface ExecutorFactoryConfig {
+  /** `DEFAULT_EXECUTOR`: used for agent tasks that name none. */
+  readonly defaultExecutor?: string;
+}
+
+export interface ExecutorFactory {
+  /** Adds (or replaces) an executor under its lower-cased name. */
+  register(executor: Executor): ExecutorFactory;
+  /** Looks an executor up by name, case-insensitively. */
+  get(name: string): Executor | undefined;
+  names(): string[];
+  list(): ExecutorInfo[];
+  listAvailable(): Executor[];
+  choose(input: ExecutorChoiceInput): ExecutorChoice;
+}
+
+/** Builds a factory holding the built-in executors. */
+export function createExecutorFactory(config: ExecutorFactoryConfig = {}): ExecutorFactory {
+  const executors = new Map<string, Executor>();
+
+  const factory: ExecutorFactory = {
+    register(executor) {
+      executors.set(executor.name.toLowerCase(), executor);
+      return factory;
+    },
+    get: (name) => executors.get(name.trim().toLowerCase()),
+    names: () => [...executors.keys()].sort(),
+    list: () =>
+      [...executors.values()].map((e) => ({ name: e.name, description: e.description, ...e.isAvailable() })),
+    listAvailable: () => [...executors.values()].filter((e) => e.isAvailable().available),
+    choose(input) {
+      if (input.scheduleType === HTTP_REQUEST_SCHEDULE_TYPE) return usable('http');
+      if (AGENT_SCHEDULE_TYPES.has(input.scheduleType)) {
+        const requested = input.requested?.trim().toLowerCase();
+        if (requested && requested !== 'auto') return usable(requested);
+        if (config.defaultExecutor) return usable(config.defaultExecutor);
+        return autoAgentExecutor();
+      }
+      if (input.hasWebhook) return usable('webhook');
+      return {
+        ok: false,
+        code: 'UNSUPPORTED_TASK_TYPE',
+        detail:
+          `Generic task type '${input.scheduleType}' needs a webhook_url to push to at due time; ` +
+          'handing generic tasks to external workers (poll/claim/ack) is not available in this version.',
+      };
+    },
+  };
+
+  function usable(name: string): ExecutorChoice {
+    const executor = factory.get(name);
+    if (!executor) {
+      return {
+        ok: false,
+        code: 'UNKNOWN_EXECUTOR',
+        detail: `Unknown executor '${name}'. Registered executors: ${factory.names().join(', ')}.`,
+      };
+    }
+    const availability = executor.isAvailable();
+    if (!availability.available) {
+      return {
+        ok: false,
+        code: 'EXECUTOR_UNAVAILABLE',
+        detail: `Executor '${executor.name}' is not available: ${availability.reason ?? 'no reason given'}.`,
+      };
+    }
+    return { ok: true, executor };
+  }
+
+  // Serverless when it is configured, otherwise a local agent (the original's rule).
+  function autoAgentExecutor(): ExecutorChoice {
+    for (const name of ['serverless', 'local']) {
+      const executor = factory.get(name);
+      if (executor?.isAvailable().available) return { ok: true, executor };
+    }
+    return {
+      ok: false,
+      code: 'NO_AGENT_EXECUTOR',
+      detail:
+        'No agent executor is available to run this task. Available executors: ' +
+        `${factory.listAvailable().map((e) => e.name).join(', ') || 'none'}; ` +
+        "set payload.executor_type to one of them or configure an agent executor.",
+    };
+  }
+
+  factory.register(createHttpRequestExecutor()).register(createWebhookPushExecutor());
+  return factory;
+}

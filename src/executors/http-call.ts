@@ -1,0 +1,104 @@
+/**
+ * Outbound HTTP shared by the executors and the callback activity: a timeout and the caller's cancellation on
+ * one signal, a bounded read of the response, and the rule that decides whether a status is worth retrying.
+ */
+import { permanentFailure } from '../errors.js';
+import { FailureType } from '../shared/failure-types.js';
+
+/** Largest response body kept from a call; the rest is cut off and the result marked truncated. */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+export interface HttpCallResult {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: unknown;
+  readonly truncated: boolean;
+}
+
+export interface HttpCallOptions {
+  readonly method: string;
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Performs one request; a timeout or refused connection throws a plain (retryable) Error. */
+export async function httpCall(url: string, options: HttpCallOptions): Promise<HttpCallResult> {
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: options.method,
+      headers: options.headers,
+      body: options.body,
+      signal,
+      redirect: 'manual',
+    });
+  } catch (err) {
+    if (timeout.aborted) throw new Error(`${options.method} ${url} timed out after ${options.timeoutMs} ms`);
+    if (options.signal?.aborted) throw err;
+    const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+    throw new Error(`${options.method} ${url} failed${cause || `: ${String(err)}`}`);
+  }
+  const { text, truncated } = await readLimited(response, MAX_RESPONSE_BYTES);
+  return {
+    status: response.status,
+    headers: Object.fromEntries(response.headers),
+    body: parseMaybeJson(text, response.headers.get('content-type')),
+    truncated,
+  };
+}
+
+async function readLimited(response: Response, limit: number): Promise<{ text: string; truncated: boolean }> {
+  if (!response.body) return { text: '', truncated: false };
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let truncated = false;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (size + value.byteLength > limit) {
+      chunks.push(value.subarray(0, limit - size));
+      truncated = true;
+      await reader.cancel();
+      break;
+    }
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated };
+}
+
+function parseMaybeJson(text: string, contentType: string | null): unknown {
+  if (text === '') return null;
+  if (contentType?.includes('json') || /^\s*[[{"]/.test(text)) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+/** True for statuses a retry may fix: 408, 429 and every 5xx. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+/**
+ * Throws for a non-2xx answer: transient for 408/429/5xx, permanent (not retried) otherwise. Redirects are not
+ * followed (a redirect could lead anywhere, including into the network Pulse runs in), so 3xx is permanent too.
+ */
+export function assertSuccessful(what: string, result: HttpCallResult): void {
+  if (result.status >= 200 && result.status < 300) return;
+  const snippet = typeof result.body === 'string' ? result.body : JSON.stringify(result.body);
+  const message = `${what} answered HTTP ${result.status}${snippet ? `: ${snippet.slice(0, 300)}` : ''}`;
+  if (!isRetryableStatus(result.status)) {
+    throw permanentFailure(FailureType.PermanentHttpError, message, [{ status: result.status }]);
+  }
+  throw new Error(message);
+}

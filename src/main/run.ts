@@ -1,0 +1,162 @@
+/**
+ * Brings Pulse up: optionally the embedded Temporal dev server, then the worker and/or the HTTP API, and takes
+ * all of it down again in order on SIGINT/SIGTERM. The only place (with the entry files) that reads the
+ * environment and opens connections.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import path from 'node:path';
+import { createApp } from '../api/app.js';
+import { loadConfig, type PulseConfig } from '../config.js';
+import { createExecutorFactory } from '../executors/executor-factory.js';
+import { PROJECT_ROOT } from '../project-root.js';
+import { TEMPORAL_CLI, defaultInstallDir, provisionBinary } from '../temporal/binaries.js';
+import { startDevServer, type DevServer } from '../temporal/dev-server.js';
+import { ensureSearchAttributes } from '../temporal/search-attributes-setup.js';
+import { createPulseWorker } from '../temporal/worker.js';
+
+export interface RunOptions {
+  readonly api: boolean;
+  readonly worker: boolean;
+  /** Start the embedded dev server when TEMPORAL_ADDRESS is not set. */
+  readonly embeddedServer: boolean;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+const log = (line: string): void => console.log(line);
+
+export async function runPulse(options: RunOptions): Promise<void> {
+  const config = loadConfig(options.env);
+  // We stop the worker ourselves, after the API, so its in-flight activities can finish.
+  Runtime.install({ shutdownSignals: [] });
+
+  const stack: Array<{ name: string; close: () => Promise<void> }> = [];
+  let stopping: Promise<void> | undefined;
+  const stop = (reason: string): Promise<void> => {
+    stopping ??= (async () => {
+      log(`[pulse] stopping (${reason})`);
+      for (const item of stack.reverse()) {
+        try {
+          await item.close();
+          log(`[pulse] stopped ${item.name}`);
+        } catch (err) {
+          console.error(`[pulse] stopping ${item.name} failed:`, err);
+        }
+      }
+    })();
+    return stopping;
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void stop(signal).then(() => process.exit(0));
+    });
+  }
+
+  try {
+    const address = await temporalAddress(config, options, stack);
+    const connection = await Connection.connect({ address });
+    stack.push({ name: 'Temporal client connection', close: () => connection.close() });
+    await registerSearchAttributes(connection, config.namespace);
+    const executors = createExecutorFactory({ defaultExecutor: config.defaultExecutor });
+
+    let worker: Worker | undefined;
+    let workerRun: Promise<void> | undefined;
+    if (options.worker) {
+      const nativeConnection = await NativeConnection.connect({ address });
+      worker = await createPulseWorker({
+        connection: nativeConnection,
+        namespace: config.namespace,
+        taskQueue: config.taskQueue,
+        executors,
+      });
+      workerRun = worker.run();
+      workerRun.catch((err: unknown) => {
+        console.error('[pulse] worker stopped with an error:', err);
+        void stop('worker failure').then(() => process.exit(1));
+      });
+      stack.push({
+        name: 'worker',
+        close: async () => {
+          if (worker!.getState() === 'RUNNING') worker!.shutdown();
+          await workerRun!.catch(() => undefined);
+          await nativeConnection.close();
+        },
+      });
+      log(`[pulse] worker polling task queue '${config.taskQueue}' on ${address} (namespace ${config.namespace})`);
+    }
+
+    if (options.api) {
+      const client = new Client({ connection, namespace: config.namespace });
+      const app = createApp({
+        client,
+        namespace: config.namespace,
+        taskQueue: config.taskQueue,
+        executors,
+        uiUrl: config.uiUrl,
+        apiKeys: config.apiKeys,
+        bodyLimitBytes: config.bodyLimitBytes,
+        defaultTimezone: config.timezone,
+      });
+      const server = await listen(app.fetch, config);
+      stack.push({
+        name: 'HTTP API',
+        close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+      });
+      log(`[pulse] API listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`);
+      if (config.apiKeys.length === 0) {
+        log('[pulse] WARNING: PULSE_API_KEY is not set: authentication is OFF and anyone who can reach this port can schedule tasks.');
+      } else {
+        log(`[pulse] authentication on (${config.apiKeys.length} API key${config.apiKeys.length > 1 ? 's' : ''})`);
+      }
+      log(`[pulse] Temporal Web UI: ${config.uiUrl}/namespaces/${config.namespace}/workflows`);
+    }
+    log('[pulse] ready');
+  } catch (err) {
+    console.error('[pulse] failed to start:', err instanceof Error ? err.message : err);
+    await stop('start-up failure');
+    process.exit(1);
+  }
+}
+
+async function temporalAddress(
+  config: PulseConfig,
+  options: RunOptions,
+  stack: Array<{ name: string; close: () => Promise<void> }>,
+): Promise<string> {
+  if (config.temporalAddress) return config.temporalAddress;
+  if (!options.embeddedServer) return '127.0.0.1:7233';
+  const cli = provisionBinary(TEMPORAL_CLI, { installDir: defaultInstallDir(PROJECT_ROOT), log });
+  const server: DevServer = await startDevServer({
+    cliPath: cli?.path,
+    dbFile: path.resolve(PROJECT_ROOT, config.dataDir, 'temporal.db'),
+    ip: process.env.TEMPORAL_IP || '127.0.0.1',
+    port: config.temporalPort,
+    uiPort: config.uiPort,
+    namespace: config.namespace,
+    log,
+  });
+  stack.push({ name: 'Temporal dev server', close: () => server.stop() });
+  log(`[pulse] embedded Temporal dev server on ${server.address}, data in ${path.join(config.dataDir, 'temporal.db')}`);
+  return server.address;
+}
+
+async function registerSearchAttributes(connection: Connection, namespace: string): Promise<void> {
+  try {
+    const added = await ensureSearchAttributes(connection, namespace);
+    if (added.length > 0) log(`[pulse] registered search attributes: ${added.join(', ')}`);
+  } catch (err) {
+    // A managed cluster may not let this identity add attributes; an operator can add them once by hand.
+    console.warn(
+      `[pulse] could not check or register search attributes (${err instanceof Error ? err.message : err}); ` +
+        'register them with `temporal operator search-attribute create` if tasks fail to start.',
+    );
+  }
+}
+
+function listen(fetch: (request: Request) => Response | Promise<Response>, config: PulseConfig): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, hostname: config.host, port: config.port }, () => resolve(server));
+    server.once('error', reject);
+  });
+}

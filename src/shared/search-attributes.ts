@@ -1,0 +1,16 @@
+/**
+ * Pulse's custom search attributes: what the Web UI shows per task and what `temporal workflow list --query`
+ * filters on (for example `PulseScheduleType='http_request'`). Node-free: workflows upsert these.
+ */
+import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
+
+export const PulseScheduleType = defineSearchAttributeKey('PulseScheduleType', SearchAttributeType.KEYWORD);
+export const PulseAgentId = defineSearchAttributeKey('PulseAgentId', SearchAttributeType.KEYWORD);
+export const PulseExecutor = defineSearchAttributeKey('PulseExecutor', SearchAttributeType.KEYWORD);
+export const PulseStatus = defineSearchAttributeKey('PulseStatus', SearchAttributeType.KEYWORD);
+export const PulseDueAt = defineSearchAttributeKey('PulseDueAt', SearchAttributeType.DATETIME);
+
+export const PULSE_SEARCH_ATTRIBUTES = [PulseScheduleType, PulseAgentId, PulseExecutor, PulseStatus, PulseDueAt];
+
+/** Workflow type name of a scheduled task, as listed in the Web UI and used in visibility queries. */
+export const SCHEDULED_TASK_WORKFLOW = 'scheduledTask';

@@ -1,0 +1,104 @@
+/**
+ * Serializable shapes that cross the workflow boundary. Node-free on purpose: workflows import this file, and
+ * everything here must survive being stored in Temporal history and replayed.
+ */
+
+/** Lifecycle of a task as the API reports it. */
+export type TaskStatus = 'active' | 'processing' | 'paused' | 'completed' | 'failed' | 'cancelled';
+
+/** Outcome of one run, as the callback and the history report it. */
+export type RunStatus = 'success' | 'failed' | 'cancelled';
+
+/** Agent-run retry policy (CONTRACT.md `retry`), already parsed into milliseconds. */
+export interface RunRetryPolicy {
+  readonly maximumAttempts: number;
+  readonly initialIntervalMs: number;
+  readonly backoffCoefficient: number;
+  readonly maximumIntervalMs: number;
+}
+
+/** Where a generic task's payload is pushed at due time. */
+export interface WebhookTarget {
+  readonly url: string;
+  readonly timeoutMs: number;
+}
+
+/** Everything an executor needs for one run; built by the workflow, handed to the `executeAgent` activity. */
+export interface ExecutionRequest {
+  readonly taskId: string;
+  readonly executionId: string;
+  readonly scheduleType: string;
+  /** Registered executor name, resolved when the task was scheduled. */
+  readonly executor: string;
+  readonly payload: Record<string, unknown>;
+  readonly metadata: Record<string, unknown>;
+  /** ISO-8601 instant the run was due. */
+  readonly scheduledFor: string;
+  readonly timeoutMs: number;
+  readonly webhook?: WebhookTarget;
+}
+
+/** What the `executeAgent` activity returns on success. */
+export interface ExecutionOutput {
+  readonly result: unknown;
+  readonly executionTimeMs: number;
+}
+
+/** Input of the `scheduledTask` workflow; also what a hand-made `temporal schedule create` must send. */
+export interface ScheduledTaskInput {
+  readonly taskId: string;
+  readonly scheduleType: string;
+  readonly executor: string;
+  readonly payload: Record<string, unknown>;
+  readonly metadata?: Record<string, unknown>;
+  /** Epoch milliseconds. Absent means due at once. */
+  readonly dueAtMs?: number;
+  readonly callbackUrl?: string;
+  readonly webhook?: WebhookTarget;
+  /** Per-attempt run timeout; default 10 minutes. */
+  readonly timeoutMs?: number;
+  readonly retry?: RunRetryPolicy;
+}
+
+/** How delivering the callback of one run ended. */
+export interface CallbackOutcome {
+  readonly url: string;
+  readonly status: 'delivered' | 'failed';
+  readonly attempts?: number;
+  readonly error?: string;
+}
+
+/** One run of a task, as kept in the workflow's state and result. */
+export interface RunRecord {
+  readonly executionId: string;
+  readonly status: RunStatus;
+  /** ISO-8601 instant the run was due. */
+  readonly scheduledFor: string;
+  readonly startedAtMs: number;
+  readonly finishedAtMs: number;
+  readonly executionTimeMs: number;
+  readonly result: unknown;
+  readonly error?: string;
+  readonly callback?: CallbackOutcome;
+}
+
+/** Answer of the `taskState` query. */
+export interface TaskState {
+  readonly taskId: string;
+  readonly status: TaskStatus;
+  /** Next due time in epoch ms; null once the run has started or the task ended. */
+  readonly dueAtMs: number | null;
+  readonly paused: boolean;
+  readonly runs: readonly RunRecord[];
+}
+
+/** Body of the callback POSTed after every run (CONTRACT.md "Callback"). */
+export interface CallbackBody {
+  readonly task_id: string;
+  readonly execution_id: string;
+  readonly status: 'success' | 'failed';
+  readonly result: unknown;
+  readonly execution_time_ms: number;
+  readonly timestamp: number;
+  readonly error?: string;
+}

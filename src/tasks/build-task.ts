@@ -1,0 +1,216 @@
+/**
+ * Turns a validated `POST /tasks/schedule` body into everything needed to start its workflow: the workflow
+ * input, the memo the Web UI shows, and the search attributes. Every rejection is a 400 with a precise reason,
+ * raised before anything is started.
+ */
+import type { SearchAttributePair } from '@temporalio/common';
+import type { ScheduleTaskRequest } from '../api/schemas.js';
+import { BadRequestError, type FieldError } from '../errors.js';
+import { AGENT_SCHEDULE_TYPES, type ExecutorFactory } from '../executors/executor-factory.js';
+import {
+  PulseAgentId,
+  PulseDueAt,
+  PulseExecutor,
+  PulseScheduleType,
+  PulseStatus,
+} from '../shared/search-attributes.js';
+import type { RunRetryPolicy, ScheduledTaskInput, WebhookTarget } from '../shared/task-types.js';
+import { WhenParseError, parseDelay, parseWhen } from '../time/parse-when.js';
+import { isValidTimeZone } from '../time/time-zone.js';
+
+export interface BuildTaskDeps {
+  readonly executors: ExecutorFactory;
+  readonly now: Date;
+  /** `PULSE_TIMEZONE`, for tasks that give none. */
+  readonly defaultTimezone: string;
+  readonly taskId: string;
+}
+
+/** What the memo of a task's workflow holds: the request as the user meant it. */
+export interface TaskMemo {
+  readonly schedule_type: string;
+  readonly payload: Record<string, unknown>;
+  readonly metadata: Record<string, unknown>;
+  readonly schedule_config: Record<string, unknown>;
+  readonly callback_url?: string;
+}
+
+export interface BuiltTask {
+  readonly taskId: string;
+  readonly dueAt: Date;
+  readonly input: ScheduledTaskInput;
+  readonly memo: TaskMemo;
+  readonly searchAttributes: SearchAttributePair[];
+}
+
+const DEFAULT_WEBHOOK_TIMEOUT_S = 30;
+const DEFAULT_WEBHOOK_RETRIES = 3;
+const MAX_RUN_TIMEOUT_MS = 24 * 3_600_000;
+
+function stringField(source: Record<string, unknown>, key: string): string | undefined {
+  const value = source[key];
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+function durationField(field: string, value: string | null | undefined, errors: FieldError[]): number | undefined {
+  if (value == null) return undefined;
+  const ms = parseDelay(value);
+  if (ms === undefined || ms <= 0) {
+    errors.push({ field, message: `'${value}' is not a duration such as 500ms, 30s, 5m or 1h` });
+    return undefined;
+  }
+  return ms;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+function fail(code: string, detail: string, errors?: FieldError[]): never {
+  throw new BadRequestError(code, detail, errors);
+}
+
+export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): BuiltTask {
+  const scheduleType = body.schedule_type;
+  const payload = body.payload;
+  const metadata = body.metadata ?? {};
+  const isAgentTask = AGENT_SCHEDULE_TYPES.has(scheduleType);
+
+  const timezone = body.timezone ?? deps.defaultTimezone;
+  if (!isValidTimeZone(timezone)) {
+    fail('INVALID_TIMEZONE', `timezone '${timezone}' is not an IANA time zone name such as 'Europe/Berlin' or 'UTC'.`);
+  }
+  if (body.repeat != null || (typeof body.when === 'object' && body.when.type !== 'once')) {
+    fail(
+      'RECURRENCE_NOT_SUPPORTED',
+      'Recurring tasks (repeat, cron, type "recurring") are not available in this version; schedule a one-time task.',
+    );
+  }
+
+  let dueAt: Date;
+  try {
+    dueAt = parseWhen(body.when, { now: deps.now, timezone }).at;
+  } catch (err) {
+    if (err instanceof WhenParseError) fail('INVALID_WHEN', err.message, [{ field: 'when', message: err.message }]);
+    throw err;
+  }
+
+  const errors: FieldError[] = [];
+  let agentId: string | undefined;
+  if (isAgentTask) {
+    agentId = stringField(payload, 'agent_id');
+    if (!agentId) errors.push({ field: 'payload.agent_id', message: `is required for ${scheduleType} tasks` });
+    if (!stringField(payload, 'entrypoint_tag')) {
+      errors.push({ field: 'payload.entrypoint_tag', message: `is required for ${scheduleType} tasks` });
+    }
+    const params = payload.params;
+    if (params != null && (typeof params !== 'object' || Array.isArray(params))) {
+      errors.push({ field: 'payload.params', message: 'must be an object of keyword arguments' });
+    }
+  }
+
+  const metadataCallback = metadata.callback_url;
+  if (metadataCallback != null && (typeof metadataCallback !== 'string' || !isHttpUrl(metadataCallback))) {
+    errors.push({ field: 'metadata.callback_url', message: 'must be an absolute http(s) URL' });
+  }
+  // For agent and http_request tasks the Python SDK sends the callback URL both in metadata and as webhook_url:
+  // they are one destination, delivered once.
+  const callbackUrl =
+    body.callback_url ??
+    (typeof metadataCallback === 'string' ? metadataCallback : undefined) ??
+    (scheduleType === 'http_request' || isAgentTask ? (body.webhook_url ?? undefined) : undefined);
+  const webhook: WebhookTarget | undefined =
+    !isAgentTask && scheduleType !== 'http_request' && body.webhook_url
+      ? { url: body.webhook_url, timeoutMs: (body.webhook_timeout ?? DEFAULT_WEBHOOK_TIMEOUT_S) * 1000 }
+      : undefined;
+
+  const retry = body.retry;
+  const timeoutMs = durationField('retry.timeout', retry?.timeout, errors);
+  if (timeoutMs !== undefined && timeoutMs > MAX_RUN_TIMEOUT_MS) {
+    errors.push({ field: 'retry.timeout', message: 'must be at most 24h' });
+  }
+  const initialIntervalMs = durationField('retry.initial_interval', retry?.initial_interval, errors);
+  const maximumIntervalMs = durationField('retry.max_interval', retry?.max_interval, errors);
+  if (errors.length > 0) {
+    fail('INVALID_TASK', `The task is not valid: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}.`, errors);
+  }
+
+  const requested =
+    stringField(payload, 'executor_type') ??
+    stringField(metadata, 'executor_type') ??
+    localFlag(payload.local ?? metadata.local);
+  const choice = deps.executors.choose({ scheduleType, requested, hasWebhook: webhook !== undefined });
+  if (!choice.ok) fail(choice.code, choice.detail);
+  const executor = choice.executor;
+  const problems = executor.validateParams({ scheduleType, payload, metadata, webhook });
+  if (problems.length > 0) {
+    fail(
+      'INVALID_PAYLOAD',
+      `The payload is not valid for the '${executor.name}' executor: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}.`,
+      problems,
+    );
+  }
+
+  const retryPolicy: RunRetryPolicy | undefined =
+    retry || webhook
+      ? {
+          maximumAttempts:
+            retry?.max_attempts ?? (webhook ? (body.webhook_retries ?? DEFAULT_WEBHOOK_RETRIES) + 1 : 3),
+          initialIntervalMs: initialIntervalMs ?? 1000,
+          backoffCoefficient: retry?.backoff ?? 2,
+          maximumIntervalMs: maximumIntervalMs ?? 60_000,
+        }
+      : undefined;
+
+  const input: ScheduledTaskInput = {
+    taskId: deps.taskId,
+    scheduleType,
+    executor: executor.name,
+    payload,
+    metadata,
+    dueAtMs: dueAt.getTime(),
+    ...(callbackUrl ? { callbackUrl } : {}),
+    ...(webhook ? { webhook } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(retryPolicy ? { retry: retryPolicy } : {}),
+  };
+
+  const memo: TaskMemo = {
+    schedule_type: scheduleType,
+    payload,
+    metadata,
+    schedule_config: {
+      when: body.when,
+      timezone,
+      due_at: dueAt.toISOString(),
+      ...(body.retry ? { retry: body.retry } : {}),
+      ...(body.policy ? { policy: body.policy } : {}),
+      ...(body.webhook_url ? { webhook_url: body.webhook_url } : {}),
+      ...(body.webhook_timeout != null ? { webhook_timeout: body.webhook_timeout } : {}),
+      ...(body.webhook_retries != null ? { webhook_retries: body.webhook_retries } : {}),
+    },
+    ...(callbackUrl ? { callback_url: callbackUrl } : {}),
+  };
+
+  const searchAttributes: SearchAttributePair[] = [
+    { key: PulseScheduleType, value: scheduleType },
+    { key: PulseExecutor, value: executor.name },
+    { key: PulseStatus, value: 'active' },
+    { key: PulseDueAt, value: dueAt },
+    ...(agentId ? [{ key: PulseAgentId, value: agentId }] : []),
+  ];
+
+  return { taskId: deps.taskId, dueAt, input, memo, searchAttributes };
+}
+
+/** The SDK's `local: true|false` forces the local or the serverless executor. */
+function localFlag(value: unknown): string | undefined {
+  if (value === true) return 'local';
+  if (value === false) return 'serverless';
+  return undefined;
+}

@@ -1,0 +1,120 @@
+/**
+ * The embedded Temporal dev server behind `npm start`: the `temporal` CLI's `server start-dev`, persisting to a
+ * SQLite file, with the Web UI. When no CLI could be provisioned, the SDK's own download provides one.
+ */
+import { Connection } from '@temporalio/client';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+export interface DevServerOptions {
+  /** `temporal` CLI; undefined = let the SDK download a dev server. */
+  readonly cliPath: string | undefined;
+  readonly dbFile: string;
+  readonly ip: string;
+  readonly port: number;
+  readonly uiPort: number;
+  readonly namespace: string;
+  readonly log: (line: string) => void;
+}
+
+export interface DevServer {
+  readonly address: string;
+  stop(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 60_000;
+
+/**
+ * Server settings for a scheduler: fire timers with at most 100 ms of batching instead of the default second,
+ * so a task due in under a second is not up to a second late.
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG = ['history.timerProcessorMaxTimeShift="100ms"'];
+
+async function waitUntilReady(address: string, namespace: string, child: ChildProcess | undefined): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`temporal dev server exited with code ${child.exitCode}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      lastError = err;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  throw new Error(`temporal dev server at ${address} not ready after ${READY_TIMEOUT_MS} ms: ${String(lastError)}`);
+}
+
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  mkdirSync(path.dirname(options.dbFile), { recursive: true });
+  const address = `${options.ip}:${options.port}`;
+  if (!options.cliPath) return startWithSdkDownload(options, address);
+
+  const args = [
+    'server',
+    'start-dev',
+    '--db-filename',
+    options.dbFile,
+    '--ip',
+    options.ip,
+    '--port',
+    String(options.port),
+    '--ui-port',
+    String(options.uiPort),
+    '--namespace',
+    options.namespace,
+    '--log-level',
+    'warn',
+    ...DEV_SERVER_DYNAMIC_CONFIG.flatMap((value) => ['--dynamic-config-value', value]),
+  ];
+  options.log(`[temporal] starting dev server: ${options.cliPath} ${args.join(' ')}`);
+  // Own process group, so Ctrl-C reaches us first and we stop the server after the worker has drained.
+  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const relay = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) options.log(`[temporal] ${line}`);
+  };
+  child.stdout?.on('data', relay);
+  child.stderr?.on('data', relay);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    await waitUntilReady(address, options.namespace, child);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    address,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
+}
+
+async function startWithSdkDownload(options: DevServerOptions, address: string): Promise<DevServer> {
+  options.log('[temporal] no temporal CLI found; downloading a dev server through the Temporal SDK');
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'cached-download' },
+      dbFilename: options.dbFile,
+      ip: options.ip,
+      port: options.port,
+      ui: true,
+      uiPort: options.uiPort,
+      namespace: options.namespace,
+      extraArgs: DEV_SERVER_DYNAMIC_CONFIG.flatMap((value) => ['--dynamic-config-value', value]),
+    },
+  });
+  return { address, stop: () => env.teardown() };
+}

@@ -1,0 +1,34 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import path from 'node:path';
+import { createActivities } from '../../activities/index.js';
+import type { ExecutorFactory } from '../executors/executor-factory.js';
+import { PROJECT_ROOT } from '../project-root.js';
+
+export const WORKFLOWS_PATH = path.join(PROJECT_ROOT, 'workflows', 'index.ts');
+
+export interface PulseWorkerDeps {
+  readonly connection: NativeConnection;
+  readonly namespace: string;
+  readonly taskQueue: string;
+  readonly executors: ExecutorFactory;
+  /** Overrides for tests and tuning (concurrency, shutdown grace, ...). */
+  readonly options?: Partial<WorkerOptions>;
+}
+
+/** Creates the worker that runs `scheduledTask` workflows and their activities. */
+export async function createPulseWorker(deps: PulseWorkerDeps): Promise<Worker> {
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: deps.taskQueue,
+    workflowsPath: WORKFLOWS_PATH,
+    activities: createActivities({ executors: deps.executors }),
+    // Runs are mostly waiting on the network, so many at once is cheap.
+    maxConcurrentActivityTaskExecutions: 200,
+    // A cancelled task must stop its run promptly; cancellation rides on heartbeat responses.
+    maxHeartbeatThrottleInterval: '1s',
+    defaultHeartbeatThrottleInterval: '1s',
+    shutdownGraceTime: '10s',
+    ...deps.options,
+  });
+}

@@ -1,0 +1,1 @@
+export { scheduledTask } from './scheduled-task.js';

@@ -1,0 +1,230 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities/index.js';
+import { FailureType } from '../src/shared/failure-types.js';
+import { PulseDueAt, PulseStatus } from '../src/shared/search-attributes.js';
+import { rescheduleUpdate, setPausedUpdate, taskStateQuery } from '../src/shared/task-messages.js';
+import type {
+  CallbackBody,
+  CallbackOutcome,
+  ExecutionRequest,
+  RunRecord,
+  ScheduledTaskInput,
+  TaskState,
+  TaskStatus,
+} from '../src/shared/task-types.js';
+
+type Activities = ReturnType<typeof createActivities>;
+
+const DEFAULT_RUN_TIMEOUT_MS = 10 * 60_000;
+
+// Callbacks are retried with backoff for a bounded time; a receiver that stays down is recorded as a failed
+// delivery in the run record instead of failing the task, because the run itself did happen.
+const { deliverCallback } = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '24h',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
+});
+
+/**
+ * One scheduled task: sleeps until due (reschedule, pause and cancel act during the sleep), runs the task
+ * through its executor, delivers the callback, and returns the run, or fails with it when the run failed.
+ */
+export async function scheduledTask(input: ScheduledTaskInput): Promise<RunRecord> {
+  let dueAtMs = input.dueAtMs ?? Date.now();
+  let status: TaskStatus = 'active';
+  let paused = false;
+  let changes = 0;
+  const runs: RunRecord[] = [];
+
+  const state = (): TaskState => ({
+    taskId: input.taskId,
+    status,
+    dueAtMs: status === 'active' || status === 'paused' ? dueAtMs : null,
+    paused,
+    runs,
+  });
+
+  const publish = (): void => {
+    upsertSearchAttributes([
+      { key: PulseStatus, value: status },
+      { key: PulseDueAt, value: status === 'active' || status === 'paused' ? new Date(dueAtMs) : null },
+    ]);
+  };
+
+  const assertNotStarted = (): void => {
+    if (status !== 'active' && status !== 'paused') {
+      throw ApplicationFailure.nonRetryable(
+        `task ${input.taskId} is ${status}; only a task that has not started running can be changed`,
+        FailureType.InvalidStateChange,
+      );
+    }
+  };
+
+  setHandler(taskStateQuery, state);
+  setHandler(
+    rescheduleUpdate,
+    ({ dueAtMs: next }) => {
+      dueAtMs = next;
+      changes++;
+      publish();
+      return state();
+    },
+    { validator: (_request: { dueAtMs: number }) => assertNotStarted() },
+  );
+  setHandler(
+    setPausedUpdate,
+    ({ paused: next }) => {
+      paused = next;
+      status = next ? 'paused' : 'active';
+      changes++;
+      publish();
+      return state();
+    },
+    { validator: (_request: { paused: boolean }) => assertNotStarted() },
+  );
+
+  try {
+    await waitUntilDue();
+  } catch (err) {
+    if (isCancellation(err)) {
+      status = 'cancelled';
+      publish();
+    }
+    throw err;
+  }
+
+  status = 'processing';
+  publish();
+  const scheduledFor = new Date(dueAtMs).toISOString();
+  const run = await runOnce(input, uuid4(), scheduledFor).catch((err: unknown) => {
+    if (isCancellation(err)) {
+      status = 'cancelled';
+      publish();
+    }
+    throw err;
+  });
+  runs.push(run);
+  status = run.status === 'success' ? 'completed' : 'failed';
+  publish();
+
+  if (input.callbackUrl) {
+    const callback = await sendCallback(input.taskId, input.callbackUrl, run);
+    runs[runs.length - 1] = { ...run, callback };
+  }
+  const finished = runs[runs.length - 1]!;
+  if (finished.status === 'failed') {
+    // Failing the workflow (rather than returning) makes failed runs visible as Failed in the Web UI and lets
+    // Temporal Schedules pause on failure; the RunRecord travels as the failure's detail.
+    throw ApplicationFailure.create({
+      type: FailureType.RunFailed,
+      message: finished.error ?? 'run failed',
+      nonRetryable: true,
+      details: [finished],
+    });
+  }
+  return finished;
+
+  async function waitUntilDue(): Promise<void> {
+    for (;;) {
+      if (paused) {
+        await condition(() => !paused);
+        continue;
+      }
+      const remainingMs = dueAtMs - Date.now();
+      // A task already due runs at once: no timer, so no timer-granularity penalty on the server.
+      if (remainingMs <= 0) return;
+      const seen = changes;
+      const changed = await condition(() => changes !== seen, remainingMs);
+      // The timer fired: due now. Not re-checking the clock avoids a second sub-millisecond timer that the
+      // server would fire up to a second late.
+      if (!changed) return;
+    }
+  }
+}
+
+async function runOnce(input: ScheduledTaskInput, uuid: string, scheduledFor: string): Promise<RunRecord> {
+  const timeoutMs = input.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
+  const retry = input.retry;
+  const { executeAgent } = proxyActivities<Activities>({
+    startToCloseTimeout: timeoutMs,
+    // Heartbeats carry cancellation to the activity and let a dead worker be noticed long before the timeout.
+    heartbeatTimeout: '30s',
+    retry: {
+      maximumAttempts: retry?.maximumAttempts ?? 3,
+      initialInterval: retry?.initialIntervalMs ?? 1000,
+      backoffCoefficient: retry?.backoffCoefficient ?? 2,
+      maximumInterval: retry?.maximumIntervalMs ?? 60_000,
+    },
+  });
+  const request: ExecutionRequest = {
+    taskId: input.taskId,
+    executionId: `${input.taskId}:${uuid}`,
+    scheduleType: input.scheduleType,
+    executor: input.executor,
+    payload: input.payload,
+    metadata: input.metadata ?? {},
+    scheduledFor,
+    timeoutMs,
+    ...(input.webhook ? { webhook: input.webhook } : {}),
+  };
+  const startedAtMs = Date.now();
+  try {
+    const output = await executeAgent(request);
+    const finishedAtMs = Date.now();
+    return {
+      executionId: request.executionId,
+      status: 'success',
+      scheduledFor,
+      startedAtMs,
+      finishedAtMs,
+      executionTimeMs: output.executionTimeMs,
+      result: output.result,
+    };
+  } catch (err) {
+    if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
+    const finishedAtMs = Date.now();
+    return {
+      executionId: request.executionId,
+      status: 'failed',
+      scheduledFor,
+      startedAtMs,
+      finishedAtMs,
+      executionTimeMs: finishedAtMs - startedAtMs,
+      result: null,
+      error: err.cause?.message ?? err.message,
+    };
+  }
+}
+
+async function sendCallback(taskId: string, url: string, run: RunRecord): Promise<CallbackOutcome> {
+  const body: CallbackBody = {
+    task_id: taskId,
+    execution_id: run.executionId,
+    status: run.status === 'success' ? 'success' : 'failed',
+    result: run.result,
+    execution_time_ms: run.executionTimeMs,
+    timestamp: Math.floor(run.finishedAtMs / 1000),
+    ...(run.error !== undefined ? { error: run.error } : {}),
+  };
+  // The result exists once the run finished; a cancellation arriving now must not swallow its delivery.
+  return CancellationScope.nonCancellable(async () => {
+    try {
+      const { attempts } = await deliverCallback({ url, body, workflowId: workflowInfo().workflowId });
+      return { url, status: 'delivered', attempts };
+    } catch (err) {
+      const message = err instanceof ActivityFailure ? (err.cause?.message ?? err.message) : String(err);
+      return { url, status: 'failed', error: message };
+    }
+  });
+}

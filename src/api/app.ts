@@ -93,6 +93,8 @@ export function createApp(deps: AppDeps) {
 
   app.onError((err, c) => {
     if (err instanceof PulseApiError) {
+      // The rest of an oversized body is never read, so the connection cannot carry another request.
+      if (err.status === 413) c.header('Connection', 'close');
       return c.json({ detail: err.detail, code: err.code, ...(err.errors ? { errors: err.errors } : {}) }, err.status);
     }
     if (err instanceof HTTPException) {

@@ -5,7 +5,7 @@
  */
 import { serve, type ServerType } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
 import path from 'node:path';
 import { createApp } from '../api/app.js';
 import { loadConfig, type PulseConfig } from '../config.js';
@@ -29,7 +29,10 @@ const log = (line: string): void => console.log(line);
 export async function runPulse(options: RunOptions): Promise<void> {
   const config = loadConfig(options.env);
   // We stop the worker ourselves, after the API, so its in-flight activities can finish.
-  Runtime.install({ shutdownSignals: [] });
+  Runtime.install({
+    shutdownSignals: [],
+    logger: new DefaultLogger((process.env.TEMPORAL_LOG_LEVEL?.toUpperCase() as LogLevel | undefined) ?? 'WARN'),
+  });
 
   const stack: Array<{ name: string; close: () => Promise<void> }> = [];
   let stopping: Promise<void> | undefined;

@@ -94,7 +94,9 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
 
   let dueAt: Date;
   try {
-    dueAt = parseWhen(body.when, { now: deps.now, timezone }).at;
+    const at = parseWhen(body.when, { now: deps.now, timezone }).at;
+    // A one-time time in the past is due now (CONTRACT.md), and reported as such.
+    dueAt = at.getTime() < deps.now.getTime() ? deps.now : at;
   } catch (err) {
     if (err instanceof WhenParseError) fail('INVALID_WHEN', err.message, [{ field: 'when', message: err.message }]);
     throw err;

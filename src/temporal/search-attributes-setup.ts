@@ -21,7 +21,19 @@ const INDEXED_VALUE_TYPE: Record<string, proto.temporal.api.enums.v1.IndexedValu
 export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const known = new Set(Object.keys(existing.customAttributes ?? {}));
-  const missing = PULSE_SEARCH_ATTRIBUTES.filter((key) => !known.has(key.name));
+  return addSearchAttributes(
+    connection,
+    namespace,
+    PULSE_SEARCH_ATTRIBUTES.filter((key) => !known.has(key.name)),
+  );
+}
+
+/** Adds the given attributes without checking first (the time-skipping test server cannot list them). */
+export async function addSearchAttributes(
+  connection: Connection,
+  namespace: string,
+  missing: readonly (typeof PULSE_SEARCH_ATTRIBUTES)[number][] = PULSE_SEARCH_ATTRIBUTES,
+): Promise<string[]> {
   if (missing.length === 0) return [];
   await connection.operatorService.addSearchAttributes({
     namespace,

@@ -56,6 +56,7 @@ const UNIT_MS: Record<string, number> = {
   h: 3_600_000,
   d: 86_400_000,
   w: 604_800_000,
+  y: 365 * 86_400_000,
 };
 
 const UNIT_ALIASES: Record<string, keyof typeof UNIT_MS> = {
@@ -65,6 +66,7 @@ const UNIT_ALIASES: Record<string, keyof typeof UNIT_MS> = {
   h: 'h', hr: 'h', hrs: 'h', hour: 'h', hours: 'h',
   d: 'd', day: 'd', days: 'd',
   w: 'w', wk: 'w', wks: 'w', week: 'w', weeks: 'w',
+  y: 'y', yr: 'y', yrs: 'y', year: 'y', years: 'y',
 };
 
 /** Upper bound for a delay or a due time: far enough for any calendar, near enough to catch typos. */

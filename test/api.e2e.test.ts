@@ -56,13 +56,21 @@ describe('one-time tasks through the API', () => {
     );
     expect(scheduled.status).toBe(200);
     const { task_id: taskId, next_execution: nextExecution } = scheduled.body;
-    expect(scheduled.body).toMatchObject({ schedule_type: 'http_request', status: 'active', workflow_id: taskId });
+    expect(scheduled.body).toMatchObject({
+      schedule_type: 'http_request',
+      status: 'active',
+      workflow_id: taskId,
+    });
     expect(scheduled.body.ui_url).toBe(`http://localhost:8233/namespaces/default/workflows/${taskId}`);
     const dueMs = Date.parse(nextExecution);
     expect(dueMs - Date.now()).toBeGreaterThan(1000);
 
     const pending = await pulse.call('GET', `/tasks/${taskId}`);
-    expect(pending.body).toMatchObject({ id: taskId, status: 'active', next_execution: Math.floor(dueMs / 1000) });
+    expect(pending.body).toMatchObject({
+      id: taskId,
+      status: 'active',
+      next_execution: Math.floor(dueMs / 1000),
+    });
     expect((await pulse.call('GET', `/tasks/${taskId}/result`)).body).toMatchObject({ status: 'pending' });
 
     const [callback] = await receiver.waitFor('/cb1', 1, 15_000);
@@ -93,7 +101,11 @@ describe('one-time tasks through the API', () => {
     expect(task.last_run).toMatchObject({ execution_id: body.execution_id, status: 'success' });
 
     const result = await pulse.call('GET', `/tasks/${taskId}/result`);
-    expect(result.body).toEqual({ status: 'completed', result: body.result, execution_id: body.execution_id });
+    expect(result.body).toEqual({
+      status: 'completed',
+      result: body.result,
+      execution_id: body.execution_id,
+    });
     const byId = await pulse.call('GET', `/tasks/${taskId}/result?execution_id=${body.execution_id}`);
     expect(byId.body.status).toBe('completed');
     const unknownRun = await pulse.call('GET', `/tasks/${taskId}/result?execution_id=nope`);
@@ -142,7 +154,9 @@ describe('one-time tasks through the API', () => {
     const firstPage = (await pulse.call('GET', '/tasks?status=active&limit=1')).body;
     expect(firstPage.tasks).toHaveLength(1);
     expect(firstPage.next_cursor).toEqual(expect.any(String));
-    const secondPage = (await pulse.call('GET', `/tasks?status=active&limit=1&cursor=${firstPage.next_cursor}`)).body;
+    const secondPage = (
+      await pulse.call('GET', `/tasks?status=active&limit=1&cursor=${firstPage.next_cursor}`)
+    ).body;
     expect(secondPage.tasks).toHaveLength(1);
     expect(secondPage.tasks[0].id).not.toBe(firstPage.tasks[0].id);
     const offsetPage = (await pulse.call('GET', '/tasks?status=active&limit=1&offset=1')).body;
@@ -283,7 +297,12 @@ describe('bad input', () => {
     ['missing when', { schedule_type: 'http_request', payload: { url: 'http://x.test' } }, 422, /when/],
     ['missing payload', { schedule_type: 'x', when: 'now' }, 422, /payload/],
     ['payload not an object', { schedule_type: 'x', when: 'now', payload: [1] }, 422, /payload/],
-    ['unparseable when', { schedule_type: 'x', when: 'whenever you like', payload: {} }, 400, /whenever you like/],
+    [
+      'unparseable when',
+      { schedule_type: 'x', when: 'whenever you like', payload: {} },
+      400,
+      /whenever you like/,
+    ],
     ['empty when object', { schedule_type: 'x', when: { type: 'once' }, payload: {} }, 400, /exactly one of/],
     ['impossible date', { schedule_type: 'x', when: '2026-02-30T10:00:00Z', payload: {} }, 400, /day 30/],
     ['too far ahead', { schedule_type: 'x', when: 'in 20 years', payload: {} }, 400, /10 years/],
@@ -309,7 +328,12 @@ describe('bad input', () => {
       400,
       /Unknown executor 'quantum'/,
     ],
-    ['http_request without url', { schedule_type: 'http_request', when: 'now', payload: {} }, 400, /payload\.url/],
+    [
+      'http_request without url',
+      { schedule_type: 'http_request', when: 'now', payload: {} },
+      400,
+      /payload\.url/,
+    ],
     [
       'http_request with a bad method',
       { schedule_type: 'http_request', when: 'now', payload: { url: 'http://x.test', method: 'FETCH' } },
@@ -318,13 +342,24 @@ describe('bad input', () => {
     ],
     [
       'callback_url not a URL',
-      { schedule_type: 'x', when: 'now', payload: {}, callback_url: 'not a url', webhook_url: 'http://x.test' },
+      {
+        schedule_type: 'x',
+        when: 'now',
+        payload: {},
+        callback_url: 'not a url',
+        webhook_url: 'http://x.test',
+      },
       422,
       /callback_url/,
     ],
     [
       'metadata.callback_url not a URL',
-      { schedule_type: 'http_request', when: 'now', payload: { url: 'http://x.test' }, metadata: { callback_url: 'ftp://x' } },
+      {
+        schedule_type: 'http_request',
+        when: 'now',
+        payload: { url: 'http://x.test' },
+        metadata: { callback_url: 'ftp://x' },
+      },
       400,
       /metadata\.callback_url/,
     ],
@@ -334,27 +369,58 @@ describe('bad input', () => {
       422,
       /webhook_timeout/,
     ],
-    ['bad timezone', { schedule_type: 'x', when: 'now', payload: {}, timezone: 'Mars/Olympus' }, 400, /Mars\/Olympus/],
-    ['generic task without a webhook', { schedule_type: 'report', when: 'now', payload: {} }, 400, /webhook_url/],
-    ['recurring', { schedule_type: 'x', when: 'now', payload: {}, repeat: { interval: '1m' } }, 400, /Recurring/],
-    ['bad retry timeout', { schedule_type: 'http_request', when: 'now', payload: { url: 'http://x.test' }, retry: { timeout: 'soon' } }, 400, /retry\.timeout/],
+    [
+      'bad timezone',
+      { schedule_type: 'x', when: 'now', payload: {}, timezone: 'Mars/Olympus' },
+      400,
+      /Mars\/Olympus/,
+    ],
+    [
+      'generic task without a webhook',
+      { schedule_type: 'report', when: 'now', payload: {} },
+      400,
+      /webhook_url/,
+    ],
+    [
+      'recurring',
+      { schedule_type: 'x', when: 'now', payload: {}, repeat: { interval: '1m' } },
+      400,
+      /Recurring/,
+    ],
+    [
+      'bad retry timeout',
+      {
+        schedule_type: 'http_request',
+        when: 'now',
+        payload: { url: 'http://x.test' },
+        retry: { timeout: 'soon' },
+      },
+      400,
+      /retry\.timeout/,
+    ],
   ];
 
-  it.each(cases)('%s: a 4xx with a precise detail, nothing scheduled', async (_name, body, status, detail) => {
-    const before = (await pulse.call('GET', '/tasks?limit=1000')).body.count;
-    const response = await pulse.call('POST', '/tasks/schedule', body);
-    expect(response.status).toBe(status);
-    expect(response.body.detail).toMatch(detail);
-    expect(response.body.code).toEqual(expect.any(String));
-    if (status === 422) expect(response.body.errors.length).toBeGreaterThan(0);
-    await sleep(200);
-    expect((await pulse.call('GET', '/tasks?limit=1000')).body.count).toBe(before);
-  });
+  it.each(cases)(
+    '%s: a 4xx with a precise detail, nothing scheduled',
+    async (_name, body, status, detail) => {
+      const before = (await pulse.call('GET', '/tasks?limit=1000')).body.count;
+      const response = await pulse.call('POST', '/tasks/schedule', body);
+      expect(response.status).toBe(status);
+      expect(response.body.detail).toMatch(detail);
+      expect(response.body.code).toEqual(expect.any(String));
+      if (status === 422) expect(response.body.errors.length).toBeGreaterThan(0);
+      await sleep(200);
+      expect((await pulse.call('GET', '/tasks?limit=1000')).body.count).toBe(before);
+    },
+  );
 
   it('malformed JSON, a non-JSON content type and an empty body are 4xx, never 5xx', async () => {
     const malformed = await pulse.call('POST', '/tasks/schedule', '{"schedule_type": "x", when: }');
     expect(malformed.status).toBe(400);
-    expect(malformed.body).toMatchObject({ code: 'INVALID_JSON', detail: expect.stringMatching(/not valid JSON/) });
+    expect(malformed.body).toMatchObject({
+      code: 'INVALID_JSON',
+      detail: expect.stringMatching(/not valid JSON/),
+    });
     const text = await pulse.call('POST', '/tasks/schedule', 'hello', { 'content-type': 'text/plain' });
     expect(text.status).toBe(422);
     expect(text.body.detail).toMatch(/application\/json/);
@@ -398,7 +464,14 @@ describe('service surface', () => {
   it('/openapi.json documents the task routes', async () => {
     const doc = (await pulse.call('GET', '/openapi.json')).body;
     expect(doc.openapi).toBe('3.1.0');
-    for (const path of ['/tasks/schedule', '/tasks', '/tasks/{id}', '/tasks/{id}/result', '/tasks/{id}/history', '/health']) {
+    for (const path of [
+      '/tasks/schedule',
+      '/tasks',
+      '/tasks/{id}',
+      '/tasks/{id}/result',
+      '/tasks/{id}/history',
+      '/health',
+    ]) {
       expect(doc.paths[path], path).toBeDefined();
     }
     expect(doc.components.schemas.ScheduleTaskRequest.required).toEqual(

@@ -154,7 +154,9 @@ describe('scheduledTask on the time-skipping server', () => {
   it('refuses to reschedule a task that already ran', async () => {
     const { handle } = await startTask(0);
     await handle.result();
-    await expect(handle.executeUpdate(rescheduleUpdate, { args: [{ dueAtMs: Date.now() + DAY }] })).rejects.toThrow();
+    await expect(
+      handle.executeUpdate(rescheduleUpdate, { args: [{ dueAtMs: Date.now() + DAY }] }),
+    ).rejects.toThrow();
   });
 
   it('a permanent failure is not retried; the workflow fails with the run and the callback says failed', async () => {
@@ -175,7 +177,12 @@ describe('scheduledTask on the time-skipping server', () => {
 
   it('a transient failure is retried until it succeeds', async () => {
     const { handle, target } = await startTask(HOUR, {
-      retry: { maximumAttempts: 5, initialIntervalMs: 1000, backoffCoefficient: 2, maximumIntervalMs: 10_000 },
+      retry: {
+        maximumAttempts: 5,
+        initialIntervalMs: 1000,
+        backoffCoefficient: 2,
+        maximumIntervalMs: 10_000,
+      },
     });
     receiver.respond(target, 503, { error: 'try later' });
     await env.sleep(HOUR + 1000);

@@ -79,7 +79,7 @@ export function createApp(deps: AppDeps) {
   const keyDigests = deps.apiKeys.map(digest);
 
   const app = new OpenAPIHono({
-    defaultHook: (result, c) => {
+    defaultHook: (result) => {
       if (!result.success) {
         const target = (result as { target?: string }).target;
         const prefix = target === 'json' ? undefined : target;
@@ -95,7 +95,10 @@ export function createApp(deps: AppDeps) {
     if (err instanceof PulseApiError) {
       // The rest of an oversized body is never read, so the connection cannot carry another request.
       if (err.status === 413) c.header('Connection', 'close');
-      return c.json({ detail: err.detail, code: err.code, ...(err.errors ? { errors: err.errors } : {}) }, err.status);
+      return c.json(
+        { detail: err.detail, code: err.code, ...(err.errors ? { errors: err.errors } : {}) },
+        err.status,
+      );
     }
     if (err instanceof HTTPException) {
       if (err.status === 413) return c.json({ detail: err.message, code: 'PAYLOAD_TOO_LARGE' }, 413);
@@ -108,7 +111,9 @@ export function createApp(deps: AppDeps) {
     return c.json({ detail: 'Internal error; the server log has the details.', code: 'INTERNAL_ERROR' }, 500);
   });
 
-  app.notFound((c) => c.json({ detail: `No route for ${c.req.method} ${c.req.path}.`, code: 'NOT_FOUND' }, 404));
+  app.notFound((c) =>
+    c.json({ detail: `No route for ${c.req.method} ${c.req.path}.`, code: 'NOT_FOUND' }, 404),
+  );
 
   app.use('*', async (c, next) => {
     if (keyDigests.length === 0 || c.req.path === '/health') return next();
@@ -116,7 +121,11 @@ export function createApp(deps: AppDeps) {
     const match = /^Bearer\s+(.+)$/i.exec(header);
     if (!match || !keyMatches(match[1]!.trim(), keyDigests)) {
       c.header('WWW-Authenticate', 'Bearer');
-      throw new PulseApiError(401, 'UNAUTHORIZED', 'A valid API key is required: send "Authorization: Bearer <key>".');
+      throw new PulseApiError(
+        401,
+        'UNAUTHORIZED',
+        'A valid API key is required: send "Authorization: Bearer <key>".',
+      );
     }
     return next();
   });
@@ -126,7 +135,11 @@ export function createApp(deps: AppDeps) {
     bodyLimit({
       maxSize: deps.bodyLimitBytes,
       onError: () => {
-        throw new PulseApiError(413, 'PAYLOAD_TOO_LARGE', `The request body exceeds ${deps.bodyLimitBytes} bytes.`);
+        throw new PulseApiError(
+          413,
+          'PAYLOAD_TOO_LARGE',
+          `The request body exceeds ${deps.bodyLimitBytes} bytes.`,
+        );
       },
     }),
   );
@@ -184,7 +197,11 @@ export function createApp(deps: AppDeps) {
       path: '/tasks',
       summary: 'List tasks (Temporal visibility)',
       request: { query: ListTasksQuery },
-      responses: { 200: json(ListTasksResponse, 'Tasks, newest first'), 400: errorBody('Bad cursor'), ...commonErrors },
+      responses: {
+        200: json(ListTasksResponse, 'Tasks, newest first'),
+        400: errorBody('Bad cursor'),
+        ...commonErrors,
+      },
     }),
     async (c) => c.json(await tasks.list(c.req.valid('query')), 200),
   );

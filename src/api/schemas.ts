@@ -11,7 +11,12 @@ const HttpUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s
 export const RepeatSchema = z
   .object({
     interval: z.string().min(1).max(50).openapi({ example: '2m' }),
-    times: z.number().int().min(1).nullish().openapi({ description: 'Total runs including the first; null = forever' }),
+    times: z
+      .number()
+      .int()
+      .min(1)
+      .nullish()
+      .openapi({ description: 'Total runs including the first; null = forever' }),
   })
   .openapi('Repeat');
 
@@ -156,7 +161,9 @@ export const ResultResponse = z
   })
   .openapi('TaskResult');
 
-export const CancelResponse = z.object({ status: z.literal('cancelled'), task_id: z.string() }).openapi('Cancelled');
+export const CancelResponse = z
+  .object({ status: z.literal('cancelled'), task_id: z.string() })
+  .openapi('Cancelled');
 
 export const ErrorResponse = z
   .object({

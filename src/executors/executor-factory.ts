@@ -108,8 +108,13 @@ export function createExecutorFactory(config: ExecutorFactoryConfig = {}): Execu
       code: 'NO_AGENT_EXECUTOR',
       detail:
         'No agent executor is available to run this task. Available executors: ' +
-        `${factory.listAvailable().map((e) => e.name).join(', ') || 'none'}; ` +
-        "set payload.executor_type to one of them or configure an agent executor.",
+        `${
+          factory
+            .listAvailable()
+            .map((e) => e.name)
+            .join(', ') || 'none'
+        }; ` +
+        'set payload.executor_type to one of them or configure an agent executor.',
     };
   }
 

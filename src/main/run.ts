@@ -31,7 +31,9 @@ export async function runPulse(options: RunOptions): Promise<void> {
   // We stop the worker ourselves, after the API, so its in-flight activities can finish.
   Runtime.install({
     shutdownSignals: [],
-    logger: new DefaultLogger((process.env.TEMPORAL_LOG_LEVEL?.toUpperCase() as LogLevel | undefined) ?? 'WARN'),
+    logger: new DefaultLogger(
+      (process.env.TEMPORAL_LOG_LEVEL?.toUpperCase() as LogLevel | undefined) ?? 'WARN',
+    ),
   });
 
   const stack: Array<{ name: string; close: () => Promise<void> }> = [];
@@ -86,7 +88,9 @@ export async function runPulse(options: RunOptions): Promise<void> {
           await nativeConnection.close();
         },
       });
-      log(`[pulse] worker polling task queue '${config.taskQueue}' on ${address} (namespace ${config.namespace})`);
+      log(
+        `[pulse] worker polling task queue '${config.taskQueue}' on ${address} (namespace ${config.namespace})`,
+      );
     }
 
     if (options.api) {
@@ -106,11 +110,17 @@ export async function runPulse(options: RunOptions): Promise<void> {
         name: 'HTTP API',
         close: () => new Promise<void>((resolve) => server.close(() => resolve())),
       });
-      log(`[pulse] API listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`);
+      log(
+        `[pulse] API listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`,
+      );
       if (config.apiKeys.length === 0) {
-        log('[pulse] WARNING: PULSE_API_KEY is not set: authentication is OFF and anyone who can reach this port can schedule tasks.');
+        log(
+          '[pulse] WARNING: PULSE_API_KEY is not set: authentication is OFF and anyone who can reach this port can schedule tasks.',
+        );
       } else {
-        log(`[pulse] authentication on (${config.apiKeys.length} API key${config.apiKeys.length > 1 ? 's' : ''})`);
+        log(
+          `[pulse] authentication on (${config.apiKeys.length} API key${config.apiKeys.length > 1 ? 's' : ''})`,
+        );
       }
       log(`[pulse] Temporal Web UI: ${config.uiUrl}/namespaces/${config.namespace}/workflows`);
     }
@@ -140,7 +150,9 @@ async function temporalAddress(
     log,
   });
   stack.push({ name: 'Temporal dev server', close: () => server.stop() });
-  log(`[pulse] embedded Temporal dev server on ${server.address}, data in ${path.join(config.dataDir, 'temporal.db')}`);
+  log(
+    `[pulse] embedded Temporal dev server on ${server.address}, data in ${path.join(config.dataDir, 'temporal.db')}`,
+  );
   return server.address;
 }
 
@@ -157,7 +169,10 @@ async function registerSearchAttributes(connection: Connection, namespace: strin
   }
 }
 
-function listen(fetch: (request: Request) => Response | Promise<Response>, config: PulseConfig): Promise<ServerType> {
+function listen(
+  fetch: (request: Request) => Response | Promise<Response>,
+  config: PulseConfig,
+): Promise<ServerType> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, hostname: config.host, port: config.port }, () => resolve(server));
     server.once('error', reject);

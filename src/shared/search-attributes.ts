@@ -10,7 +10,13 @@ export const PulseExecutor = defineSearchAttributeKey('PulseExecutor', SearchAtt
 export const PulseStatus = defineSearchAttributeKey('PulseStatus', SearchAttributeType.KEYWORD);
 export const PulseDueAt = defineSearchAttributeKey('PulseDueAt', SearchAttributeType.DATETIME);
 
-export const PULSE_SEARCH_ATTRIBUTES = [PulseScheduleType, PulseAgentId, PulseExecutor, PulseStatus, PulseDueAt];
+export const PULSE_SEARCH_ATTRIBUTES = [
+  PulseScheduleType,
+  PulseAgentId,
+  PulseExecutor,
+  PulseStatus,
+  PulseDueAt,
+];
 
 /** Workflow type name of a scheduled task, as listed in the Web UI and used in visibility queries. */
 export const SCHEDULED_TASK_WORKFLOW = 'scheduledTask';

@@ -52,7 +52,11 @@ function stringField(source: Record<string, unknown>, key: string): string | und
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
-function durationField(field: string, value: string | null | undefined, errors: FieldError[]): number | undefined {
+function durationField(
+  field: string,
+  value: string | null | undefined,
+  errors: FieldError[],
+): number | undefined {
   if (value == null) return undefined;
   const ms = parseDelay(value);
   if (ms === undefined || ms <= 0) {
@@ -83,7 +87,10 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
 
   const timezone = body.timezone ?? deps.defaultTimezone;
   if (!isValidTimeZone(timezone)) {
-    fail('INVALID_TIMEZONE', `timezone '${timezone}' is not an IANA time zone name such as 'Europe/Berlin' or 'UTC'.`);
+    fail(
+      'INVALID_TIMEZONE',
+      `timezone '${timezone}' is not an IANA time zone name such as 'Europe/Berlin' or 'UTC'.`,
+    );
   }
   if (body.repeat != null || (typeof body.when === 'object' && body.when.type !== 'once')) {
     fail(
@@ -98,7 +105,8 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
     // A one-time time in the past is due now (CONTRACT.md), and reported as such.
     dueAt = at.getTime() < deps.now.getTime() ? deps.now : at;
   } catch (err) {
-    if (err instanceof WhenParseError) fail('INVALID_WHEN', err.message, [{ field: 'when', message: err.message }]);
+    if (err instanceof WhenParseError)
+      fail('INVALID_WHEN', err.message, [{ field: 'when', message: err.message }]);
     throw err;
   }
 
@@ -106,7 +114,8 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
   let agentId: string | undefined;
   if (isAgentTask) {
     agentId = stringField(payload, 'agent_id');
-    if (!agentId) errors.push({ field: 'payload.agent_id', message: `is required for ${scheduleType} tasks` });
+    if (!agentId)
+      errors.push({ field: 'payload.agent_id', message: `is required for ${scheduleType} tasks` });
     if (!stringField(payload, 'entrypoint_tag')) {
       errors.push({ field: 'payload.entrypoint_tag', message: `is required for ${scheduleType} tasks` });
     }
@@ -139,7 +148,11 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
   const initialIntervalMs = durationField('retry.initial_interval', retry?.initial_interval, errors);
   const maximumIntervalMs = durationField('retry.max_interval', retry?.max_interval, errors);
   if (errors.length > 0) {
-    fail('INVALID_TASK', `The task is not valid: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}.`, errors);
+    fail(
+      'INVALID_TASK',
+      `The task is not valid: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}.`,
+      errors,
+    );
   }
 
   const requested =

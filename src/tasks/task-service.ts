@@ -159,7 +159,9 @@ export function createTaskService(deps: TaskServiceDeps) {
     };
   }
 
-  async function describeTask(taskId: string): Promise<{ handle: WorkflowHandle; description: WorkflowExecutionDescription }> {
+  async function describeTask(
+    taskId: string,
+  ): Promise<{ handle: WorkflowHandle; description: WorkflowExecutionDescription }> {
     const handle = client.workflow.getHandle(taskId);
     try {
       const description = await handle.describe();
@@ -228,13 +230,16 @@ export function createTaskService(deps: TaskServiceDeps) {
         taskId,
       });
       try {
-        await client.workflow.start<(input: ScheduledTaskInput) => Promise<RunRecord>>(SCHEDULED_TASK_WORKFLOW, {
-          taskQueue,
-          workflowId: taskId,
-          args: [built.input],
-          memo: { ...built.memo },
-          typedSearchAttributes: built.searchAttributes,
-        });
+        await client.workflow.start<(input: ScheduledTaskInput) => Promise<RunRecord>>(
+          SCHEDULED_TASK_WORKFLOW,
+          {
+            taskQueue,
+            workflowId: taskId,
+            args: [built.input],
+            memo: { ...built.memo },
+            typedSearchAttributes: built.searchAttributes,
+          },
+        );
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) {
           throw new ConflictError('TASK_EXISTS', `A task with id '${taskId}' already exists.`);
@@ -255,7 +260,9 @@ export function createTaskService(deps: TaskServiceDeps) {
       return fullView(await snapshot(taskId));
     },
 
-    async list(filters: ListFilters): Promise<{ tasks: TaskView[]; count: number; next_cursor: string | null }> {
+    async list(
+      filters: ListFilters,
+    ): Promise<{ tasks: TaskView[]; count: number; next_cursor: string | null }> {
       const clauses = [`WorkflowType = ${quote(SCHEDULED_TASK_WORKFLOW)}`, `TaskQueue = ${quote(taskQueue)}`];
       if (filters.schedule_type) clauses.push(`PulseScheduleType = ${quote(filters.schedule_type)}`);
       if (filters.agent_id) clauses.push(`PulseAgentId = ${quote(filters.agent_id)}`);
@@ -292,7 +299,11 @@ export function createTaskService(deps: TaskServiceDeps) {
       } catch (err) {
         throw translateTemporalError(err);
       }
-      return { tasks, count: tasks.length, next_cursor: token ? Buffer.from(token).toString('base64url') : null };
+      return {
+        tasks,
+        count: tasks.length,
+        next_cursor: token ? Buffer.from(token).toString('base64url') : null,
+      };
     },
 
     /** Cancels a task; a run in progress is cancelled too. Cancelling a cancelled task is a no-op. */
@@ -344,12 +355,22 @@ export function createTaskService(deps: TaskServiceDeps) {
         : snap.runs[snap.runs.length - 1];
       if (!run) {
         if (executionId) {
-          return { status: 'not_found' as const, result: null, execution_id: executionId, error: `Task '${taskId}' has no run '${executionId}'.` };
+          return {
+            status: 'not_found' as const,
+            result: null,
+            execution_id: executionId,
+            error: `Task '${taskId}' has no run '${executionId}'.`,
+          };
         }
         if (['active', 'paused', 'processing'].includes(snap.status)) {
           return { status: 'pending' as const, result: null, execution_id: null };
         }
-        return { status: 'not_found' as const, result: null, execution_id: null, error: `Task '${taskId}' is ${snap.status} and never ran.` };
+        return {
+          status: 'not_found' as const,
+          result: null,
+          execution_id: null,
+          error: `Task '${taskId}' is ${snap.status} and never ran.`,
+        };
       }
       return {
         status: run.status === 'success' ? ('completed' as const) : ('failed' as const),
@@ -363,6 +384,7 @@ export function createTaskService(deps: TaskServiceDeps) {
 
 function decodeCursor(cursor: string): Uint8Array {
   const bytes = Buffer.from(cursor, 'base64url');
-  if (bytes.length === 0) throw new BadRequestError('INVALID_CURSOR', 'cursor is not a value returned by GET /tasks.');
+  if (bytes.length === 0)
+    throw new BadRequestError('INVALID_CURSOR', 'cursor is not a value returned by GET /tasks.');
   return bytes;
 }

@@ -31,11 +31,16 @@ const READY_TIMEOUT_MS = 60_000;
  */
 export const DEV_SERVER_DYNAMIC_CONFIG = ['history.timerProcessorMaxTimeShift="100ms"'];
 
-async function waitUntilReady(address: string, namespace: string, child: ChildProcess | undefined): Promise<void> {
+async function waitUntilReady(
+  address: string,
+  namespace: string,
+  child: ChildProcess | undefined,
+): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`temporal dev server exited with code ${child.exitCode}`);
+    if (child && child.exitCode !== null)
+      throw new Error(`temporal dev server exited with code ${child.exitCode}`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {
@@ -49,7 +54,9 @@ async function waitUntilReady(address: string, namespace: string, child: ChildPr
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
-  throw new Error(`temporal dev server at ${address} not ready after ${READY_TIMEOUT_MS} ms: ${String(lastError)}`);
+  throw new Error(
+    `temporal dev server at ${address} not ready after ${READY_TIMEOUT_MS} ms: ${String(lastError)}`,
+  );
 }
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {

@@ -5,16 +5,27 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, isGrpcServiceError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { BadRequestError, ConflictError, PulseApiError, TaskNotFoundError, TemporalUnavailableError } from '../errors.js';
+import {
+  BadRequestError,
+  ConflictError,
+  PulseApiError,
+  TaskNotFoundError,
+  TemporalUnavailableError,
+} from '../errors.js';
 import { FailureType } from '../shared/failure-types.js';
 
 export function translateTemporalError(err: unknown, taskId?: string): unknown {
   if (err instanceof PulseApiError) return err;
   if (err instanceof WorkflowNotFoundError) return taskId ? new TaskNotFoundError(taskId) : err;
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-    if (err.cause.type === FailureType.InvalidStateChange) return new ConflictError('INVALID_STATE', err.cause.message);
+    if (err.cause.type === FailureType.InvalidStateChange)
+      return new ConflictError('INVALID_STATE', err.cause.message);
   }
-  const grpc = isGrpcServiceError(err) ? err : isGrpcServiceError((err as { cause?: unknown })?.cause) ? (err as { cause: unknown }).cause : undefined;
+  const grpc = isGrpcServiceError(err)
+    ? err
+    : isGrpcServiceError((err as { cause?: unknown })?.cause)
+      ? (err as { cause: unknown }).cause
+      : undefined;
   if (grpc && isGrpcServiceError(grpc)) {
     switch (grpc.code) {
       case GrpcStatus.NOT_FOUND:
@@ -23,7 +34,9 @@ export function translateTemporalError(err: unknown, taskId?: string): unknown {
         return new BadRequestError('INVALID_ARGUMENT', `Temporal rejected the request: ${grpc.details}`);
       case GrpcStatus.UNAVAILABLE:
       case GrpcStatus.DEADLINE_EXCEEDED:
-        return new TemporalUnavailableError(`Temporal is not reachable right now (${grpc.details}); try again shortly.`);
+        return new TemporalUnavailableError(
+          `Temporal is not reachable right now (${grpc.details}); try again shortly.`,
+        );
     }
   }
   return err;

@@ -44,7 +44,9 @@ export class WhenParseError extends Error {
     readonly input: string,
     reason: string,
   ) {
-    super(`Cannot understand when=${JSON.stringify(input)}: ${reason}. Examples that work: ${WHEN_EXAMPLES.join(', ')}.`);
+    super(
+      `Cannot understand when=${JSON.stringify(input)}: ${reason}. Examples that work: ${WHEN_EXAMPLES.join(', ')}.`,
+    );
     this.name = 'WhenParseError';
   }
 }
@@ -60,13 +62,37 @@ const UNIT_MS: Record<string, number> = {
 };
 
 const UNIT_ALIASES: Record<string, keyof typeof UNIT_MS> = {
-  ms: 'ms', millisecond: 'ms', milliseconds: 'ms',
-  s: 's', sec: 's', secs: 's', second: 's', seconds: 's',
-  m: 'm', min: 'm', mins: 'm', minute: 'm', minutes: 'm',
-  h: 'h', hr: 'h', hrs: 'h', hour: 'h', hours: 'h',
-  d: 'd', day: 'd', days: 'd',
-  w: 'w', wk: 'w', wks: 'w', week: 'w', weeks: 'w',
-  y: 'y', yr: 'y', yrs: 'y', year: 'y', years: 'y',
+  ms: 'ms',
+  millisecond: 'ms',
+  milliseconds: 'ms',
+  s: 's',
+  sec: 's',
+  secs: 's',
+  second: 's',
+  seconds: 's',
+  m: 'm',
+  min: 'm',
+  mins: 'm',
+  minute: 'm',
+  minutes: 'm',
+  h: 'h',
+  hr: 'h',
+  hrs: 'h',
+  hour: 'h',
+  hours: 'h',
+  d: 'd',
+  day: 'd',
+  days: 'd',
+  w: 'w',
+  wk: 'w',
+  wks: 'w',
+  week: 'w',
+  weeks: 'w',
+  y: 'y',
+  yr: 'y',
+  yrs: 'y',
+  year: 'y',
+  years: 'y',
 };
 
 /** Upper bound for a delay or a due time: far enough for any calendar, near enough to catch typos. */
@@ -112,7 +138,15 @@ export function parseIsoInstant(text: string, timezone: string, input = text): D
     throw new WhenParseError(input, `time ${h}:${mi}:${s} is not a valid time of day`);
   }
   if (!zone) return instantOf(wall, timezone);
-  const utc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second, wall.millisecond);
+  const utc = Date.UTC(
+    wall.year,
+    wall.month - 1,
+    wall.day,
+    wall.hour,
+    wall.minute,
+    wall.second,
+    wall.millisecond,
+  );
   if (zone.toUpperCase() === 'Z') return new Date(utc);
   const sign = zone.startsWith('-') ? -1 : 1;
   const digits = zone.slice(1).replace(':', '');
@@ -182,7 +216,8 @@ export function parseWhen(when: string | WhenObject, ctx: WhenContext): ParsedWh
   }
   if (when.delay != null) {
     const delay = parseDelay(when.delay);
-    if (delay === undefined) throw new WhenParseError(when.delay, 'a delay is a number and a unit (s, m, h, d, w)');
+    if (delay === undefined)
+      throw new WhenParseError(when.delay, 'a delay is a number and a unit (s, m, h, d, w)');
     return atDelay(when.delay, delay, ctx.now);
   }
   // The Python SDK sends anything its own date parser accepted as `time`, so `time` gets the full parser.

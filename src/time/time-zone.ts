@@ -78,7 +78,15 @@ export function instantOf(
   wall: Omit<WallTime, 'weekday' | 'millisecond'> & { millisecond?: number },
   timeZone: string,
 ): Date {
-  const naive = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second, wall.millisecond ?? 0);
+  const naive = Date.UTC(
+    wall.year,
+    wall.month - 1,
+    wall.day,
+    wall.hour,
+    wall.minute,
+    wall.second,
+    wall.millisecond ?? 0,
+  );
   // Two candidate offsets: the zone's offset a day before and a day after cover both sides of any transition.
   const offsets = new Set([
     offsetAt(new Date(naive - 86_400_000), timeZone),

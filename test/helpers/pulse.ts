@@ -33,7 +33,12 @@ export async function startPulse(
   const taskQueue = `pulse-test-${randomUUID().slice(0, 8)}`;
   const namespace = env.namespace ?? 'default';
   const executors = overrides.executors ?? createExecutorFactory();
-  const worker = await createPulseWorker({ connection: env.nativeConnection, namespace, taskQueue, executors });
+  const worker = await createPulseWorker({
+    connection: env.nativeConnection,
+    namespace,
+    taskQueue,
+    executors,
+  });
   const running = worker.run();
   const app = createApp({
     client: env.client,

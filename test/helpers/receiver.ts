@@ -39,7 +39,14 @@ export async function startReceiver(): Promise<Receiver> {
         json = undefined;
       }
       const path = (req.url ?? '/').split('?')[0]!;
-      requests.push({ method: req.method ?? '', path, headers: req.headers, body, json, receivedAt: Date.now() });
+      requests.push({
+        method: req.method ?? '',
+        path,
+        headers: req.headers,
+        body,
+        json,
+        receivedAt: Date.now(),
+      });
       for (const wake of waiters) wake();
       const answer = responses.get(path) ?? { status: 200, body: { ok: true }, delayMs: 0 };
       setTimeout(() => {
@@ -69,7 +76,11 @@ export async function startReceiver(): Promise<Receiver> {
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`expected ${count} request(s) to ${path} within ${timeoutMs} ms, got ${at(path).length}`));
+          reject(
+            new Error(
+              `expected ${count} request(s) to ${path} within ${timeoutMs} ms, got ${at(path).length}`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(check);
         check();

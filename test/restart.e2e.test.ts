@@ -139,7 +139,9 @@ describe('npm start survives a restart', () => {
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(receiver.at('/restart-target')).toHaveLength(1);
     expect(receiver.at('/restart-cb')).toHaveLength(1);
-    const done = (await fetch(`${api}/tasks/${scheduled.task_id}`).then((r) => r.json())) as { status: string };
+    const done = (await fetch(`${api}/tasks/${scheduled.task_id}`).then((r) => r.json())) as {
+      status: string;
+    };
     expect(done.status).toBe('completed');
     expect(await stopService(second)).toBe(0);
   });

@@ -2,6 +2,9 @@
  * Reads Pulse's configuration from the environment. Only entry points call this; everything else is handed
  * the values it needs.
  */
+import type { LocalConfig } from './executors/local-executor.js';
+import type { ServerlessConfig } from './executors/serverless-executor.js';
+
 export interface PulseConfig {
   /** `TEMPORAL_ADDRESS`; undefined means "start the embedded dev server" (npm start only). */
   readonly temporalAddress: string | undefined;
@@ -19,6 +22,18 @@ export interface PulseConfig {
   readonly timezone: string;
   readonly dataDir: string;
   readonly defaultExecutor: string | undefined;
+  readonly serverless: ServerlessConfig;
+  readonly local: LocalConfig;
+  /** `PULSE_EXECUTORS_MODULE`: a module whose `register(executors)` adds custom executors. */
+  readonly executorsModule: string | undefined;
+}
+
+function boolFrom(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new Error(`${name} must be true or false, got '${env[name]}'`);
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -49,5 +64,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PulseConfig {
     timezone: env.PULSE_TIMEZONE || 'UTC',
     dataDir: env.PULSE_DATA_DIR || '.pulse-data',
     defaultExecutor: env.DEFAULT_EXECUTOR || undefined,
+    serverless: {
+      enabled: boolFrom(env, 'ENABLE_SERVERLESS_INTEGRATION', true),
+      baseUrl: (env.RUNAGENT_BASE_URL || 'https://backend.run-agent.ai').replace(/\/+$/, ''),
+      apiKey: env.RUNAGENT_SERVERLESS_API_KEY || env.RUNAGENT_API_KEY || undefined,
+    },
+    local: {
+      enabled: boolFrom(env, 'ENABLE_LOCAL_EXECUTOR', true),
+      agentPath: env.LOCAL_AGENT_PATH || undefined,
+      python: env.PULSE_PYTHON || 'python3',
+      defaultAgentPort: intFrom(env, 'RUNAGENT_LOCAL_PORT', 8450),
+    },
+    executorsModule: env.PULSE_EXECUTORS_MODULE || undefined,
   };
 }

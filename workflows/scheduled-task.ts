@@ -1,4 +1,5 @@
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
@@ -27,6 +28,7 @@ import type {
 type Activities = ReturnType<typeof createActivities>;
 
 const DEFAULT_RUN_TIMEOUT_MS = 10 * 60_000;
+const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
 
 // Callbacks are retried with backoff for a bounded time; a receiver that stays down is recorded as a failed
 // delivery in the run record instead of failing the task, because the run itself did happen.
@@ -158,8 +160,11 @@ async function runOnce(input: ScheduledTaskInput, uuid: string, scheduledFor: st
   const retry = input.retry;
   const { executeAgent } = proxyActivities<Activities>({
     startToCloseTimeout: timeoutMs,
-    // Heartbeats carry cancellation to the activity and let a dead worker be noticed long before the timeout.
-    heartbeatTimeout: '30s',
+    // The activity heartbeats every second: a dead worker is noticed after this long, not after the run timeout,
+    // and the attempt is retried on another worker.
+    heartbeatTimeout: input.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
+    // A cancelled task is reported cancelled only once its executor has actually stopped.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: {
       maximumAttempts: retry?.maximumAttempts ?? 3,
       initialInterval: retry?.initialIntervalMs ?? 1000,

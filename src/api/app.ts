@@ -14,6 +14,7 @@ import { checkHealth } from './health.js';
 import {
   CancelResponse,
   ErrorResponse,
+  ExecutorListResponse,
   HistoryQuery,
   HistoryResponse,
   ListTasksQuery,
@@ -36,6 +37,8 @@ export interface AppDeps {
   readonly apiKeys: readonly string[];
   readonly bodyLimitBytes: number;
   readonly defaultTimezone: string;
+  /** `DEFAULT_EXECUTOR`, reported by `GET /executors`. */
+  readonly defaultExecutor?: string;
   readonly now?: () => Date;
 }
 
@@ -253,6 +256,26 @@ export function createApp(deps: AppDeps) {
       responses: { 200: json(ResultResponse, 'Result'), 404: errorBody('No such task'), ...commonErrors },
     }),
     async (c) => c.json(await tasks.result(c.req.valid('param').id, c.req.valid('query').execution_id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/executors',
+      summary: 'Registered executors, which are available, and why the others are not',
+      responses: { 200: json(ExecutorListResponse, 'Executors'), ...commonErrors },
+    }),
+    (c) => {
+      const executors = deps.executors.list();
+      return c.json(
+        {
+          executors,
+          available: executors.filter((e) => e.available).map((e) => e.name),
+          default: deps.defaultExecutor ?? null,
+        },
+        200,
+      );
+    },
   );
 
   app.doc31('/openapi.json', {

@@ -172,3 +172,18 @@ export const ErrorResponse = z
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
   })
   .openapi('Error');
+
+export const ExecutorListResponse = z
+  .object({
+    executors: z.array(
+      z.object({
+        name: z.string(),
+        description: z.string(),
+        available: z.boolean(),
+        reason: z.string().optional(),
+      }),
+    ),
+    available: z.array(z.string()),
+    default: z.string().nullable(),
+  })
+  .openapi('ExecutorList');

@@ -5,6 +5,8 @@
  */
 import type { Availability, Executor } from './executor.js';
 import { createHttpRequestExecutor } from './http-request-executor.js';
+import { createLocalExecutor, type LocalConfig } from './local-executor.js';
+import { createServerlessExecutor, type ServerlessConfig } from './serverless-executor.js';
 import { createWebhookPushExecutor } from './webhook-push-executor.js';
 
 /** Schedule types that run an agent through an agent executor. */
@@ -31,10 +33,14 @@ export type ExecutorChoice =
 export interface ExecutorFactoryConfig {
   /** `DEFAULT_EXECUTOR`: used for agent tasks that name none. */
   readonly defaultExecutor?: string;
+  /** RunAgent Serverless; absent = not registered. */
+  readonly serverless?: ServerlessConfig;
+  /** Local agents; absent = not registered. */
+  readonly local?: LocalConfig;
 }
 
 export interface ExecutorFactory {
-  /** Adds (or replaces) an executor under its lower-cased name. */
+  /** Adds (or replaces) an executor under its lower-cased name: `executors.register(createMyExecutor())`. */
   register(executor: Executor): ExecutorFactory;
   /** Looks an executor up by name, case-insensitively. */
   get(name: string): Executor | undefined;
@@ -119,5 +125,7 @@ export function createExecutorFactory(config: ExecutorFactoryConfig = {}): Execu
   }
 
   factory.register(createHttpRequestExecutor()).register(createWebhookPushExecutor());
+  if (config.serverless) factory.register(createServerlessExecutor(config.serverless));
+  if (config.local) factory.register(createLocalExecutor(config.local));
   return factory;
 }

@@ -9,6 +9,7 @@ import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } 
 import path from 'node:path';
 import { createApp } from '../api/app.js';
 import { loadConfig, type PulseConfig } from '../config.js';
+import { registerCustomExecutors } from '../executors/custom-executors.js';
 import { createExecutorFactory } from '../executors/executor-factory.js';
 import { PROJECT_ROOT } from '../project-root.js';
 import { TEMPORAL_CLI, defaultInstallDir, provisionBinary } from '../temporal/binaries.js';
@@ -63,7 +64,15 @@ export async function runPulse(options: RunOptions): Promise<void> {
     const connection = await Connection.connect({ address });
     stack.push({ name: 'Temporal client connection', close: () => connection.close() });
     await registerSearchAttributes(connection, config.namespace);
-    const executors = createExecutorFactory({ defaultExecutor: config.defaultExecutor });
+    const executors = createExecutorFactory({
+      defaultExecutor: config.defaultExecutor,
+      serverless: config.serverless,
+      local: config.local,
+    });
+    if (config.executorsModule) await registerCustomExecutors(config.executorsModule, executors);
+    for (const info of executors.list()) {
+      log(`[pulse] executor ${info.name}: ${info.available ? 'available' : `unavailable (${info.reason})`}`);
+    }
 
     let worker: Worker | undefined;
     let workerRun: Promise<void> | undefined;
@@ -104,6 +113,7 @@ export async function runPulse(options: RunOptions): Promise<void> {
         apiKeys: config.apiKeys,
         bodyLimitBytes: config.bodyLimitBytes,
         defaultTimezone: config.timezone,
+        defaultExecutor: config.defaultExecutor,
       });
       const server = await listen(app.fetch, config);
       stack.push({

@@ -11,6 +11,12 @@ export const FailureType = {
   UnknownExecutor: 'PulseUnknownExecutor',
   /** The executor refused the task's parameters. */
   InvalidParams: 'PulseInvalidParams',
+  /** The agent service refused our credentials (401/403). Not retried. */
+  AgentAuthError: 'PulseAgentAuthError',
+  /** The agent service refused the request itself (400/404/422). Not retried. */
+  AgentValidationError: 'PulseAgentValidationError',
+  /** The agent ran and reported a failure of its own. Not retried. */
+  AgentError: 'PulseAgentError',
   /** The far side answered with a permanent error (4xx other than 408/429). */
   PermanentHttpError: 'PulsePermanentHttpError',
 } as const;

@@ -58,6 +58,8 @@ export interface ScheduledTaskInput {
   /** Per-attempt run timeout; default 10 minutes. */
   readonly timeoutMs?: number;
   readonly retry?: RunRetryPolicy;
+  /** How long a run may go without a heartbeat before its worker is presumed dead; default 10 s. */
+  readonly heartbeatTimeoutMs?: number;
 }
 
 /** How delivering the callback of one run ended. */

@@ -8,17 +8,6 @@ import { createApp, type AppDeps, type PulseApp } from '../../src/api/app.js';
 import { createExecutorFactory, type ExecutorFactory } from '../../src/executors/executor-factory.js';
 import { createPulseWorker } from '../../src/temporal/worker.js';
 
-export interface PulseUnderTest {
-  readonly baseUrl: string;
-  readonly app: PulseApp;
-  readonly taskQueue: string;
-  readonly worker: Worker;
-  readonly executors: ExecutorFactory;
-  /** Calls the API over real HTTP; returns status and parsed body. */
-  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
-  stop(): Promise<void>;
-}
-
 export interface ApiResponse {
   readonly status: number;
   // Tests read whatever the API sent; the schema tests check shapes.
@@ -26,11 +15,26 @@ export interface ApiResponse {
   readonly body: any;
 }
 
+export interface PulseApi {
+  readonly baseUrl: string;
+  readonly app: PulseApp;
+  readonly taskQueue: string;
+  readonly executors: ExecutorFactory;
+  /** Calls the API over real HTTP; returns status and parsed body. */
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
+  stop(): Promise<void>;
+}
+
+export interface PulseUnderTest extends PulseApi {
+  readonly worker: Worker;
+}
+
+/** Worker and API on a fresh (or the given) task queue. */
 export async function startPulse(
   env: TestWorkflowEnvironment,
   overrides: Partial<AppDeps> = {},
+  taskQueue = `pulse-test-${randomUUID().slice(0, 8)}`,
 ): Promise<PulseUnderTest> {
-  const taskQueue = `pulse-test-${randomUUID().slice(0, 8)}`;
   const namespace = env.namespace ?? 'default';
   const executors = overrides.executors ?? createExecutorFactory();
   const worker = await createPulseWorker({
@@ -40,9 +44,28 @@ export async function startPulse(
     executors,
   });
   const running = worker.run();
+  const api = await startPulseApiOnly(env, taskQueue, executors, overrides);
+  return {
+    ...api,
+    worker,
+    async stop() {
+      await api.stop();
+      worker.shutdown();
+      await running;
+    },
+  };
+}
+
+/** Only the API, for tests that run their workers elsewhere (for example in a child process). */
+export async function startPulseApiOnly(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  executors: ExecutorFactory,
+  overrides: Partial<AppDeps> = {},
+): Promise<PulseApi> {
   const app = createApp({
     client: env.client,
-    namespace,
+    namespace: env.namespace ?? 'default',
     taskQueue,
     executors,
     uiUrl: 'http://localhost:8233',
@@ -60,7 +83,6 @@ export async function startPulse(
     baseUrl,
     app,
     taskQueue,
-    worker,
     executors,
     async call(method, path, body, headers = {}) {
       const response = await fetch(`${baseUrl}${path}`, {
@@ -77,10 +99,10 @@ export async function startPulse(
       }
       return { status: response.status, body: parsed };
     },
-    async stop() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      worker.shutdown();
-      await running;
-    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      }),
   };
 }

@@ -1,0 +1,62 @@
+"""Runs one entrypoint of a Python agent module for Pulse's local executor.
+
+Reads {"module", "function", "params"} as JSON on stdin, calls module.function(**params) (awaiting it when it is a
+coroutine), and writes one line "__PULSE_RESULT__ <json>" to stdout. Anything the agent prints goes to stderr so
+it cannot corrupt that line. On failure it writes "__PULSE_ERROR__ <json>" and exits with status 1.
+"""
+
+import asyncio
+import importlib
+import inspect
+import json
+import sys
+import traceback
+
+RESULT = "__PULSE_RESULT__ "
+ERROR = "__PULSE_ERROR__ "
+
+
+def main() -> int:
+    out = sys.stdout
+    sys.stdout = sys.stderr
+    request = json.load(sys.stdin)
+    kind = "import"
+    try:
+        module = importlib.import_module(request["module"])
+        kind = "lookup"
+        function = getattr(module, request["function"], None)
+        if not callable(function):
+            names = sorted(n for n in dir(module) if not n.startswith("_") and callable(getattr(module, n)))
+            raise AttributeError(
+                f"module {request['module']!r} has no function {request['function']!r} (it has: {', '.join(names) or 'none'})"
+            )
+        kind = "run"
+        result = function(**(request.get("params") or {}))
+        if inspect.isawaitable(result):
+            result = asyncio.run(_await(result))
+        out.write(RESULT + json.dumps(result, default=str) + "\n")
+        out.flush()
+        return 0
+    except Exception as error:  # noqa: BLE001 - every failure is reported to Pulse, not swallowed
+        out.write(
+            ERROR
+            + json.dumps(
+                {
+                    "kind": kind,
+                    "type": type(error).__name__,
+                    "message": str(error),
+                    "traceback": traceback.format_exc(limit=5),
+                }
+            )
+            + "\n"
+        )
+        out.flush()
+        return 1
+
+
+async def _await(awaitable):
+    return await awaitable
+
+
+if __name__ == "__main__":
+    sys.exit(main())

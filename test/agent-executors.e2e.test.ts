@@ -1,0 +1,556 @@
+/**
+ * `run_agent` tasks end to end on the dev server, through every executor: RunAgent Serverless (a protocol server
+ * of our own on 127.0.0.1), a `runagent serve`-style local agent, JS/TS and Python agent modules, and a custom
+ * executor registered in one line.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createExecutorFactory, type ExecutorFactory } from '../src/executors/executor-factory.js';
+import { createWordCountExecutor } from '../src/executors/examples/word-count-executor.js';
+import { createServerlessExecutor } from '../src/executors/serverless-executor.js';
+import { PROJECT_ROOT } from '../src/project-root.js';
+import { startPulse, startPulseApiOnly, type PulseUnderTest } from './helpers/pulse.js';
+import { startReceiver, type Receiver } from './helpers/receiver.js';
+import { startRunAgentServer, type RunAgentServer } from './helpers/runagent-server.js';
+import { createDevServerEnv } from './helpers/temporal.js';
+
+const AGENTS = path.join(PROJECT_ROOT, 'test', 'fixtures', 'agents');
+const KEY = 'serverless-test-key';
+
+let env: TestWorkflowEnvironment;
+let remote: RunAgentServer;
+let local: RunAgentServer;
+let receiver: Receiver;
+let pulse: PulseUnderTest;
+let executors: ExecutorFactory;
+
+beforeAll(async () => {
+  env = await createDevServerEnv();
+  remote = await startRunAgentServer(KEY);
+  local = await startRunAgentServer();
+  receiver = await startReceiver();
+  executors = createExecutorFactory({
+    serverless: { enabled: true, baseUrl: remote.url, apiKey: KEY },
+    local: { enabled: true, agentPath: AGENTS, python: 'python3', defaultAgentPort: 8450 },
+  })
+    .register(createWordCountExecutor())
+    .register({
+      ...createServerlessExecutor({ enabled: true, baseUrl: remote.url, apiKey: 'wrong-key' }),
+      name: 'serverless-wrong-key',
+    });
+  pulse = await startPulse(env, { executors });
+});
+
+afterAll(async () => {
+  await pulse?.stop();
+  await Promise.all([remote?.close(), local?.close(), receiver?.close()]);
+  await env?.teardown();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+let counter = 0;
+
+/** Schedules a run_agent task due now with a callback; returns the task id and the callback path. */
+async function scheduleAgent(
+  payload: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+  metadata: Record<string, unknown> = {},
+) {
+  const callback = `/agent-cb-${++counter}`;
+  const response = await pulse.call('POST', '/tasks/schedule', {
+    schedule_type: 'run_agent',
+    when: 'now',
+    payload,
+    metadata: { callback_url: `${receiver.url}${callback}`, ...metadata },
+    ...extra,
+  });
+  expect(response.status, JSON.stringify(response.body)).toBe(200);
+  return { taskId: response.body.task_id as string, callback };
+}
+
+async function callbackOf(callback: string, timeoutMs = 30_000) {
+  const [request] = await receiver.waitFor(callback, 1, timeoutMs);
+  return request!.json as { status: string; result: unknown; error?: string; task_id: string };
+}
+
+async function resultOf(taskId: string) {
+  for (let i = 0; i < 100; i++) {
+    const { body } = await pulse.call('GET', `/tasks/${taskId}/result`);
+    if (body.status !== 'pending') return body;
+    await sleep(100);
+  }
+  throw new Error(`task ${taskId} never finished`);
+}
+
+describe('serverless executor', () => {
+  it('speaks the protocol and decodes the current envelope (data → JSON string → payload JSON string)', async () => {
+    const { taskId, callback } = await scheduleAgent({
+      agent_id: 'echo-agent',
+      entrypoint_tag: 'main',
+      params: { topic: 'tides', depth: 2 },
+      user_id: 'u-42',
+      persistent_memory: true,
+      executor_type: 'serverless',
+    });
+    const body = await callbackOf(callback);
+    expect(body).toMatchObject({
+      task_id: taskId,
+      status: 'success',
+      result: { echo: { topic: 'tides', depth: 2 }, user_id: 'u-42', entrypoint: 'main' },
+    });
+    const [run] = remote.runsOf('echo-agent');
+    expect(run!.headers.authorization).toBe(`Bearer ${KEY}`);
+    expect(run!.body).toEqual({
+      entrypoint_tag: 'main',
+      input_args: [],
+      input_kwargs: { topic: 'tides', depth: 2 },
+      timeout_seconds: 600,
+      async_execution: false,
+      user_id: 'u-42',
+      persistent_memory: true,
+    });
+    expect(await resultOf(taskId)).toMatchObject({ status: 'completed', result: body.result });
+  });
+
+  it('decodes the older envelope forms (data.result_data.data and output_data)', async () => {
+    const legacy = await scheduleAgent({
+      agent_id: 'legacy-agent',
+      entrypoint_tag: 'main',
+      params: { a: 1 },
+    });
+    expect((await callbackOf(legacy.callback)).result).toEqual({ legacy: true, echo: { a: 1 } });
+    const older = await scheduleAgent({ agent_id: 'output-agent', entrypoint_tag: 'main', params: { b: 2 } });
+    expect((await callbackOf(older.callback)).result).toEqual({ older: true, echo: { b: 2 } });
+  });
+
+  it('is chosen automatically when available', async () => {
+    const { taskId } = await scheduleAgent({ agent_id: 'echo-agent', entrypoint_tag: 'main' });
+    expect((await pulse.call('GET', `/tasks/${taskId}`)).body.executor).toBe('serverless');
+  });
+
+  it('reports agent failures honestly, with string and object errors, without retrying them', async () => {
+    const plain = await scheduleAgent({ agent_id: 'failing-agent', entrypoint_tag: 'main' });
+    const plainBody = await callbackOf(plain.callback);
+    expect(plainBody).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('the agent could not finish'),
+    });
+    const result = await resultOf(plain.taskId);
+    expect(result).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('the agent could not finish'),
+    });
+    expect((await pulse.call('GET', `/tasks/${plain.taskId}`)).body.status).toBe('failed');
+
+    const structured = await scheduleAgent({ agent_id: 'failing-agent', entrypoint_tag: 'object_error' });
+    expect((await callbackOf(structured.callback)).error).toMatch(
+      /\[AGENT_CRASHED\] the agent fell over.*check its logs/,
+    );
+    expect(remote.runsOf('failing-agent')).toHaveLength(2);
+  });
+
+  it('does not retry auth (401) or validation (422) errors', async () => {
+    const auth = await scheduleAgent({
+      agent_id: 'echo-agent',
+      entrypoint_tag: 'main',
+      executor_type: 'serverless-wrong-key',
+    });
+    expect((await callbackOf(auth.callback)).error).toMatch(
+      /authentication failed \(HTTP 401\).*Invalid API key/,
+    );
+    const invalid = await scheduleAgent({ agent_id: 'invalid-agent', entrypoint_tag: 'main' });
+    expect((await callbackOf(invalid.callback)).error).toMatch(/HTTP 422.*input_kwargs.topic is required/);
+    await sleep(1500);
+    expect(remote.runsOf('invalid-agent')).toHaveLength(1);
+  });
+
+  it('retries a 5xx per the task retry policy and then succeeds', async () => {
+    const { callback } = await scheduleAgent(
+      { agent_id: 'flaky-agent', entrypoint_tag: 'main', params: { key: 'k1', fail_times: 2 } },
+      { retry: { max_attempts: 4, initial_interval: '200ms', backoff: 1 } },
+    );
+    expect(await callbackOf(callback)).toMatchObject({ status: 'success', result: { recovered_after: 3 } });
+    expect(
+      remote.runsOf('flaky-agent').filter((r) => (r.body.input_kwargs as { key: string }).key === 'k1'),
+    ).toHaveLength(3);
+  });
+
+  it('gives up after max_attempts on persistent 5xx', async () => {
+    const { callback } = await scheduleAgent(
+      { agent_id: 'flaky-agent', entrypoint_tag: 'main', params: { key: 'k2', fail_times: 10 } },
+      { retry: { max_attempts: 2, initial_interval: '100ms' } },
+    );
+    expect(await callbackOf(callback)).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/HTTP 503/),
+    });
+  });
+
+  it('a slow run hits the per-task timeout', async () => {
+    const { callback } = await scheduleAgent(
+      { agent_id: 'slow-agent', entrypoint_tag: 'main', params: { delay_ms: 5000 } },
+      { retry: { timeout: '1s', max_attempts: 1 } },
+    );
+    const body = await callbackOf(callback);
+    expect(body.status).toBe('failed');
+    expect(body.error).toMatch(/timed out|timeout/i);
+  });
+
+  it('streams *_stream entrypoints over WebSocket, heartbeating each chunk, and assembles the output', async () => {
+    const { taskId, callback } = await scheduleAgent({
+      agent_id: 'echo-agent',
+      entrypoint_tag: 'main_stream',
+      params: { chunks: ['The ', 'tide ', 'turns', '.'], delay_ms: 600 },
+    });
+    let heartbeat: unknown;
+    for (let i = 0; i < 40 && heartbeat === undefined; i++) {
+      const description = await env.client.workflow.getHandle(taskId).describe();
+      const pending = description.raw.pendingActivities?.[0];
+      if (pending?.heartbeatDetails?.payloads?.length) {
+        heartbeat = JSON.parse(Buffer.from(pending.heartbeatDetails.payloads[0]!.data!).toString('utf8'));
+      }
+      await sleep(100);
+    }
+    expect(heartbeat).toMatchObject({ chunks: expect.any(Number) });
+    expect(await callbackOf(callback)).toMatchObject({ status: 'success', result: 'The tide turns.' });
+    const streamed = remote.runsOf('echo-agent').find((r) => r.body.entrypoint_tag === 'main_stream');
+    expect(streamed!.body.input_kwargs).toMatchObject({ chunks: ['The ', 'tide ', 'turns', '.'] });
+  });
+});
+
+describe('local executor', () => {
+  it('runs an agent served by runagent serve at agent_host/agent_port (from metadata, as the SDK sends), with no key', async () => {
+    const port = Number(new URL(local.url).port);
+    const { callback } = await scheduleAgent(
+      { agent_id: 'echo-agent', entrypoint_tag: 'main', params: { where: 'local' } },
+      {},
+      { executor_type: 'local', agent_host: '127.0.0.1', agent_port: port },
+    );
+    expect(await callbackOf(callback)).toMatchObject({
+      status: 'success',
+      result: { echo: { where: 'local' } },
+    });
+    expect(local.runsOf('echo-agent')[0]!.headers.authorization).toBeUndefined();
+    expect(remote.runsOf('echo-agent').some((r) => (r.body.input_kwargs as { where?: string }).where)).toBe(
+      false,
+    );
+  });
+
+  it('runs an agent at agent_host/agent_port given in the payload and delivers its output', async () => {
+    const port = Number(new URL(local.url).port);
+    const { callback } = await scheduleAgent({
+      agent_id: 'legacy-agent',
+      entrypoint_tag: 'main',
+      params: { n: 7 },
+      executor_type: 'local',
+      agent_host: '127.0.0.1',
+      agent_port: port,
+    });
+    expect(await callbackOf(callback)).toMatchObject({
+      status: 'success',
+      result: { legacy: true, echo: { n: 7 } },
+    });
+  });
+
+  it('runs an exported function of a JS/TS module under LOCAL_AGENT_PATH', async () => {
+    const { callback } = await scheduleAgent({
+      agent_id: 'js_agent',
+      entrypoint_tag: 'summarize',
+      params: { text: 'the quick brown fox jumps', max_words: 2 },
+      executor_type: 'local',
+    });
+    expect(await callbackOf(callback)).toMatchObject({
+      status: 'success',
+      result: { summary: 'the quick', words: 5 },
+    });
+    const broken = await scheduleAgent({
+      agent_id: 'js_agent',
+      entrypoint_tag: 'explode',
+      executor_type: 'LOCAL',
+    });
+    expect(await callbackOf(broken.callback)).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('exploded'),
+    });
+    const missing = await scheduleAgent({
+      agent_id: 'js_agent',
+      entrypoint_tag: 'nope',
+      executor_type: 'local',
+    });
+    expect((await callbackOf(missing.callback)).error).toMatch(/no exported function 'nope'.*summarize/);
+  });
+
+  it('runs a Python module function with keyword arguments, sync and async, in a child python3', async () => {
+    const sync = await scheduleAgent({
+      agent_id: 'py_agent',
+      entrypoint_tag: 'summarize',
+      params: { text: 'one two three four', max_words: 2 },
+      executor_type: 'local',
+    });
+    expect(await callbackOf(sync.callback)).toMatchObject({
+      status: 'success',
+      result: { summary: 'one two', words: 4 },
+    });
+    const asyncRun = await scheduleAgent({
+      agent_id: 'py_agent',
+      entrypoint_tag: 'summarize_async',
+      params: { text: 'shout' },
+      executor_type: 'local',
+    });
+    expect(await callbackOf(asyncRun.callback)).toMatchObject({ result: { upper: 'SHOUT' } });
+    const broken = await scheduleAgent({
+      agent_id: 'py_agent',
+      entrypoint_tag: 'explode',
+      executor_type: 'local',
+    });
+    expect((await callbackOf(broken.callback)).error).toMatch(/ValueError: the python agent exploded/);
+    const missing = await scheduleAgent({
+      agent_id: 'no_such_module',
+      entrypoint_tag: 'run',
+      executor_type: 'local',
+    });
+    expect((await callbackOf(missing.callback)).error).toMatch(
+      /cannot import python module 'no_such_module'/,
+    );
+  });
+});
+
+describe('choosing and validating executors', () => {
+  it('GET /executors lists what is available and why the others are not', async () => {
+    const noKey = createExecutorFactory({
+      serverless: { enabled: true, baseUrl: remote.url, apiKey: undefined },
+      local: { enabled: false, agentPath: undefined, python: 'python3', defaultAgentPort: 8450 },
+    });
+    const other = await startPulse(env, { executors: noKey });
+    try {
+      const { body } = await other.call('GET', '/executors');
+      const byName = Object.fromEntries(body.executors.map((e: { name: string }) => [e.name, e]));
+      expect(byName.serverless).toMatchObject({
+        available: false,
+        reason: expect.stringMatching(/RUNAGENT_SERVERLESS_API_KEY/),
+      });
+      expect(byName.local).toMatchObject({
+        available: false,
+        reason: expect.stringMatching(/ENABLE_LOCAL_EXECUTOR/),
+      });
+      expect(body.available).toEqual(expect.arrayContaining(['http', 'webhook']));
+      const refused = await other.call('POST', '/tasks/schedule', {
+        schedule_type: 'run_agent',
+        when: 'now',
+        payload: { agent_id: 'a', entrypoint_tag: 'main', executor_type: 'serverless' },
+      });
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({
+        code: 'EXECUTOR_UNAVAILABLE',
+        detail: expect.stringMatching(/API key/),
+      });
+      const none = await other.call('POST', '/tasks/schedule', {
+        schedule_type: 'execute_agent',
+        when: 'now',
+        payload: { agent_id: 'a', entrypoint_tag: 'main' },
+      });
+      expect(none.status).toBe(400);
+      expect(none.body.code).toBe('NO_AGENT_EXECUTOR');
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('executor names are case-insensitive; unknown ones and bad params are 400 at schedule time', async () => {
+    const upper = await pulse.call('POST', '/tasks/schedule', {
+      schedule_type: 'run_agent',
+      when: 'in 1 hour',
+      payload: { agent_id: 'echo-agent', entrypoint_tag: 'main', executor_type: 'ServerLess' },
+    });
+    expect(upper.status).toBe(200);
+    await pulse.call('DELETE', `/tasks/${upper.body.task_id}`);
+    for (const [payload, pattern] of [
+      [
+        { agent_id: 'a', entrypoint_tag: 'm', executor_type: 'gpu-cluster' },
+        /Unknown executor 'gpu-cluster'/,
+      ],
+      [{ agent_id: '../../etc/passwd', entrypoint_tag: 'm', executor_type: 'local' }, /module name/],
+      [{ agent_id: 'a', entrypoint_tag: 'm', agent_port: 99999, executor_type: 'local' }, /agent_port/],
+      [{ agent_id: 'a', entrypoint_tag: 'm', params: 'text' }, /payload\.params/],
+      [{ agent_id: 'a', entrypoint_tag: 'm', executor_type: 'word-count', params: {} }, /params\.text/],
+    ] as const) {
+      const response = await pulse.call('POST', '/tasks/schedule', {
+        schedule_type: 'run_agent',
+        when: 'now',
+        payload,
+      });
+      expect(response.status, JSON.stringify(payload)).toBe(400);
+      expect(response.body.detail).toMatch(pattern);
+    }
+  });
+
+  it('a custom executor registered in one line runs tasks', async () => {
+    const { callback } = await scheduleAgent({
+      agent_id: 'anything',
+      entrypoint_tag: 'count',
+      params: { text: 'to be or not to be' },
+      executor_type: 'word-count',
+    });
+    expect(await callbackOf(callback)).toMatchObject({ status: 'success', result: { words: 6 } });
+  });
+
+  it('DEFAULT_EXECUTOR is honoured for agent tasks that name none', async () => {
+    const withDefault = await startPulse(env, { executors, defaultExecutor: 'local' });
+    try {
+      // The default lives in the factory config; the API reports it.
+      const listed = (await withDefault.call('GET', '/executors')).body;
+      expect(listed.default).toBe('local');
+    } finally {
+      await withDefault.stop();
+    }
+    const factory = createExecutorFactory({
+      defaultExecutor: 'LOCAL',
+      serverless: { enabled: true, baseUrl: remote.url, apiKey: KEY },
+      local: { enabled: true, agentPath: AGENTS, python: 'python3', defaultAgentPort: 8450 },
+    });
+    const choice = factory.choose({ scheduleType: 'run_agent', hasWebhook: false });
+    expect(choice.ok && choice.executor.name).toBe('local');
+    const auto = createExecutorFactory({
+      serverless: { enabled: true, baseUrl: remote.url, apiKey: undefined },
+      local: { enabled: true, agentPath: AGENTS, python: 'python3', defaultAgentPort: 8450 },
+    });
+    const fallback = auto.choose({ scheduleType: 'run_agent', hasWebhook: false });
+    expect(fallback.ok && fallback.executor.name).toBe('local');
+  });
+});
+
+describe('running well', () => {
+  it('ten slow runs due at the same moment run concurrently', async () => {
+    const due = new Date(Date.now() + 2500).toISOString();
+    const callbacks: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const callback = `/concurrent-${i}`;
+      callbacks.push(callback);
+      const response = await pulse.call('POST', '/tasks/schedule', {
+        schedule_type: 'run_agent',
+        when: due,
+        payload: { agent_id: 'slow-agent', entrypoint_tag: 'main', params: { delay_ms: 2000, i } },
+        callback_url: `${receiver.url}${callback}`,
+      });
+      expect(response.status).toBe(200);
+    }
+    await Promise.all(callbacks.map((c) => receiver.waitFor(c, 1, 30_000)));
+    const arrivals = callbacks.map((c) => receiver.at(c)[0]!.receivedAt);
+    const total = Math.max(...arrivals) - Date.parse(due);
+    console.log(`[measure] 10 runs of 2 s each, due together: last callback ${total} ms after the due time`);
+    expect(total).toBeLessThan(6000);
+  });
+
+  it('DELETE during a slow run aborts the request: the agent server sees the connection closed', async () => {
+    const { taskId } = await scheduleAgent({
+      agent_id: 'slow-agent',
+      entrypoint_tag: 'main',
+      params: { delay_ms: 20_000, cancel: 1 },
+    });
+    const isCancelRun = (r: { body: Record<string, unknown> }) =>
+      (r.body.input_kwargs as { cancel?: number }).cancel === 1;
+    for (let i = 0; i < 100 && !remote.runsOf('slow-agent').some(isCancelRun); i++) await sleep(100);
+    const run = remote.runsOf('slow-agent').find(isCancelRun)!;
+    expect(run).toBeDefined();
+    const started = Date.now();
+    expect((await pulse.call('DELETE', `/tasks/${taskId}`)).body).toEqual({
+      status: 'cancelled',
+      task_id: taskId,
+    });
+    for (let i = 0; i < 50 && !run.closedEarly; i++) await sleep(100);
+    expect(run.closedEarly).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect((await pulse.call('GET', `/tasks/${taskId}`)).body.status).toBe('cancelled');
+  });
+
+  it('DELETE during a Python run kills the child process', async () => {
+    const pidFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'pulse-py-')), 'pid');
+    const { taskId } = await scheduleAgent({
+      agent_id: 'py_agent',
+      entrypoint_tag: 'slow',
+      params: { delay_s: 60, pid_file: pidFile },
+      executor_type: 'local',
+    });
+    for (let i = 0; i < 100 && !existsSync(pidFile); i++) await sleep(100);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    const alive = (p: number) => {
+      try {
+        process.kill(p, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(alive(pid)).toBe(true);
+    await pulse.call('DELETE', `/tasks/${taskId}`);
+    for (let i = 0; i < 50 && alive(pid); i++) await sleep(100);
+    expect(alive(pid)).toBe(false);
+  });
+
+  it('a worker killed during a run is noticed by its heartbeat timeout and the run completes on another worker', async () => {
+    const queue = `pulse-kill-${Date.now()}`;
+    const api = await startPulseApiOnly(env, queue, executors);
+    const child = spawn(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), ['src/main/worker.ts'], {
+      cwd: PROJECT_ROOT,
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: env.address,
+        PULSE_TASK_QUEUE: queue,
+        RUNAGENT_BASE_URL: remote.url,
+        RUNAGENT_API_KEY: KEY,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: tsx runs the worker in a child process, and the kill must reach that one.
+      detached: true,
+    });
+    const killWorker = () => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    try {
+      for (let i = 0; i < 300 && !output.includes('[pulse] ready'); i++) await sleep(100);
+      expect(output).toContain('[pulse] ready');
+      const response = await api.call('POST', '/tasks/schedule', {
+        schedule_type: 'run_agent',
+        when: 'now',
+        payload: {
+          agent_id: 'slow-agent',
+          entrypoint_tag: 'main',
+          params: { delay_ms: 3000, kill: 1 },
+          executor_type: 'serverless',
+        },
+        callback_url: `${receiver.url}/killed-cb`,
+      });
+      expect(response.status).toBe(200);
+      const isKillRun = (r: { body: Record<string, unknown> }) =>
+        (r.body.input_kwargs as { kill?: number }).kill === 1;
+      for (let i = 0; i < 100 && !remote.runsOf('slow-agent').some(isKillRun); i++) await sleep(100);
+      killWorker();
+      const killedAt = Date.now();
+      const replacement = await startPulse(env, { executors }, queue);
+      try {
+        const body = (await receiver.waitFor('/killed-cb', 1, 60_000))[0]!.json as { status: string };
+        expect(body.status).toBe('success');
+        expect(remote.runsOf('slow-agent').filter(isKillRun)).toHaveLength(2);
+        const retryDelay = Date.now() - killedAt;
+        console.log(`[measure] run retried on another worker; callback ${retryDelay} ms after the kill`);
+        expect(retryDelay).toBeLessThan(20_000);
+      } finally {
+        await replacement.stop();
+      }
+    } finally {
+      killWorker();
+      await api.stop();
+    }
+  });
+});

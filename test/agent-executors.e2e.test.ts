@@ -127,6 +127,19 @@ describe('serverless executor', () => {
     expect((await callbackOf(older.callback)).result).toEqual({ older: true, echo: { b: 2 } });
   });
 
+  it('checks the entrypoint against the agent architecture before running', async () => {
+    const { callback } = await scheduleAgent({
+      agent_id: 'echo-agent',
+      entrypoint_tag: 'no_such_entrypoint',
+    });
+    expect((await callbackOf(callback)).error).toMatch(
+      /no entrypoint 'no_such_entrypoint'.*main, object_error/,
+    );
+    expect(remote.runsOf('echo-agent').some((r) => r.body.entrypoint_tag === 'no_such_entrypoint')).toBe(
+      false,
+    );
+  });
+
   it('is chosen automatically when available', async () => {
     const { taskId } = await scheduleAgent({ agent_id: 'echo-agent', entrypoint_tag: 'main' });
     expect((await pulse.call('GET', `/tasks/${taskId}`)).body.executor).toBe('serverless');
@@ -502,6 +515,7 @@ describe('running well', () => {
         PULSE_TASK_QUEUE: queue,
         RUNAGENT_BASE_URL: remote.url,
         RUNAGENT_API_KEY: KEY,
+        PULSE_EXECUTORS_MODULE: './src/executors/examples/register.ts',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group: tsx runs the worker in a child process, and the kill must reach that one.
@@ -520,6 +534,7 @@ describe('running well', () => {
     try {
       for (let i = 0; i < 300 && !output.includes('[pulse] ready'); i++) await sleep(100);
       expect(output).toContain('[pulse] ready');
+      expect(output).toContain('[pulse] executor word-count: available');
       const response = await api.call('POST', '/tasks/schedule', {
         schedule_type: 'run_agent',
         when: 'now',

@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { permanentFailure, unknownExecutorFailure } from '../src/errors.js';
+import type { Executor } from '../src/executors/executor.js';
 import type { ExecutorFactory } from '../src/executors/executor-factory.js';
 import { FailureType } from '../src/shared/failure-types.js';
 import type { ExecutionOutput, ExecutionRequest } from '../src/shared/task-types.js';
@@ -7,11 +8,32 @@ import type { ExecutionOutput, ExecutionRequest } from '../src/shared/task-types
 /** Heartbeat often enough that a cancellation or a dead worker is noticed within seconds, not minutes. */
 const HEARTBEAT_EVERY_MS = 1000;
 
+/**
+ * The executor a run names; a run that names none (a schedule made by hand with `temporal schedule create`) gets
+ * the one the API would have chosen for it.
+ */
+function resolveExecutor(executors: ExecutorFactory, request: ExecutionRequest): Executor {
+  if (request.executor) {
+    const named = executors.get(request.executor);
+    if (!named) throw unknownExecutorFailure(request.executor, executors.names());
+    return named;
+  }
+  const requested = [request.payload.executor_type, request.metadata.executor_type].find(
+    (v): v is string => typeof v === 'string' && v.trim() !== '',
+  );
+  const choice = executors.choose({
+    scheduleType: request.scheduleType,
+    requested,
+    hasWebhook: !!request.webhook,
+  });
+  if (!choice.ok) throw permanentFailure(FailureType.UnknownExecutor, choice.detail);
+  return choice.executor;
+}
+
 export function createExecuteAgent(executors: ExecutorFactory) {
   /** Runs one task through the executor it names and returns the executor's JSON result. */
   return async function executeAgent(request: ExecutionRequest): Promise<ExecutionOutput> {
-    const executor = executors.get(request.executor);
-    if (!executor) throw unknownExecutorFailure(request.executor, executors.names());
+    const executor = resolveExecutor(executors, request);
     const problems = executor.validateParams(request);
     if (problems.length > 0) {
       throw permanentFailure(

@@ -4,6 +4,7 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { spawnSync } from 'node:child_process';
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/api/app.js';
 import { createExecutorFactory } from '../src/executors/executor-factory.js';
@@ -125,6 +126,7 @@ describe('one-time tasks through the API', () => {
     await sleep(1000);
     expect(receiver.at('/cb1')).toHaveLength(1);
     expect(receiver.at('/t1')).toHaveLength(1);
+    expect(receiver.at('/t1')[0]!.headers['x-pulse-execution-id']).toBe(body.execution_id);
   });
 
   it('lists tasks from Temporal visibility with the contract filters, and the temporal CLI finds them', async () => {
@@ -222,6 +224,31 @@ describe('one-time tasks through the API', () => {
     expect(result.body).toMatchObject({ status: 'failed', error: expect.stringContaining('no such thing') });
     expect(receiver.at('/fails')).toHaveLength(1);
     expect((await pulse.call('DELETE', `/tasks/${scheduled.body.task_id}`)).status).toBe(409);
+  });
+
+  it('DELETE while the callback is being retried stops the retries; the run stays on record', async () => {
+    receiver.respond('/down-cb', 503, { error: 'down' });
+    const scheduled = await pulse.call(
+      'POST',
+      '/tasks/schedule',
+      httpTask('/cb-target', 'now', { callback_url: `${receiver.url}/down-cb` }),
+    );
+    const taskId = scheduled.body.task_id;
+    await receiver.waitFor('/down-cb', 2, 15_000);
+    expect((await pulse.call('DELETE', `/tasks/${taskId}`)).body).toEqual({
+      status: 'cancelled',
+      task_id: taskId,
+    });
+    const attempts = receiver.at('/down-cb').length;
+    await sleep(5000);
+    expect(receiver.at('/down-cb')).toHaveLength(attempts);
+    const task = (await pulse.call('GET', `/tasks/${taskId}`)).body;
+    expect(task.status).toBe('cancelled');
+    expect(task.last_run).toMatchObject({
+      status: 'success',
+      callback: { status: 'failed', error: expect.stringMatching(/cancelled/) },
+    });
+    expect(receiver.at('/cb-target')).toHaveLength(1);
   });
 
   it('pushes a generic task to its webhook_url with the contract body', async () => {
@@ -388,6 +415,28 @@ describe('bad input', () => {
       /Recurring/,
     ],
     [
+      'retry interval longer than its maximum',
+      {
+        schedule_type: 'http_request',
+        when: 'now',
+        payload: { url: 'http://x.test' },
+        retry: { initial_interval: '2m', max_interval: '1m' },
+      },
+      400,
+      /retry\.max_interval must not be shorter/,
+    ],
+    [
+      'retry interval beyond a day',
+      {
+        schedule_type: 'http_request',
+        when: 'now',
+        payload: { url: 'http://x.test' },
+        retry: { max_interval: '999999999w' },
+      },
+      400,
+      /retry\.max_interval must be at most 24h/,
+    ],
+    [
       'bad retry timeout',
       {
         schedule_type: 'http_request',
@@ -427,6 +476,30 @@ describe('bad input', () => {
     const empty = await pulse.call('POST', '/tasks/schedule', '');
     expect(empty.status).toBeGreaterThanOrEqual(400);
     expect(empty.status).toBeLessThan(500);
+  });
+
+  it('a JSON body without a content-type header is read as JSON', async () => {
+    // fetch() always labels a string body text/plain, so this goes through node:http, as Python's requests would.
+    const body = JSON.stringify(httpTask('/no-type', '1h'));
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const request = http.request(`${pulse.baseUrl}/tasks/schedule`, { method: 'POST' }, (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      });
+      request.on('error', reject);
+      request.end(body);
+    });
+    expect(status, text).toBe(200);
+    await pulse.call('DELETE', `/tasks/${(JSON.parse(text) as { task_id: string }).task_id}`);
+  });
+
+  it('a cursor that GET /tasks did not hand out, or one used with other filters, is a 400', async () => {
+    for (const cursor of ['AAAA', 'not-base64!', Buffer.from('{"q":"x","t":"AAAA"}').toString('base64url')]) {
+      const response = await pulse.call('GET', `/tasks?cursor=${encodeURIComponent(cursor)}`);
+      expect(response.status, cursor).toBe(400);
+      expect(response.body.code).toBe('INVALID_CURSOR');
+    }
   });
 
   it('unknown tasks are 404, bad query parameters 422, unknown routes 404', async () => {

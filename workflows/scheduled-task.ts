@@ -3,17 +3,24 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   condition,
   isCancellation,
   proxyActivities,
   setHandler,
+  upsertMemo,
   upsertSearchAttributes,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import { FailureType } from '../src/shared/failure-types.js';
-import { PulseDueAt, PulseStatus } from '../src/shared/search-attributes.js';
+import {
+  PulseDueAt,
+  PulseStatus,
+  TemporalScheduledById,
+  TemporalScheduledStartTime,
+} from '../src/shared/search-attributes.js';
 import { rescheduleUpdate, setPausedUpdate, taskStateQuery } from '../src/shared/task-messages.js';
 import type {
   CallbackBody,
@@ -26,6 +33,7 @@ import type {
 } from '../src/shared/task-types.js';
 
 type Activities = ReturnType<typeof createActivities>;
+type ResolvedInput = ScheduledTaskInput & { readonly taskId: string };
 
 const DEFAULT_RUN_TIMEOUT_MS = 10 * 60_000;
 const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
@@ -42,8 +50,14 @@ const { deliverCallback } = proxyActivities<Activities>({
  * One scheduled task: sleeps until due (reschedule, pause and cancel act during the sleep), runs the task
  * through its executor, delivers the callback, and returns the run, or fails with it when the run failed.
  */
-export async function scheduledTask(input: ScheduledTaskInput): Promise<RunRecord> {
-  let dueAtMs = input.dueAtMs ?? Date.now();
+export async function scheduledTask(rawInput: ScheduledTaskInput): Promise<RunRecord> {
+  const info = workflowInfo();
+  // A run started by a Temporal Schedule belongs to the task named by the schedule id, and was due at the
+  // schedule's nominal time (not when the worker got to it). Hand-made schedules may omit taskId altogether.
+  const scheduledBy = info.typedSearchAttributes.get(TemporalScheduledById);
+  const nominal = info.typedSearchAttributes.get(TemporalScheduledStartTime);
+  const input: ResolvedInput = { ...rawInput, taskId: rawInput.taskId ?? scheduledBy ?? info.workflowId };
+  let dueAtMs = input.dueAtMs ?? nominal?.getTime() ?? Date.now();
   let status: TaskStatus = 'active';
   let paused = false;
   let changes = 0;
@@ -119,10 +133,17 @@ export async function scheduledTask(input: ScheduledTaskInput): Promise<RunRecor
   runs.push(run);
   status = run.status === 'success' ? 'completed' : 'failed';
   publish();
+  upsertMemo({ run: summarize(run) });
 
   if (input.callbackUrl) {
     const callback = await sendCallback(input.taskId, input.callbackUrl, run);
     runs[runs.length - 1] = { ...run, callback };
+    upsertMemo({ run: summarize(runs[runs.length - 1]!) });
+    if (CancellationScope.current().consideredCancelled) {
+      status = 'cancelled';
+      publish();
+      throw new CancelledFailure('task cancelled during callback delivery');
+    }
   }
   const finished = runs[runs.length - 1]!;
   if (finished.status === 'failed') {
@@ -155,7 +176,19 @@ export async function scheduledTask(input: ScheduledTaskInput): Promise<RunRecor
   }
 }
 
-async function runOnce(input: ScheduledTaskInput, uuid: string, scheduledFor: string): Promise<RunRecord> {
+/** Largest result kept in the memo; the full result stays in the workflow's result. */
+const MEMO_RESULT_LIMIT = 16 * 1024;
+
+/**
+ * The run as kept in the memo, so listing a task's runs is one visibility query instead of one call per run.
+ * Large results are left out of the memo (flagged), and read from the workflow result when asked for.
+ */
+function summarize(run: RunRecord): RunRecord & { resultOmitted?: boolean } {
+  const size = JSON.stringify(run.result ?? null).length;
+  return size > MEMO_RESULT_LIMIT ? { ...run, result: null, resultOmitted: true } : run;
+}
+
+async function runOnce(input: ResolvedInput, uuid: string, scheduledFor: string): Promise<RunRecord> {
   const timeoutMs = input.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
   const retry = input.retry;
   const { executeAgent } = proxyActivities<Activities>({
@@ -222,14 +255,14 @@ async function sendCallback(taskId: string, url: string, run: RunRecord): Promis
     timestamp: Math.floor(run.finishedAtMs / 1000),
     ...(run.error !== undefined ? { error: run.error } : {}),
   };
-  // The result exists once the run finished; a cancellation arriving now must not swallow its delivery.
-  return CancellationScope.nonCancellable(async () => {
-    try {
-      const { attempts } = await deliverCallback({ url, body, workflowId: workflowInfo().workflowId });
-      return { url, status: 'delivered', attempts };
-    } catch (err) {
-      const message = err instanceof ActivityFailure ? (err.cause?.message ?? err.message) : String(err);
-      return { url, status: 'failed', error: message };
-    }
-  });
+  try {
+    const { attempts } = await deliverCallback({ url, body, workflowId: workflowInfo().workflowId });
+    return { url, status: 'delivered', attempts };
+  } catch (err) {
+    // A DELETE while the receiver is still being retried stops the retries: the user asked for nothing more.
+    if (isCancellation(err))
+      return { url, status: 'failed', error: 'delivery stopped: the task was cancelled' };
+    const message = err instanceof ActivityFailure ? (err.cause?.message ?? err.message) : String(err);
+    return { url, status: 'failed', error: message };
+  }
 }

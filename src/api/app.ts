@@ -151,7 +151,9 @@ export function createApp(deps: AppDeps) {
   app.use('*', async (c, next) => {
     if (['POST', 'PATCH', 'PUT'].includes(c.req.method) && c.req.header('content-length') !== '0') {
       const type = c.req.header('content-type');
-      if (type !== undefined && !/^application\/(.+\+)?json\b/i.test(type)) {
+      // Clients that post a JSON string without saying so (Python's requests.post(data=...)) are read as JSON.
+      if (type === undefined) c.req.raw.headers.set('content-type', 'application/json');
+      else if (!/^application\/(.+\+)?json\b/i.test(type)) {
         throw new PulseApiError(
           422,
           'UNSUPPORTED_CONTENT_TYPE',

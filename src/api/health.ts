@@ -17,6 +17,8 @@ export interface Health {
 }
 
 const HEALTH_DEADLINE_MS = 3000;
+/** A polling worker renews its long-poll at least every ~60 s. */
+const LIVE_POLLER_MS = 75_000;
 
 /** "API up" vs "Temporal reachable" vs "a worker polls the task queue", each reported separately. */
 export async function checkHealth(deps: HealthDeps): Promise<Health> {
@@ -35,7 +37,12 @@ export async function checkHealth(deps: HealthDeps): Promise<Health> {
       }),
     );
     health.temporal.reachable = true;
-    health.worker.pollers = queue.pollers?.length ?? 0;
+    // The server remembers pollers for minutes after they are gone; only a recent long-poll proves a live worker.
+    const recent = Date.now() - LIVE_POLLER_MS;
+    health.worker.pollers = (queue.pollers ?? []).filter((poller) => {
+      const seconds = Number(poller.lastAccessTime?.seconds ?? 0);
+      return seconds * 1000 >= recent;
+    }).length;
     health.worker.polling = health.worker.pollers > 0;
   } catch (err) {
     health.temporal.error = err instanceof Error ? err.message : String(err);

@@ -5,8 +5,12 @@
 import { permanentFailure } from '../errors.js';
 import { FailureType } from '../shared/failure-types.js';
 
-/** Largest response body kept from a call; the rest is cut off and the result marked truncated. */
-export const MAX_RESPONSE_BYTES = 1024 * 1024;
+/**
+ * Largest response body kept from a call; the rest is cut off and the result marked truncated. Well under
+ * Temporal's 2 MB payload limit, because a result is stored several times (activity result, workflow result,
+ * callback input) and JSON escaping can double it.
+ */
+export const MAX_RESPONSE_BYTES = 256 * 1024;
 
 export interface HttpCallResult {
   readonly status: number;

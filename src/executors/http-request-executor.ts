@@ -37,7 +37,12 @@ export function createHttpRequestExecutor(): Executor {
     },
     async execute(request: ExecutionRequest, context: ExecutionContext): Promise<unknown> {
       const payload = HttpRequestPayload.parse(request.payload);
-      const headers: Record<string, string> = { ...(payload.headers ?? {}) };
+      // The same execution id on every attempt lets the target de-duplicate a retried call.
+      const headers: Record<string, string> = {
+        'x-pulse-task-id': request.taskId,
+        'x-pulse-execution-id': request.executionId,
+        ...(payload.headers ?? {}),
+      };
       let body: string | undefined;
       if (payload.body !== undefined && payload.body !== null && !['GET', 'HEAD'].includes(payload.method)) {
         if (typeof payload.body === 'string') {

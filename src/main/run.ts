@@ -13,7 +13,7 @@ import { registerCustomExecutors } from '../executors/custom-executors.js';
 import { createExecutorFactory } from '../executors/executor-factory.js';
 import { PROJECT_ROOT } from '../project-root.js';
 import { TEMPORAL_CLI, defaultInstallDir, provisionBinary } from '../temporal/binaries.js';
-import { startDevServer, type DevServer } from '../temporal/dev-server.js';
+import { setRetention, startDevServer, type DevServer } from '../temporal/dev-server.js';
 import { ensureSearchAttributes } from '../temporal/search-attributes-setup.js';
 import { createPulseWorker } from '../temporal/worker.js';
 
@@ -54,7 +54,11 @@ export async function runPulse(options: RunOptions): Promise<void> {
     return stopping;
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
+      if (stopping) {
+        log(`[pulse] ${signal} again: exiting now`);
+        process.exit(130);
+      }
       void stop(signal).then(() => process.exit(0));
     });
   }
@@ -148,7 +152,7 @@ async function temporalAddress(
   stack: Array<{ name: string; close: () => Promise<void> }>,
 ): Promise<string> {
   if (config.temporalAddress) return config.temporalAddress;
-  if (!options.embeddedServer) return '127.0.0.1:7233';
+  if (!options.embeddedServer) return `127.0.0.1:${config.temporalPort}`;
   const cli = provisionBinary(TEMPORAL_CLI, { installDir: defaultInstallDir(PROJECT_ROOT), log });
   const server: DevServer = await startDevServer({
     cliPath: cli?.path,
@@ -160,6 +164,12 @@ async function temporalAddress(
     log,
   });
   stack.push({ name: 'Temporal dev server', close: () => server.stop() });
+  const retentionDays = Number(process.env.PULSE_RETENTION_DAYS || 30);
+  await setRetention(server.address, config.namespace, retentionDays).catch((err: unknown) =>
+    console.warn(
+      `[pulse] could not set the namespace retention: ${err instanceof Error ? err.message : err}`,
+    ),
+  );
   log(
     `[pulse] embedded Temporal dev server on ${server.address}, data in ${path.join(config.dataDir, 'temporal.db')}`,
   );

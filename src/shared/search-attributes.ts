@@ -10,6 +10,16 @@ export const PulseExecutor = defineSearchAttributeKey('PulseExecutor', SearchAtt
 export const PulseStatus = defineSearchAttributeKey('PulseStatus', SearchAttributeType.KEYWORD);
 export const PulseDueAt = defineSearchAttributeKey('PulseDueAt', SearchAttributeType.DATETIME);
 
+/** Set by Temporal on workflows a Schedule started: the schedule id (= Pulse task id) and the nominal time. */
+export const TemporalScheduledById = defineSearchAttributeKey(
+  'TemporalScheduledById',
+  SearchAttributeType.KEYWORD,
+);
+export const TemporalScheduledStartTime = defineSearchAttributeKey(
+  'TemporalScheduledStartTime',
+  SearchAttributeType.DATETIME,
+);
+
 export const PULSE_SEARCH_ATTRIBUTES = [
   PulseScheduleType,
   PulseAgentId,

@@ -28,8 +28,8 @@ export interface ExecutionRequest {
   readonly taskId: string;
   readonly executionId: string;
   readonly scheduleType: string;
-  /** Registered executor name, resolved when the task was scheduled. */
-  readonly executor: string;
+  /** Registered executor name, resolved when the task was scheduled (absent: chosen at run time). */
+  readonly executor?: string;
   readonly payload: Record<string, unknown>;
   readonly metadata: Record<string, unknown>;
   /** ISO-8601 instant the run was due. */
@@ -46,9 +46,11 @@ export interface ExecutionOutput {
 
 /** Input of the `scheduledTask` workflow; also what a hand-made `temporal schedule create` must send. */
 export interface ScheduledTaskInput {
-  readonly taskId: string;
+  /** Defaults to the schedule id (runs of a schedule) or the workflow id. */
+  readonly taskId?: string;
   readonly scheduleType: string;
-  readonly executor: string;
+  /** Executor name; when absent the worker chooses one as the API would. */
+  readonly executor?: string;
   readonly payload: Record<string, unknown>;
   readonly metadata?: Record<string, unknown>;
   /** Epoch milliseconds. Absent means due at once. */

@@ -46,6 +46,9 @@ export interface BuiltTask {
 const DEFAULT_WEBHOOK_TIMEOUT_S = 30;
 const DEFAULT_WEBHOOK_RETRIES = 3;
 const MAX_RUN_TIMEOUT_MS = 24 * 3_600_000;
+const MAX_RETRY_INTERVAL_MS = 24 * 3_600_000;
+/** Room around a webhook push's own timeout, so the attempt ends by the push's timeout, not the run's. */
+const WEBHOOK_TIMEOUT_MARGIN_MS = 5000;
 
 function stringField(source: Record<string, unknown>, key: string): string | undefined {
   const value = source[key];
@@ -147,6 +150,20 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
   }
   const initialIntervalMs = durationField('retry.initial_interval', retry?.initial_interval, errors);
   const maximumIntervalMs = durationField('retry.max_interval', retry?.max_interval, errors);
+  for (const [field, ms] of [
+    ['retry.initial_interval', initialIntervalMs],
+    ['retry.max_interval', maximumIntervalMs],
+  ] as const) {
+    if (ms !== undefined && ms > MAX_RETRY_INTERVAL_MS)
+      errors.push({ field, message: 'must be at most 24h' });
+  }
+  if (
+    initialIntervalMs !== undefined &&
+    maximumIntervalMs !== undefined &&
+    maximumIntervalMs < initialIntervalMs
+  ) {
+    errors.push({ field: 'retry.max_interval', message: 'must not be shorter than retry.initial_interval' });
+  }
   if (errors.length > 0) {
     fail(
       'INVALID_TASK',
@@ -178,7 +195,7 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
             retry?.max_attempts ?? (webhook ? (body.webhook_retries ?? DEFAULT_WEBHOOK_RETRIES) + 1 : 3),
           initialIntervalMs: initialIntervalMs ?? 1000,
           backoffCoefficient: retry?.backoff ?? 2,
-          maximumIntervalMs: maximumIntervalMs ?? 60_000,
+          maximumIntervalMs: maximumIntervalMs ?? Math.max(60_000, initialIntervalMs ?? 0),
         }
       : undefined;
 
@@ -191,7 +208,11 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
     dueAtMs: dueAt.getTime(),
     ...(callbackUrl ? { callbackUrl } : {}),
     ...(webhook ? { webhook } : {}),
-    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(timeoutMs !== undefined
+      ? { timeoutMs }
+      : webhook
+        ? { timeoutMs: webhook.timeoutMs + WEBHOOK_TIMEOUT_MARGIN_MS }
+        : {}),
     ...(retryPolicy ? { retry: retryPolicy } : {}),
   };
 

@@ -13,7 +13,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers.js';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { ScheduleTaskRequest } from '../api/schemas.js';
 import { BadRequestError, ConflictError, TaskNotFoundError } from '../errors.js';
 import type { ExecutorFactory } from '../executors/executor-factory.js';
@@ -89,7 +89,8 @@ interface TaskSnapshot {
   readonly runs: readonly RunRecord[];
 }
 
-const QUERY_DEADLINE_MS = 5000;
+// Short: a query with no worker polling waits out the whole deadline, and the fallback is nearly as good.
+const QUERY_DEADLINE_MS = 2000;
 const CANCEL_SETTLE_MS = 5000;
 
 const unixSeconds = (ms: number): number => Math.floor(ms / 1000);
@@ -114,7 +115,11 @@ export function toRunView(run: RunRecord): RunView {
   };
 }
 
-/** Status of a closed workflow whose own last word we could not read (terminated, timed out). */
+/**
+ * A task's status from its workflow's execution status and the status it last reported. A cancelled or terminated
+ * workflow is a cancelled task even if its run had finished (the user stopped what was left, e.g. the callback).
+ * `statusClause` below is the same rule as a visibility query; keep the two in step.
+ */
 function statusFromExecution(info: TaskInfo, reported: TaskStatus | undefined): TaskStatus {
   switch (info.status.name) {
     case 'RUNNING':
@@ -123,9 +128,25 @@ function statusFromExecution(info: TaskInfo, reported: TaskStatus | undefined): 
       return 'completed';
     case 'CANCELLED':
     case 'TERMINATED':
-      return reported === 'completed' || reported === 'failed' ? reported : 'cancelled';
+      return 'cancelled';
     default:
       return 'failed';
+  }
+}
+
+/** Visibility-query form of `statusFromExecution`. */
+function statusClause(status: TaskStatus): string {
+  switch (status) {
+    case 'active':
+    case 'paused':
+    case 'processing':
+      return `(PulseStatus = '${status}' AND ExecutionStatus = 'Running')`;
+    case 'completed':
+      return `(ExecutionStatus = 'Completed' OR (PulseStatus = 'completed' AND ExecutionStatus = 'Running'))`;
+    case 'failed':
+      return `(ExecutionStatus IN ('Failed', 'TimedOut') OR (PulseStatus = 'failed' AND ExecutionStatus = 'Running'))`;
+    case 'cancelled':
+      return `ExecutionStatus IN ('Canceled', 'Terminated')`;
   }
 }
 
@@ -172,8 +193,15 @@ export function createTaskService(deps: TaskServiceDeps) {
     }
   }
 
-  /** Reads the run record a closed workflow ended with (its result, or the detail of its failure). */
-  async function closedRuns(handle: WorkflowHandle): Promise<RunRecord[]> {
+  /**
+   * Reads the run record a closed workflow ended with (its result, or the detail of its failure); for a workflow
+   * cancelled after its run (e.g. during callback delivery), the run the workflow kept in its memo.
+   */
+  async function closedRuns(
+    handle: WorkflowHandle,
+    memo: Record<string, unknown> | undefined,
+  ): Promise<RunRecord[]> {
+    const fromMemo = memo?.run as (RunRecord & { resultOmitted?: boolean }) | undefined;
     try {
       const run = (await handle.result()) as RunRecord | undefined;
       return run ? [run] : [];
@@ -183,7 +211,7 @@ export function createTaskService(deps: TaskServiceDeps) {
           return [err.cause.details[0] as RunRecord];
         }
       }
-      return [];
+      return fromMemo ? [fromMemo] : [];
     }
   }
 
@@ -198,14 +226,19 @@ export function createTaskService(deps: TaskServiceDeps) {
         );
         return { description, status: state.status, dueAtMs: state.dueAtMs, runs: state.runs };
       } catch {
-        // No worker answering right now: the search attributes the workflow keeps current are the next best.
-        return { description, status: reported ?? 'active', dueAtMs: dueAt?.getTime() ?? null, runs: [] };
+        // No worker answering right now: what the workflow keeps in its search attributes and memo is the next
+        // best thing.
+        const run = description.memo?.run as RunRecord | undefined;
+        return {
+          description,
+          status: reported ?? 'active',
+          dueAtMs: dueAt?.getTime() ?? null,
+          runs: run ? [run] : [],
+        };
       }
     }
-    const runs = await closedRuns(handle);
-    let status = statusFromExecution(description, reported);
-    if (description.status.name === 'FAILED' && runs.length > 0) status = 'failed';
-    return { description, status, dueAtMs: null, runs };
+    const runs = await closedRuns(handle, description.memo);
+    return { description, status: statusFromExecution(description, reported), dueAtMs: null, runs };
   }
 
   function fullView(snap: TaskSnapshot): TaskView {
@@ -266,13 +299,9 @@ export function createTaskService(deps: TaskServiceDeps) {
       const clauses = [`WorkflowType = ${quote(SCHEDULED_TASK_WORKFLOW)}`, `TaskQueue = ${quote(taskQueue)}`];
       if (filters.schedule_type) clauses.push(`PulseScheduleType = ${quote(filters.schedule_type)}`);
       if (filters.agent_id) clauses.push(`PulseAgentId = ${quote(filters.agent_id)}`);
-      if (filters.status === 'cancelled') {
-        clauses.push(`(PulseStatus = 'cancelled' OR ExecutionStatus = 'Terminated')`);
-      } else if (filters.status) {
-        clauses.push(`PulseStatus = ${quote(filters.status)}`);
-      }
+      if (filters.status) clauses.push(statusClause(filters.status));
       const query = clauses.join(' AND ');
-      let token: Uint8Array | undefined = filters.cursor ? decodeCursor(filters.cursor) : undefined;
+      let token: Uint8Array | undefined = filters.cursor ? decodeCursor(filters.cursor, query) : undefined;
       let toSkip = filters.cursor ? 0 : filters.offset;
       const tasks: TaskView[] = [];
       try {
@@ -297,12 +326,14 @@ export function createTaskService(deps: TaskServiceDeps) {
           token = page.nextPageToken?.length ? page.nextPageToken : undefined;
         } while (token && tasks.length < filters.limit);
       } catch (err) {
+        // The server cannot always tell a forged page token from a broken one; either way the cursor is at fault.
+        if (filters.cursor) throw invalidCursor();
         throw translateTemporalError(err);
       }
       return {
         tasks,
         count: tasks.length,
-        next_cursor: token ? Buffer.from(token).toString('base64url') : null,
+        next_cursor: token ? encodeCursor(token, query) : null,
       };
     },
 
@@ -382,9 +413,32 @@ export function createTaskService(deps: TaskServiceDeps) {
   };
 }
 
-function decodeCursor(cursor: string): Uint8Array {
-  const bytes = Buffer.from(cursor, 'base64url');
-  if (bytes.length === 0)
-    throw new BadRequestError('INVALID_CURSOR', 'cursor is not a value returned by GET /tasks.');
-  return bytes;
+const invalidCursor = () =>
+  new BadRequestError(
+    'INVALID_CURSOR',
+    'cursor is not a next_cursor returned by GET /tasks with the same filters.',
+  );
+
+/** A cursor is Temporal's page token tied to the query it belongs to, so it cannot be reused with other filters. */
+function encodeCursor(token: Uint8Array, query: string): string {
+  return Buffer.from(
+    JSON.stringify({
+      q: createHash('sha256').update(query).digest('base64url').slice(0, 16),
+      t: Buffer.from(token).toString('base64url'),
+    }),
+  ).toString('base64url');
+}
+
+function decodeCursor(cursor: string, query: string): Uint8Array {
+  try {
+    const { q, t } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
+      q?: unknown;
+      t?: unknown;
+    };
+    const expected = createHash('sha256').update(query).digest('base64url').slice(0, 16);
+    if (q !== expected || typeof t !== 'string' || t === '') throw invalidCursor();
+    return Buffer.from(t, 'base64url');
+  } catch {
+    throw invalidCursor();
+  }
 }

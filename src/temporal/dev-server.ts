@@ -3,8 +3,10 @@
  * SQLite file, with the Web UI. When no CLI could be provisioned, the SDK's own download provides one.
  */
 import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 
 export interface DevServerOptions {
@@ -30,6 +32,35 @@ const READY_TIMEOUT_MS = 60_000;
  * so a task due in under a second is not up to a second late.
  */
 export const DEV_SERVER_DYNAMIC_CONFIG = ['history.timerProcessorMaxTimeShift="100ms"'];
+
+function isListening(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.setTimeout(1000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Keeps finished tasks readable through the API for this long (the dev server's default is one day). */
+export async function setRetention(address: string, namespace: string, days: number): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    await connection.workflowService.updateNamespace({
+      namespace,
+      config: { workflowExecutionRetentionTtl: msToTs(days * 86_400_000) },
+    });
+  } finally {
+    await connection.close();
+  }
+}
 
 async function waitUntilReady(
   address: string,
@@ -81,6 +112,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     'warn',
     ...DEV_SERVER_DYNAMIC_CONFIG.flatMap((value) => ['--dynamic-config-value', value]),
   ];
+  if (await isListening(options.ip, options.port)) {
+    throw new Error(
+      `port ${options.port} on ${options.ip} is already in use (a Temporal server left over from an earlier run?). ` +
+        'Stop it, or set TEMPORAL_PORT, or point TEMPORAL_ADDRESS at it to use it as is.',
+    );
+  }
   options.log(`[temporal] starting dev server: ${options.cliPath} ${args.join(' ')}`);
   // Own process group, so Ctrl-C reaches us first and we stop the server after the worker has drained.
   const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -90,6 +127,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   child.stdout?.on('data', relay);
   child.stderr?.on('data', relay);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Whatever way this process ends (a second Ctrl-C, a crash), the server in its own process group goes too.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   try {
     await waitUntilReady(address, options.namespace, child);
   } catch (err) {
@@ -104,6 +144,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(killer);
+      process.removeListener('exit', killOnExit);
     },
   };
 }

@@ -1,12 +1,36 @@
 import { describe, expect, it } from 'vitest';
-import { WhenParseError, parseDelay, parseWhen } from '../src/time/parse-when.js';
+import {
+  type ParsedWhen,
+  type WhenContext,
+  WhenParseError,
+  parseDelay,
+  parseWhen,
+} from '../src/time/parse-when.js';
 import { instantOf, offsetAt } from '../src/time/time-zone.js';
 
+// Tuesday. Local clocks: UTC 10:00, Berlin 11:00 (CET), New York 05:00 (EST), Kolkata 15:30 (IST).
 const now = new Date('2026-11-24T10:00:00.000Z');
-const utc = { now, timezone: 'UTC' };
-const at = (when: Parameters<typeof parseWhen>[0], ctx = utc) => parseWhen(when, ctx).at.toISOString();
+const utc: WhenContext = { now, timezone: 'UTC' };
+const zone = (timezone: string, at = now): WhenContext => ({ now: at, timezone });
 
-describe('parseWhen, one-time forms', () => {
+function onceAt(parsed: ParsedWhen): string {
+  if (parsed.kind !== 'once') throw new Error(`expected a one-time result, got ${JSON.stringify(parsed)}`);
+  return parsed.at.toISOString();
+}
+
+const at = (when: Parameters<typeof parseWhen>[0], ctx = utc) => onceAt(parseWhen(when, ctx));
+
+function errorOf(run: () => unknown): WhenParseError {
+  try {
+    run();
+  } catch (err) {
+    if (err instanceof WhenParseError) return err;
+    throw err;
+  }
+  throw new Error('expected a WhenParseError, but it parsed');
+}
+
+describe('parseWhen, machine forms', () => {
   it.each([
     ['now', '2026-11-24T10:00:00.000Z'],
     ['NOW', '2026-11-24T10:00:00.000Z'],
@@ -23,6 +47,9 @@ describe('parseWhen, one-time forms', () => {
     ['in 3 days', '2026-11-27T10:00:00.000Z'],
     ['in 2 weeks', '2026-12-08T10:00:00.000Z'],
     ['in an hour', '2026-11-24T11:00:00.000Z'],
+    ['in a minute', '2026-11-24T10:01:00.000Z'],
+    ['in five minutes', '2026-11-24T10:05:00.000Z'],
+    ['in 10mins', '2026-11-24T10:10:00.000Z'],
     ['  In   10   Mins ', '2026-11-24T10:10:00.000Z'],
     ['10 minutes from now', '2026-11-24T10:10:00.000Z'],
     ['2026-12-01T09:00:00Z', '2026-12-01T09:00:00.000Z'],
@@ -36,14 +63,129 @@ describe('parseWhen, one-time forms', () => {
   });
 
   it('reads a time without offset in the task time zone, across DST', () => {
-    expect(at('2026-07-01T09:00:00', { now, timezone: 'Europe/Berlin' })).toBe('2026-07-01T07:00:00.000Z');
-    expect(at('2026-12-01T09:00:00', { now, timezone: 'Europe/Berlin' })).toBe('2026-12-01T08:00:00.000Z');
-    expect(at('2026-03-29T02:30:00', { now, timezone: 'Europe/Berlin' })).toBe('2026-03-29T01:30:00.000Z');
-    expect(at('2026-10-25T02:30:00', { now, timezone: 'Europe/Berlin' })).toBe('2026-10-25T00:30:00.000Z');
-    expect(at('2026-11-01T01:30:00', { now, timezone: 'America/New_York' })).toBe('2026-11-01T05:30:00.000Z');
+    expect(at('2026-07-01T09:00:00', zone('Europe/Berlin'))).toBe('2026-07-01T07:00:00.000Z');
+    expect(at('2026-12-01T09:00:00', zone('Europe/Berlin'))).toBe('2026-12-01T08:00:00.000Z');
+    expect(at('2026-03-29T02:30:00', zone('Europe/Berlin'))).toBe('2026-03-29T01:30:00.000Z');
+    expect(at('2026-10-25T02:30:00', zone('Europe/Berlin'))).toBe('2026-10-25T00:30:00.000Z');
+    expect(at('2026-11-01T01:30:00', zone('America/New_York'))).toBe('2026-11-01T05:30:00.000Z');
   });
 
-  it('accepts the object forms', () => {
+  it('parses delays', () => {
+    expect(parseDelay('500ms')).toBe(500);
+    expect(parseDelay('2 hours')).toBe(7_200_000);
+    expect(parseDelay('soon')).toBeUndefined();
+  });
+});
+
+describe('parseWhen, one-time natural language', () => {
+  // [input, time zone, clock, expected instant]
+  const monday = new Date('2026-11-23T07:00:00Z');
+  const sunday = new Date('2026-11-29T10:00:00Z');
+  const afterChristmas = new Date('2026-12-26T10:00:00Z');
+  const berlinSpring = new Date('2026-03-28T12:00:00Z'); // Saturday 13:00 CET; clocks go forward tonight
+  const berlinFall = new Date('2026-10-24T12:00:00Z'); // Saturday 14:00 CEST; clocks go back tonight
+  const newYorkSpring = new Date('2026-03-07T17:00:00Z'); // Saturday 12:00 EST; clocks go forward tonight
+
+  it.each<[string, string, Date, string]>([
+    // UTC, Tuesday 10:00
+    ['tomorrow at 2pm', 'UTC', now, '2026-11-25T14:00:00.000Z'],
+    ['tomorrow at 14:30', 'UTC', now, '2026-11-25T14:30:00.000Z'],
+    ['today at 7:45pm', 'UTC', now, '2026-11-24T19:45:00.000Z'],
+    ['noon', 'UTC', now, '2026-11-24T12:00:00.000Z'],
+    ['midnight', 'UTC', now, '2026-11-25T00:00:00.000Z'],
+    ['9am', 'UTC', now, '2026-11-25T09:00:00.000Z'],
+    ['11am', 'UTC', now, '2026-11-24T11:00:00.000Z'],
+    ['at 3:30pm', 'UTC', now, '2026-11-24T15:30:00.000Z'],
+    ['12am', 'UTC', now, '2026-11-25T00:00:00.000Z'],
+    ['12pm', 'UTC', now, '2026-11-24T12:00:00.000Z'],
+    ['monday at 9am', 'UTC', now, '2026-11-30T09:00:00.000Z'],
+    ['on monday at 9am', 'UTC', now, '2026-11-30T09:00:00.000Z'],
+    ['next monday at 9am', 'UTC', now, '2026-11-30T09:00:00.000Z'],
+    ['friday at 5pm', 'UTC', now, '2026-11-27T17:00:00.000Z'],
+    ['next friday at 5pm', 'UTC', now, '2026-12-04T17:00:00.000Z'],
+    ['this friday at 9am', 'UTC', now, '2026-11-27T09:00:00.000Z'],
+    ['tuesday at 11am', 'UTC', now, '2026-11-24T11:00:00.000Z'],
+    ['tuesday at 9am', 'UTC', now, '2026-12-01T09:00:00.000Z'],
+    ['next tuesday at 9am', 'UTC', now, '2026-12-01T09:00:00.000Z'],
+    ['wed 8:30am', 'UTC', now, '2026-11-25T08:30:00.000Z'],
+    ['sunday', 'UTC', now, '2026-11-29T09:00:00.000Z'],
+    ['next sunday', 'UTC', now, '2026-12-06T09:00:00.000Z'],
+    ['monday', 'UTC', now, '2026-11-30T09:00:00.000Z'],
+    ['tomorrow', 'UTC', now, '2026-11-25T09:00:00.000Z'],
+    ['tomorrow at noon', 'UTC', now, '2026-11-25T12:00:00.000Z'],
+    ['2pm tomorrow', 'UTC', now, '2026-11-25T14:00:00.000Z'],
+    ['Tomorrow at 2 PM', 'UTC', now, '2026-11-25T14:00:00.000Z'],
+    ['tomorrow at 9 a.m.', 'UTC', now, '2026-11-25T09:00:00.000Z'],
+    ['tomorrow at 9:15:30', 'UTC', now, '2026-11-25T09:15:30.000Z'],
+    ['tonight at 8pm', 'UTC', now, '2026-11-24T20:00:00.000Z'],
+    ['dec 25 10am', 'UTC', now, '2026-12-25T10:00:00.000Z'],
+    ['december 25 at 10:00', 'UTC', now, '2026-12-25T10:00:00.000Z'],
+    ['25 dec 10am', 'UTC', now, '2026-12-25T10:00:00.000Z'],
+    ['dec 25th at 10am', 'UTC', now, '2026-12-25T10:00:00.000Z'],
+    ['10am on dec 25', 'UTC', now, '2026-12-25T10:00:00.000Z'],
+    ['jan 1 at noon', 'UTC', now, '2027-01-01T12:00:00.000Z'],
+    ['nov 24 at 11am', 'UTC', now, '2026-11-24T11:00:00.000Z'],
+    ['nov 24 at 9am', 'UTC', now, '2027-11-24T09:00:00.000Z'],
+    ['december 25, 2027 at 10am', 'UTC', now, '2027-12-25T10:00:00.000Z'],
+    ['the 1st of march 2027 at 8:15am', 'UTC', now, '2027-03-01T08:15:00.000Z'],
+    ['feb 29 9am', 'UTC', now, '2028-02-29T09:00:00.000Z'],
+    ['2026-12-01 at 9am', 'UTC', now, '2026-12-01T09:00:00.000Z'],
+    // Europe/Berlin, Tuesday 11:00 CET
+    ['tomorrow at 2pm', 'Europe/Berlin', now, '2026-11-25T13:00:00.000Z'],
+    ['today at 7:45pm', 'Europe/Berlin', now, '2026-11-24T18:45:00.000Z'],
+    ['noon', 'Europe/Berlin', now, '2026-11-24T11:00:00.000Z'],
+    ['midnight', 'Europe/Berlin', now, '2026-11-24T23:00:00.000Z'],
+    ['9am', 'Europe/Berlin', now, '2026-11-25T08:00:00.000Z'],
+    ['monday at 9am', 'Europe/Berlin', now, '2026-11-30T08:00:00.000Z'],
+    ['next monday at 9am', 'Europe/Berlin', now, '2026-11-30T08:00:00.000Z'],
+    ['dec 25 10am', 'Europe/Berlin', now, '2026-12-25T09:00:00.000Z'],
+    ['tomorrow', 'Europe/Berlin', now, '2026-11-25T08:00:00.000Z'],
+    ['jul 1 9am', 'Europe/Berlin', now, '2027-07-01T07:00:00.000Z'],
+    // America/New_York, Tuesday 05:00 EST
+    ['9am', 'America/New_York', now, '2026-11-24T14:00:00.000Z'],
+    ['today at 7:45pm', 'America/New_York', now, '2026-11-25T00:45:00.000Z'],
+    ['tomorrow at 14:30', 'America/New_York', now, '2026-11-25T19:30:00.000Z'],
+    ['monday at 9am', 'America/New_York', now, '2026-11-30T14:00:00.000Z'],
+    ['next monday at 9am', 'America/New_York', now, '2026-11-30T14:00:00.000Z'],
+    ['midnight', 'America/New_York', now, '2026-11-25T05:00:00.000Z'],
+    ['noon', 'America/New_York', now, '2026-11-24T17:00:00.000Z'],
+    ['tuesday at 6am', 'America/New_York', now, '2026-11-24T11:00:00.000Z'],
+    ['dec 25 10am', 'America/New_York', now, '2026-12-25T15:00:00.000Z'],
+    // Asia/Kolkata, Tuesday 15:30 IST
+    ['9am', 'Asia/Kolkata', now, '2026-11-25T03:30:00.000Z'],
+    ['today at 7:45pm', 'Asia/Kolkata', now, '2026-11-24T14:15:00.000Z'],
+    ['tomorrow at 2pm', 'Asia/Kolkata', now, '2026-11-25T08:30:00.000Z'],
+    ['noon', 'Asia/Kolkata', now, '2026-11-25T06:30:00.000Z'],
+    ['monday at 9am', 'Asia/Kolkata', now, '2026-11-30T03:30:00.000Z'],
+    ['dec 25 10am', 'Asia/Kolkata', now, '2026-12-25T04:30:00.000Z'],
+    ['tonight at 11pm', 'Asia/Kolkata', now, '2026-11-24T17:30:00.000Z'],
+    // Weekday rules seen from a Monday and from a Sunday
+    ['monday at 9am', 'UTC', monday, '2026-11-23T09:00:00.000Z'],
+    ['this monday at 9am', 'UTC', monday, '2026-11-23T09:00:00.000Z'],
+    ['next monday at 9am', 'UTC', monday, '2026-11-30T09:00:00.000Z'],
+    ['monday at 9am', 'UTC', sunday, '2026-11-30T09:00:00.000Z'],
+    ['next monday at 9am', 'UTC', sunday, '2026-11-30T09:00:00.000Z'],
+    ['next sunday at 9am', 'UTC', sunday, '2026-12-06T09:00:00.000Z'],
+    ['dec 25 10am', 'UTC', afterChristmas, '2027-12-25T10:00:00.000Z'],
+    // DST-change days: a skipped wall time moves forward by the gap, a repeated one takes its first instant
+    ['tomorrow at 2:30am', 'Europe/Berlin', berlinSpring, '2026-03-29T01:30:00.000Z'],
+    ['tomorrow at 1:30am', 'Europe/Berlin', berlinSpring, '2026-03-29T00:30:00.000Z'],
+    ['tomorrow at 9am', 'Europe/Berlin', berlinSpring, '2026-03-29T07:00:00.000Z'],
+    ['sunday at noon', 'Europe/Berlin', berlinSpring, '2026-03-29T10:00:00.000Z'],
+    ['monday at 9am', 'Europe/Berlin', berlinSpring, '2026-03-30T07:00:00.000Z'],
+    ['in 1 day', 'Europe/Berlin', berlinSpring, '2026-03-29T12:00:00.000Z'],
+    ['tomorrow at 2:30am', 'Europe/Berlin', berlinFall, '2026-10-25T00:30:00.000Z'],
+    ['tomorrow at 9am', 'Europe/Berlin', berlinFall, '2026-10-25T08:00:00.000Z'],
+    ['tomorrow at 1am', 'America/New_York', newYorkSpring, '2026-03-08T06:00:00.000Z'],
+    ['tomorrow at 2:30am', 'America/New_York', newYorkSpring, '2026-03-08T07:30:00.000Z'],
+    ['tomorrow at 9am', 'America/New_York', newYorkSpring, '2026-03-08T13:00:00.000Z'],
+  ])('%s (%s, clock %s)', (input, timezone, clock, expected) => {
+    expect(at(input, zone(timezone, clock))).toBe(expected);
+  });
+});
+
+describe('parseWhen, object forms', () => {
+  it('accepts the one-time object forms', () => {
     expect(at({ type: 'once', time: '2026-12-01T09:00:00Z' })).toBe('2026-12-01T09:00:00.000Z');
     expect(at({ type: 'once', delay: '90s' })).toBe('2026-11-24T10:01:30.000Z');
     expect(at({ type: 'once', natural: 'in 5 minutes' })).toBe('2026-11-24T10:05:00.000Z');
@@ -53,30 +195,10 @@ describe('parseWhen, one-time forms', () => {
     );
   });
 
-  it.each([
-    ['', /empty/],
-    ['whenever', /not a time/],
-    ['in 5 parsecs', /not a time/],
-    ['2026-13-01T00:00:00Z', /month 13/],
-    ['2026-02-29T00:00:00Z', /day 29/],
-    ['2026-12-01T25:00:00Z', /not a valid time/],
-    ['2026-12-01T09:00:00+19:00', /offset/],
-    ['in 11 years', /10 years/],
-    ['-5m', /not a time/],
-  ])('rejects %j, naming the input and giving examples', (input, reason) => {
-    const error = (() => {
-      try {
-        parseWhen(input, utc);
-      } catch (err) {
-        return err;
-      }
-      return undefined;
-    })();
-    expect(error).toBeInstanceOf(WhenParseError);
-    const message = (error as Error).message;
-    expect(message).toContain(JSON.stringify(input));
-    expect(message).toMatch(reason);
-    expect(message).toMatch(/Examples that work: now, /);
+  it('falls back to natural language for `time`, as the Python SDK sends it', () => {
+    expect(at({ type: 'once', time: 'monday at 9am' })).toBe('2026-11-30T09:00:00.000Z');
+    expect(at({ type: 'once', time: '9am', timezone: 'Europe/Berlin' })).toBe('2026-11-25T08:00:00.000Z');
+    expect(at({ type: 'once', natural: 'dec 25 10am', repeat: null })).toBe('2026-12-25T10:00:00.000Z');
   });
 
   it('rejects malformed object forms', () => {
@@ -84,12 +206,63 @@ describe('parseWhen, one-time forms', () => {
     expect(() => parseWhen({ type: 'once', time: 'now', delay: '5m' }, utc)).toThrow(/only one of/);
     expect(() => parseWhen({ type: 'once', delay: 'soon' }, utc)).toThrow(/number and a unit/);
     expect(() => parseWhen({ type: 'once', time: 'now', timezone: 'Nowhere/City' }, utc)).toThrow(/IANA/);
+    expect(() => parseWhen({ type: 'someday' }, utc)).toThrow(/not one of "once", "recurring" or "cron"/);
+    expect(() => parseWhen({ type: 'once', time: 'now', repeat: { interval: '2m' } }, utc)).toThrow(
+      /"repeat" belongs to/,
+    );
   });
+});
 
-  it('parses delays', () => {
-    expect(parseDelay('500ms')).toBe(500);
-    expect(parseDelay('2 hours')).toBe(7_200_000);
-    expect(parseDelay('soon')).toBeUndefined();
+describe('parseWhen, rejections', () => {
+  const evening: WhenContext = { now: new Date('2026-11-24T21:00:00Z'), timezone: 'UTC' };
+
+  it.each<[string, RegExp, WhenContext?]>([
+    ['', /empty/],
+    ['whenever', /not a time/],
+    ['in 5 parsecs', /not a time/],
+    ['-5m', /not a time/],
+    ['2026-13-01T00:00:00Z', /month 13/],
+    ['2026-02-29T00:00:00Z', /day 29/],
+    ['2026-12-01T25:00:00Z', /not a valid time/],
+    ['2026-12-01T09:00:00+19:00', /offset/],
+    ['in 11 years', /10 years/],
+    ['dec 25 2040 10am', /10 years/],
+    ['today at 7:45pm', /2026-11-24 19:45 has already passed \(it is 2026-11-24 21:00 in UTC\)/, evening],
+    [
+      'today at 7:45pm',
+      /leave out "today"/,
+      { now: new Date('2026-11-24T20:00:00Z'), timezone: 'Europe/Berlin' },
+    ],
+    ['tonight at 8pm', /already passed/, evening],
+    ['this monday at 9am', /already passed.*"next \.\.\."/],
+    ['dec 25 2025 10am', /already passed.*leave out the year/],
+    ['feb 30 9am', /February has no day 30/],
+    ['apr 31', /April has no day 31/],
+    ['feb 29 2027 at 9am', /February 29 does not exist in 2027/],
+    ['at 25:00', /"25:00" is not a time of day: the hour runs 0-23/],
+    ['tomorrow at 13pm', /"13pm" is not a time of day: with am\/pm the hour runs 1-12/],
+    ['tomorrow at 0am', /with am\/pm the hour runs 1-12/],
+    ['tomorrow at 12:60', /minutes and seconds run 0-59/],
+    ['tomorrow at 9', /could be 9am or 9pm/],
+    ['tomorrow at 24', /"24" alone is not a time/],
+    ['tomorrow at', /"at" must be followed by a time/],
+    ['at whenever', /"at" must be followed by a time/],
+    ['on 9am', /"on" must be followed by a day/],
+    ['today', /"today" needs a time/],
+    ['tonight', /"tonight" needs a time/],
+    ['tonight at 9am', /09:00 is not tonight/],
+    ['friday at midnight', /"midnight" next to a day is ambiguous/],
+    ['12/25 at 9am', /month\/day or day\/month/],
+    ['tomorrow monday', /names two days/],
+    ['at 9am 10am', /names two times/],
+    ['next week', /"next week" is not a day/],
+    ['dec', /needs a day of the month/],
+    ['tomorrow at 2pm please', /"please" is not a word Pulse understands/],
+  ])('rejects %j, naming the input and giving examples', (input, reason, ctx = utc) => {
+    const error = errorOf(() => parseWhen(input, ctx));
+    expect(error.message).toContain(JSON.stringify(input));
+    expect(error.message).toMatch(reason);
+    expect(error.message).toMatch(/Examples that work: now, .*tomorrow at 2pm, .*daily at 9am, /);
   });
 });
 

@@ -104,7 +104,14 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
 
   let dueAt: Date;
   try {
-    const at = parseWhen(body.when, { now: deps.now, timezone }).at;
+    const parsed = parseWhen(body.when, { now: deps.now, timezone });
+    if (parsed.kind === 'recurring') {
+      fail(
+        'RECURRENCE_NOT_SUPPORTED',
+        `when=${JSON.stringify(body.when)} is recurring; recurring tasks are not available in this version.`,
+      );
+    }
+    const at = parsed.at;
     // A one-time time in the past is due now (CONTRACT.md), and reported as such.
     dueAt = at.getTime() < deps.now.getTime() ? deps.now : at;
   } catch (err) {

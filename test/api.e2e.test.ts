@@ -409,10 +409,37 @@ describe('bad input', () => {
       /webhook_url/,
     ],
     [
-      'recurring',
-      { schedule_type: 'x', when: 'now', payload: {}, repeat: { interval: '1m' } },
+      'a policy on a one-time task',
+      {
+        schedule_type: 'http_request',
+        when: 'now',
+        payload: { url: 'http://x.test' },
+        policy: { overlap: 'skip' },
+      },
       400,
-      /Recurring/,
+      /policy applies to recurring tasks only/,
+    ],
+    [
+      'a recurrence in both when and repeat',
+      {
+        schedule_type: 'http_request',
+        when: 'daily at 9am',
+        payload: { url: 'http://x.test' },
+        repeat: { interval: '1h' },
+      },
+      400,
+      /either in "when" or in "repeat"/,
+    ],
+    [
+      'an unknown overlap policy',
+      {
+        schedule_type: 'http_request',
+        when: 'every 5 minutes',
+        payload: { url: 'http://x.test' },
+        policy: { overlap: 'sometimes' },
+      },
+      422,
+      /policy\.overlap/,
     ],
     [
       'retry interval longer than its maximum',

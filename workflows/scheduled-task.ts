@@ -21,7 +21,13 @@ import {
   TemporalScheduledById,
   TemporalScheduledStartTime,
 } from '../src/shared/search-attributes.js';
-import { rescheduleUpdate, setPausedUpdate, taskStateQuery } from '../src/shared/task-messages.js';
+import {
+  type AmendRequest,
+  amendUpdate,
+  rescheduleUpdate,
+  setPausedUpdate,
+  taskStateQuery,
+} from '../src/shared/task-messages.js';
 import type {
   CallbackBody,
   CallbackOutcome,
@@ -34,6 +40,7 @@ import type {
 
 type Activities = ReturnType<typeof createActivities>;
 type ResolvedInput = ScheduledTaskInput & { readonly taskId: string };
+
 
 const DEFAULT_RUN_TIMEOUT_MS = 10 * 60_000;
 const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
@@ -56,7 +63,7 @@ export async function scheduledTask(rawInput: ScheduledTaskInput): Promise<RunRe
   // schedule's nominal time (not when the worker got to it). Hand-made schedules may omit taskId altogether.
   const scheduledBy = info.typedSearchAttributes.get(TemporalScheduledById);
   const nominal = info.typedSearchAttributes.get(TemporalScheduledStartTime);
-  const input: ResolvedInput = { ...rawInput, taskId: rawInput.taskId ?? scheduledBy ?? info.workflowId };
+  let input: ResolvedInput = { ...rawInput, taskId: rawInput.taskId ?? scheduledBy ?? info.workflowId };
   let dueAtMs = input.dueAtMs ?? nominal?.getTime() ?? Date.now();
   let status: TaskStatus = 'active';
   let paused = false;
@@ -97,6 +104,15 @@ export async function scheduledTask(rawInput: ScheduledTaskInput): Promise<RunRe
       return state();
     },
     { validator: (_request: { dueAtMs: number }) => assertNotStarted() },
+  );
+  setHandler(
+    amendUpdate,
+    ({ input: next, memo }) => {
+      input = { ...next, taskId: input.taskId, ...(input.dueAtMs !== undefined ? { dueAtMs: input.dueAtMs } : {}) };
+      upsertMemo(memo);
+      return state();
+    },
+    { validator: (_request: AmendRequest) => assertNotStarted() },
   );
   setHandler(
     setPausedUpdate,

@@ -19,6 +19,12 @@ import {
   HistoryResponse,
   ListTasksQuery,
   ListTasksResponse,
+  PatchTaskRequest,
+  PreviewQuery,
+  PreviewResponse,
+  PreviewWhenQuery,
+  ResultsResponse,
+  TriggerResponse,
   ResultQuery,
   ResultResponse,
   ScheduleTaskRequest,
@@ -258,6 +264,86 @@ export function createApp(deps: AppDeps) {
       responses: { 200: json(ResultResponse, 'Result'), 404: errorBody('No such task'), ...commonErrors },
     }),
     async (c) => c.json(await tasks.result(c.req.valid('param').id, c.req.valid('query').execution_id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/tasks/{id}',
+      summary: 'Pause/resume (status), reschedule (when, repeat, timezone) or change payload/metadata',
+      request: {
+        params: TaskIdParam,
+        body: { content: { 'application/json': { schema: PatchTaskRequest } }, required: true },
+      },
+      responses: {
+        200: json(TaskView, 'The task as it now is'),
+        400: errorBody('The change cannot be made (time, payload)'),
+        404: errorBody('No such task'),
+        409: errorBody('The task is no longer changeable'),
+        ...commonErrors,
+      },
+    }),
+    async (c) => c.json(await tasks.patch(c.req.valid('param').id, c.req.valid('json')), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/tasks/{id}/trigger',
+      summary: 'Run a task once, now, outside its schedule',
+      request: { params: TaskIdParam },
+      responses: {
+        200: json(TriggerResponse, 'Triggered'),
+        404: errorBody('No such task'),
+        409: errorBody('The task cannot run any more'),
+        ...commonErrors,
+      },
+    }),
+    async (c) => c.json(await tasks.trigger(c.req.valid('param').id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/tasks/{id}/preview',
+      summary: 'The next fire times of a task',
+      request: { params: TaskIdParam, query: PreviewQuery },
+      responses: {
+        200: json(PreviewResponse, 'Next fire times'),
+        404: errorBody('No such task'),
+        ...commonErrors,
+      },
+    }),
+    async (c) => c.json(await tasks.preview(c.req.valid('param').id, c.req.valid('query').count), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/tasks/{id}/results',
+      summary: 'Every run of a task with its result, newest first',
+      request: { params: TaskIdParam },
+      responses: { 200: json(ResultsResponse, 'Runs'), 404: errorBody('No such task'), ...commonErrors },
+    }),
+    async (c) => c.json(await tasks.results(c.req.valid('param').id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/preview',
+      summary: 'The next fire times of a `when`, checked before anything is scheduled',
+      request: { query: PreviewWhenQuery },
+      responses: {
+        200: json(PreviewResponse, 'Next fire times'),
+        400: errorBody('Unparseable when'),
+        ...commonErrors,
+      },
+    }),
+    (c) => {
+      const query = c.req.valid('query');
+      return c.json(tasks.previewWhen(query.when, query.timezone, query.count), 200);
+    },
   );
 
   app.openapi(

@@ -42,6 +42,20 @@ export const RetrySchema = z
   })
   .openapi('RetryPolicy');
 
+export const OverlapPolicy = z.enum(['skip', 'buffer_one', 'allow_all', 'cancel_other', 'terminate_other']);
+
+export const PolicySchema = z
+  .object({
+    overlap: OverlapPolicy.nullish().openapi({
+      description: 'What to do when a run is due while the previous one is still running (default skip)',
+    }),
+    catchup_window: z.string().max(20).nullish().openapi({ example: '10m' }),
+    jitter: z.string().max(20).nullish().openapi({ example: '30s' }),
+    pause_on_failure: z.boolean().nullish(),
+  })
+  .strict()
+  .openapi('RecurrencePolicy');
+
 export const ScheduleTaskRequest = z
   .object({
     schedule_type: z
@@ -59,7 +73,7 @@ export const ScheduleTaskRequest = z
     webhook_retries: z.number().int().min(0).max(100).nullish(),
     callback_url: HttpUrl.nullish(),
     timezone: z.string().max(64).nullish().openapi({ example: 'Europe/Berlin' }),
-    policy: JsonObject.nullish(),
+    policy: PolicySchema.nullish(),
     retry: RetrySchema.nullish(),
   })
   .openapi('ScheduleTaskRequest');
@@ -105,6 +119,8 @@ export const TaskView = z
     executor: z.string().nullable(),
     workflow_id: z.string(),
     ui_url: z.string(),
+    kind: z.enum(['once', 'recurring']),
+    callback_url: z.string().nullable(),
     runs: z.array(RunView).optional(),
     last_run: RunView.nullable().optional(),
   })
@@ -187,3 +203,41 @@ export const ExecutorListResponse = z
     default: z.string().nullable(),
   })
   .openapi('ExecutorList');
+
+export const PatchTaskRequest = z
+  .object({
+    status: z.enum(['active', 'paused']).optional().openapi({ description: 'Pause or resume' }),
+    when: z.union([z.string().min(1).max(200), WhenObjectSchema]).optional(),
+    repeat: RepeatSchema.nullish(),
+    timezone: z.string().max(64).optional(),
+    metadata: JsonObject.optional(),
+    payload: JsonObject.optional(),
+  })
+  .strict()
+  .openapi('PatchTaskRequest');
+export type PatchTaskRequest = z.infer<typeof PatchTaskRequest>;
+
+export const PreviewQuery = z.object({ count: z.coerce.number().int().min(1).max(100).default(5) });
+
+export const PreviewResponse = z
+  .object({
+    task_id: z.string().optional(),
+    kind: z.enum(['once', 'recurring']),
+    timezone: z.string().optional(),
+    next: z.array(z.string()),
+  })
+  .openapi('Preview');
+
+export const PreviewWhenQuery = z.object({
+  when: z.string().min(1).max(200),
+  timezone: z.string().max(64).optional(),
+  count: z.coerce.number().int().min(1).max(100).default(5),
+});
+
+export const TriggerResponse = z
+  .object({ status: z.literal('triggered'), task_id: z.string() })
+  .openapi('Triggered');
+
+export const ResultsResponse = z
+  .object({ task_id: z.string(), total_executions: z.number(), executions: z.array(RunView) })
+  .openapi('TaskResults');

@@ -15,7 +15,14 @@ import {
   PulseStatus,
 } from '../shared/search-attributes.js';
 import type { RunRetryPolicy, ScheduledTaskInput, WebhookTarget } from '../shared/task-types.js';
-import { WhenParseError, parseDelay, parseWhen } from '../time/parse-when.js';
+import {
+  WhenParseError,
+  parseDelay,
+  parseRepeat,
+  parseWhen,
+  type ParsedWhen,
+  type RecurringWhen,
+} from '../time/parse-when.js';
 import { isValidTimeZone } from '../time/time-zone.js';
 
 export interface BuildTaskDeps {
@@ -35,12 +42,48 @@ export interface TaskMemo {
   readonly callback_url?: string;
 }
 
+/** How a recurring task's schedule behaves (CONTRACT.md `policy`), durations in ms. */
+export interface RecurrencePolicy {
+  readonly overlap: 'skip' | 'buffer_one' | 'allow_all' | 'cancel_other' | 'terminate_other';
+  readonly catchupWindowMs?: number;
+  readonly jitterMs?: number;
+  readonly pauseOnFailure: boolean;
+}
+
 export interface BuiltTask {
   readonly taskId: string;
+  /** The first run. */
   readonly dueAt: Date;
   readonly input: ScheduledTaskInput;
   readonly memo: TaskMemo;
   readonly searchAttributes: SearchAttributePair[];
+  /** Present for recurring tasks, which become Temporal Schedules. */
+  readonly recurrence?: { readonly when: RecurringWhen; readonly policy: RecurrencePolicy };
+}
+
+/**
+ * Parses `when` and `repeat` together: `repeat` turns a one-time `when` into the start of a recurrence, a
+ * recurring `when` stands alone, and a recurrence of one run is simply a one-time task.
+ */
+export function parseSchedule(
+  when: ScheduleTaskRequest['when'],
+  repeat: ScheduleTaskRequest['repeat'],
+  now: Date,
+  timezone: string,
+): ParsedWhen {
+  const ctx = { now, timezone };
+  let parsed = parseWhen(when, ctx);
+  if (repeat != null) {
+    if (parsed.kind === 'recurring') {
+      throw new BadRequestError(
+        'CONFLICTING_RECURRENCE',
+        `when=${JSON.stringify(when)} is already recurring; give the recurrence either in "when" or in "repeat", not both.`,
+      );
+    }
+    parsed = parseRepeat(repeat, ctx, parsed.at.getTime() > now.getTime() ? parsed.at : now);
+  }
+  if (parsed.kind === 'recurring' && parsed.times === 1) return { kind: 'once', at: parsed.at };
+  return parsed;
 }
 
 const DEFAULT_WEBHOOK_TIMEOUT_S = 30;
@@ -95,32 +138,25 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
       `timezone '${timezone}' is not an IANA time zone name such as 'Europe/Berlin' or 'UTC'.`,
     );
   }
-  if (body.repeat != null || (typeof body.when === 'object' && body.when.type !== 'once')) {
-    fail(
-      'RECURRENCE_NOT_SUPPORTED',
-      'Recurring tasks (repeat, cron, type "recurring") are not available in this version; schedule a one-time task.',
-    );
-  }
-
-  let dueAt: Date;
+  let parsed: ParsedWhen;
   try {
-    const parsed = parseWhen(body.when, { now: deps.now, timezone });
-    if (parsed.kind === 'recurring') {
-      fail(
-        'RECURRENCE_NOT_SUPPORTED',
-        `when=${JSON.stringify(body.when)} is recurring; recurring tasks are not available in this version.`,
-      );
-    }
-    const at = parsed.at;
-    // A one-time time in the past is due now (CONTRACT.md), and reported as such.
-    dueAt = at.getTime() < deps.now.getTime() ? deps.now : at;
+    parsed = parseSchedule(body.when, body.repeat, deps.now, timezone);
   } catch (err) {
-    if (err instanceof WhenParseError)
-      fail('INVALID_WHEN', err.message, [{ field: 'when', message: err.message }]);
+    if (err instanceof WhenParseError) {
+      const field =
+        body.repeat != null && !err.message.includes(JSON.stringify(body.when)) ? 'repeat' : 'when';
+      fail('INVALID_WHEN', err.message, [{ field, message: err.message }]);
+    }
     throw err;
   }
+  // A one-time time in the past is due now (CONTRACT.md), and reported as such.
+  const dueAt = parsed.at.getTime() < deps.now.getTime() ? deps.now : parsed.at;
 
   const errors: FieldError[] = [];
+  const policy = parsed.kind === 'recurring' ? readPolicy(body.policy, errors) : undefined;
+  if (parsed.kind === 'once' && body.policy != null) {
+    errors.push({ field: 'policy', message: 'applies to recurring tasks only; this task runs once' });
+  }
   let agentId: string | undefined;
   if (isAgentTask) {
     agentId = stringField(payload, 'agent_id');
@@ -231,6 +267,11 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
       when: body.when,
       timezone,
       due_at: dueAt.toISOString(),
+      created_at: deps.now.toISOString(),
+      ...(body.repeat ? { repeat: body.repeat } : {}),
+      ...(parsed.kind === 'recurring'
+        ? { recurrence: { spec: parsed.spec, timezone: parsed.timezone, times: parsed.times } }
+        : {}),
       ...(body.retry ? { retry: body.retry } : {}),
       ...(body.policy ? { policy: body.policy } : {}),
       ...(body.webhook_url ? { webhook_url: body.webhook_url } : {}),
@@ -248,7 +289,35 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
     ...(agentId ? [{ key: PulseAgentId, value: agentId }] : []),
   ];
 
-  return { taskId: deps.taskId, dueAt, input, memo, searchAttributes };
+  return {
+    taskId: deps.taskId,
+    dueAt,
+    input: parsed.kind === 'recurring' ? withoutDueTime(input) : input,
+    memo,
+    searchAttributes,
+    ...(parsed.kind === 'recurring' && policy ? { recurrence: { when: parsed, policy } } : {}),
+  };
+}
+
+/** Runs of a schedule are due when the schedule starts them, so their input carries no due time. */
+function withoutDueTime(input: ScheduledTaskInput): ScheduledTaskInput {
+  const { dueAtMs: _dueAtMs, ...rest } = input;
+  return rest;
+}
+
+function readPolicy(policy: ScheduleTaskRequest['policy'], errors: FieldError[]): RecurrencePolicy {
+  const catchupWindowMs = durationField('policy.catchup_window', policy?.catchup_window, errors);
+  const jitterMs = durationField('policy.jitter', policy?.jitter, errors);
+  // Temporal refuses catch-up windows under 10 s.
+  if (catchupWindowMs !== undefined && catchupWindowMs < 10_000) {
+    errors.push({ field: 'policy.catchup_window', message: 'must be at least 10s' });
+  }
+  return {
+    overlap: policy?.overlap ?? 'skip',
+    pauseOnFailure: policy?.pause_on_failure ?? false,
+    ...(catchupWindowMs !== undefined ? { catchupWindowMs } : {}),
+    ...(jitterMs !== undefined ? { jitterMs } : {}),
+  };
 }
 
 /** The SDK's `local: true|false` forces the local or the serverless executor. */

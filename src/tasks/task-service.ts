@@ -1,7 +1,8 @@
 /**
- * The API's view of tasks, on top of Temporal: scheduling starts a `scheduledTask` workflow whose id is the task
- * id; reading combines the workflow's description (memo, search attributes), its `taskState` query while it
- * runs, and its result once it is closed. Listing is a visibility query, so nothing lives in memory here.
+ * The API's view of tasks, on top of Temporal. A one-time task is a `scheduledTask` workflow whose id is the task
+ * id: reading it combines the workflow's description (memo, search attributes), its `taskState` query while it
+ * runs, and its result once it is closed. A recurring task is a Temporal Schedule with the same id
+ * (`recurring-tasks.ts`). Listing is a visibility query, so nothing lives in memory here.
  */
 import {
   type Client,
@@ -12,9 +13,8 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { executionInfoFromRaw } from '@temporalio/client/lib/helpers.js';
 import { createHash, randomUUID } from 'node:crypto';
-import type { ScheduleTaskRequest } from '../api/schemas.js';
+import type { PatchTaskRequest, ScheduleTaskRequest } from '../api/schemas.js';
 import { BadRequestError, ConflictError, TaskNotFoundError } from '../errors.js';
 import type { ExecutorFactory } from '../executors/executor-factory.js';
 import { FailureType } from '../shared/failure-types.js';
@@ -24,10 +24,13 @@ import {
   PulseStatus,
   SCHEDULED_TASK_WORKFLOW,
 } from '../shared/search-attributes.js';
-import { taskStateQuery } from '../shared/task-messages.js';
+import { amendUpdate, rescheduleUpdate, setPausedUpdate, taskStateQuery } from '../shared/task-messages.js';
 import type { RunRecord, ScheduledTaskInput, TaskState, TaskStatus } from '../shared/task-types.js';
 import { translateTemporalError } from '../temporal/temporal-errors.js';
-import { buildTask, type TaskMemo } from './build-task.js';
+import { WhenParseError, previewFireTimes } from '../time/parse-when.js';
+import { isValidTimeZone } from '../time/time-zone.js';
+import { buildTask, parseSchedule, type TaskMemo } from './build-task.js';
+import { createRecurringTasks, type RecurringSnapshot } from './recurring-tasks.js';
 
 export interface TaskServiceDeps {
   readonly client: Client;
@@ -65,6 +68,9 @@ export interface TaskView {
   executor: string | null;
   workflow_id: string;
   ui_url: string;
+  /** `once` (a workflow) or `recurring` (a Temporal Schedule). */
+  kind: 'once' | 'recurring';
+  callback_url: string | null;
   runs?: RunView[];
   last_run?: RunView | null;
 }
@@ -155,41 +161,65 @@ export type TaskService = ReturnType<typeof createTaskService>;
 export function createTaskService(deps: TaskServiceDeps) {
   const { client, namespace, taskQueue } = deps;
   const now = deps.now ?? (() => new Date());
+  const recurring = createRecurringTasks({ client, namespace, taskQueue });
 
-  const uiUrlFor = (taskId: string): string =>
-    `${deps.uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(taskId)}`;
+  const uiUrlFor = (taskId: string, kind: 'once' | 'recurring' = 'once'): string =>
+    `${deps.uiUrl}/namespaces/${encodeURIComponent(namespace)}/${kind === 'once' ? 'workflows' : 'schedules'}/${encodeURIComponent(taskId)}`;
 
-  function baseView(info: TaskInfo, status: TaskStatus, dueAtMs: number | null): TaskView {
-    const memo = (info.memo ?? {}) as Partial<TaskMemo>;
-    const createdMs = info.startTime.getTime();
-    const nextMs = status === 'active' ? dueAtMs : null;
+  function viewOf(fields: {
+    taskId: string;
+    kind: 'once' | 'recurring';
+    memo: Partial<TaskMemo>;
+    createdMs: number;
+    status: TaskStatus;
+    nextMs: number | null;
+    executor: string | null;
+  }): TaskView {
+    const next = fields.status === 'active' || fields.status === 'processing' ? fields.nextMs : null;
     return {
-      id: info.workflowId,
-      schedule_type: memo.schedule_type ?? 'unknown',
-      created_at: unixSeconds(createdMs),
-      created_at_iso: isoSeconds(createdMs),
-      payload: memo.payload ?? {},
-      schedule_config: memo.schedule_config ?? {},
-      status,
-      metadata: memo.metadata ?? {},
-      next_execution: nextMs === null ? null : unixSeconds(nextMs),
-      next_execution_iso: nextMs === null ? null : new Date(nextMs).toISOString(),
-      executor: info.typedSearchAttributes.get(PulseExecutor) ?? null,
-      workflow_id: info.workflowId,
-      ui_url: uiUrlFor(info.workflowId),
+      id: fields.taskId,
+      schedule_type: fields.memo.schedule_type ?? 'unknown',
+      created_at: unixSeconds(fields.createdMs),
+      created_at_iso: isoSeconds(fields.createdMs),
+      payload: fields.memo.payload ?? {},
+      schedule_config: fields.memo.schedule_config ?? {},
+      status: fields.status,
+      metadata: fields.memo.metadata ?? {},
+      next_execution: next === null ? null : unixSeconds(next),
+      next_execution_iso: next === null ? null : new Date(next).toISOString(),
+      executor: fields.executor,
+      workflow_id: fields.taskId,
+      ui_url: uiUrlFor(fields.taskId, fields.kind),
+      kind: fields.kind,
+      callback_url: fields.memo.callback_url ?? null,
     };
   }
 
-  async function describeTask(
+  function onceView(info: TaskInfo, status: TaskStatus, dueAtMs: number | null): TaskView {
+    return viewOf({
+      taskId: info.workflowId,
+      kind: 'once',
+      memo: (info.memo ?? {}) as Partial<TaskMemo>,
+      createdMs: info.startTime.getTime(),
+      status,
+      nextMs: status === 'active' ? dueAtMs : null,
+      executor: info.typedSearchAttributes.get(PulseExecutor) ?? null,
+    });
+  }
+
+  /** Describes the one-time task's workflow; undefined when there is none (it may be a recurring task). */
+  async function describeOnce(
     taskId: string,
-  ): Promise<{ handle: WorkflowHandle; description: WorkflowExecutionDescription }> {
+  ): Promise<{ handle: WorkflowHandle; description: WorkflowExecutionDescription } | undefined> {
     const handle = client.workflow.getHandle(taskId);
     try {
       const description = await handle.describe();
-      if (description.type !== SCHEDULED_TASK_WORKFLOW) throw new TaskNotFoundError(taskId);
+      if (description.type !== SCHEDULED_TASK_WORKFLOW) return undefined;
       return { handle, description };
     } catch (err) {
-      throw translateTemporalError(err, taskId);
+      const translated = translateTemporalError(err, taskId);
+      if (translated instanceof TaskNotFoundError) return undefined;
+      throw translated;
     }
   }
 
@@ -201,7 +231,7 @@ export function createTaskService(deps: TaskServiceDeps) {
     handle: WorkflowHandle,
     memo: Record<string, unknown> | undefined,
   ): Promise<RunRecord[]> {
-    const fromMemo = memo?.run as (RunRecord & { resultOmitted?: boolean }) | undefined;
+    const fromMemo = memo?.run as RunRecord | undefined;
     try {
       const run = (await handle.result()) as RunRecord | undefined;
       return run ? [run] : [];
@@ -215,8 +245,10 @@ export function createTaskService(deps: TaskServiceDeps) {
     }
   }
 
-  async function snapshot(taskId: string): Promise<TaskSnapshot> {
-    const { handle, description } = await describeTask(taskId);
+  async function onceSnapshot(taskId: string): Promise<TaskSnapshot | undefined> {
+    const found = await describeOnce(taskId);
+    if (!found) return undefined;
+    const { handle, description } = found;
     const reported = description.typedSearchAttributes.get(PulseStatus) as TaskStatus | undefined;
     const dueAt = description.typedSearchAttributes.get(PulseDueAt);
     if (description.status.name === 'RUNNING') {
@@ -241,13 +273,93 @@ export function createTaskService(deps: TaskServiceDeps) {
     return { description, status: statusFromExecution(description, reported), dueAtMs: null, runs };
   }
 
-  function fullView(snap: TaskSnapshot): TaskView {
-    const runs = snap.runs.map(toRunView);
+  type Loaded =
+    | {
+        readonly kind: 'once';
+        readonly snap: TaskSnapshot;
+        readonly view: TaskView;
+        readonly runs: RunRecord[];
+      }
+    | {
+        readonly kind: 'recurring';
+        readonly snap: RecurringSnapshot;
+        readonly view: TaskView;
+        readonly runs: RunRecord[];
+      };
+
+  /** Finds a task of either kind, with its runs oldest first. */
+  async function load(taskId: string): Promise<Loaded> {
+    const once = await onceSnapshot(taskId);
+    if (once) {
+      return {
+        kind: 'once',
+        snap: once,
+        view: onceView(once.description, once.status, once.dueAtMs),
+        runs: [...once.runs],
+      };
+    }
+    const snap = await recurring.snapshot(taskId);
+    if (!snap) throw new TaskNotFoundError(taskId);
+    const runs = snap.runs
+      .filter((r) => r.record)
+      .map((r) => r.record!)
+      .sort((a, b) => a.startedAtMs - b.startedAtMs);
+    const view = viewOf({
+      taskId,
+      kind: 'recurring',
+      memo: snap.memo,
+      createdMs: snap.createdAtMs,
+      status: snap.status,
+      nextMs: snap.nextRunMs,
+      executor: snap.executor,
+    });
+    return { kind: 'recurring', snap, view, runs };
+  }
+
+  function withRuns(loaded: Loaded): TaskView {
+    const runs = loaded.runs.map(toRunView);
+    return { ...loaded.view, runs, last_run: runs.length > 0 ? runs[runs.length - 1]! : null };
+  }
+
+  /** Rebuilds the request a task was scheduled with, with a patch applied, so it is validated like a new one. */
+  function patchedRequest(view: TaskView, patch: PatchTaskRequest): ScheduleTaskRequest {
+    const config = view.schedule_config as Record<string, unknown>;
+    const whenChanged = patch.when !== undefined || patch.repeat !== undefined;
     return {
-      ...baseView(snap.description, snap.status, snap.dueAtMs),
-      runs,
-      last_run: runs.length > 0 ? runs[runs.length - 1]! : null,
+      schedule_type: view.schedule_type,
+      when: (patch.when ?? config.when) as ScheduleTaskRequest['when'],
+      payload: patch.payload ?? view.payload,
+      metadata: patch.metadata ?? view.metadata,
+      repeat: (patch.repeat !== undefined
+        ? patch.repeat
+        : whenChanged && patch.when !== undefined
+          ? undefined
+          : config.repeat) as ScheduleTaskRequest['repeat'],
+      timezone: patch.timezone ?? (config.timezone as string | undefined),
+      policy: config.policy as ScheduleTaskRequest['policy'],
+      retry: config.retry as ScheduleTaskRequest['retry'],
+      webhook_url: config.webhook_url as string | undefined,
+      webhook_timeout: config.webhook_timeout as number | undefined,
+      webhook_retries: config.webhook_retries as number | undefined,
+      callback_url: view.callback_url ?? undefined,
     };
+  }
+
+  function assertChangeable(view: TaskView): void {
+    if (['completed', 'failed', 'cancelled'].includes(view.status)) {
+      throw new ConflictError(
+        'INVALID_STATE',
+        `Task '${view.id}' is ${view.status}; it can no longer be changed.`,
+      );
+    }
+  }
+
+  async function oneTimeUpdate<T>(taskId: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw translateTemporalError(err, taskId);
+    }
   }
 
   return {
@@ -256,12 +368,24 @@ export function createTaskService(deps: TaskServiceDeps) {
     /** Validates and starts a task; nothing is started when validation fails. */
     async schedule(body: ScheduleTaskRequest) {
       const taskId = `task_${randomUUID().replace(/-/g, '')}`;
+      const startedAt = now();
       const built = buildTask(body, {
         executors: deps.executors,
-        now: now(),
+        now: startedAt,
         defaultTimezone: deps.defaultTimezone,
         taskId,
       });
+      if (built.recurrence) {
+        const { nextRun } = await recurring.create(built, startedAt);
+        return {
+          task_id: taskId,
+          schedule_type: body.schedule_type,
+          next_execution: nextRun.toISOString(),
+          status: 'active' as const,
+          workflow_id: taskId,
+          ui_url: uiUrlFor(taskId, 'recurring'),
+        };
+      }
       try {
         await client.workflow.start<(input: ScheduledTaskInput) => Promise<RunRecord>>(
           SCHEDULED_TASK_WORKFLOW,
@@ -290,69 +414,92 @@ export function createTaskService(deps: TaskServiceDeps) {
     },
 
     async get(taskId: string): Promise<TaskView> {
-      return fullView(await snapshot(taskId));
+      return withRuns(await load(taskId));
     },
 
     async list(
       filters: ListFilters,
     ): Promise<{ tasks: TaskView[]; count: number; next_cursor: string | null }> {
-      const clauses = [`WorkflowType = ${quote(SCHEDULED_TASK_WORKFLOW)}`, `TaskQueue = ${quote(taskQueue)}`];
-      if (filters.schedule_type) clauses.push(`PulseScheduleType = ${quote(filters.schedule_type)}`);
-      if (filters.agent_id) clauses.push(`PulseAgentId = ${quote(filters.agent_id)}`);
+      const clauses = [
+        `WorkflowType = ${quote(SCHEDULED_TASK_WORKFLOW)}`,
+        `TaskQueue = ${quote(taskQueue)}`,
+        'TemporalScheduledById IS NULL',
+      ];
+      const scheduleClauses = ['PulseScheduleType IS NOT NULL'];
+      if (filters.schedule_type) {
+        clauses.push(`PulseScheduleType = ${quote(filters.schedule_type)}`);
+        scheduleClauses.push(`PulseScheduleType = ${quote(filters.schedule_type)}`);
+      }
+      if (filters.agent_id) {
+        clauses.push(`PulseAgentId = ${quote(filters.agent_id)}`);
+        scheduleClauses.push(`PulseAgentId = ${quote(filters.agent_id)}`);
+      }
       if (filters.status) clauses.push(statusClause(filters.status));
       const query = clauses.join(' AND ');
-      let token: Uint8Array | undefined = filters.cursor ? decodeCursor(filters.cursor, query) : undefined;
-      let toSkip = filters.cursor ? 0 : filters.offset;
-      const tasks: TaskView[] = [];
+      const offset = filters.cursor ? decodeCursor(filters.cursor, query) : filters.offset;
+      const wanted = offset + filters.limit + 1;
+      const views: TaskView[] = [];
       try {
-        do {
-          const page = await client.workflowService.listWorkflowExecutions({
-            namespace,
-            query,
-            pageSize: Math.min(1000, toSkip + filters.limit - tasks.length),
-            nextPageToken: token,
-          });
-          for (const raw of page.executions ?? []) {
-            if (toSkip > 0) {
-              toSkip--;
-              continue;
-            }
-            if (tasks.length >= filters.limit) break;
-            const info = await executionInfoFromRaw(raw, client.options.loadedDataConverter, raw, namespace);
-            const reported = info.typedSearchAttributes.get(PulseStatus) as TaskStatus | undefined;
-            const dueAt = info.typedSearchAttributes.get(PulseDueAt);
-            tasks.push(baseView(info, statusFromExecution(info, reported), dueAt?.getTime() ?? null));
-          }
-          token = page.nextPageToken?.length ? page.nextPageToken : undefined;
-        } while (token && tasks.length < filters.limit);
+        for await (const info of client.workflow.list({ query, pageSize: Math.min(1000, wanted) })) {
+          const reported = info.typedSearchAttributes.get(PulseStatus) as TaskStatus | undefined;
+          const dueAt = info.typedSearchAttributes.get(PulseDueAt);
+          views.push(onceView(info, statusFromExecution(info, reported), dueAt?.getTime() ?? null));
+          if (views.length >= wanted) break;
+        }
+        for (const summary of await recurring.list(scheduleClauses.join(' AND '), wanted)) {
+          const status = recurring.summaryStatus(summary);
+          if (filters.status && status !== filters.status) continue;
+          const memo = (summary.memo ?? {}) as Partial<TaskMemo>;
+          const created = Date.parse(String(memo.schedule_config?.created_at ?? '')) || 0;
+          views.push(
+            viewOf({
+              taskId: summary.scheduleId,
+              kind: 'recurring',
+              memo,
+              createdMs: created,
+              status,
+              nextMs: summary.info.nextActionTimes[0]?.getTime() ?? null,
+              executor: summary.typedSearchAttributes?.get(PulseExecutor) ?? null,
+            }),
+          );
+        }
       } catch (err) {
-        // The server cannot always tell a forged page token from a broken one; either way the cursor is at fault.
-        if (filters.cursor) throw invalidCursor();
         throw translateTemporalError(err);
       }
+      views.sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : -1));
+      const tasks = views.slice(offset, offset + filters.limit);
+      const more = views.length > offset + filters.limit;
       return {
         tasks,
         count: tasks.length,
-        next_cursor: token ? encodeCursor(token, query) : null,
+        next_cursor: more ? encodeCursor(offset + filters.limit, query) : null,
       };
     },
 
     /** Cancels a task; a run in progress is cancelled too. Cancelling a cancelled task is a no-op. */
     async cancel(taskId: string): Promise<{ status: 'cancelled'; task_id: string }> {
-      const snap = await snapshot(taskId);
-      if (snap.status === 'cancelled') return { status: 'cancelled', task_id: taskId };
-      if (snap.description.status.name !== 'RUNNING') {
+      const loaded = await load(taskId);
+      if (loaded.view.status === 'cancelled') return { status: 'cancelled', task_id: taskId };
+      if (loaded.kind === 'recurring') {
+        if (loaded.view.status === 'completed' && !loaded.snap.description) {
+          throw new ConflictError(
+            'TASK_FINISHED',
+            `Task '${taskId}' already completed; there is nothing to cancel.`,
+          );
+        }
+        await recurring.cancel(loaded.snap).catch((err: unknown) => {
+          throw translateTemporalError(err, taskId);
+        });
+        return { status: 'cancelled', task_id: taskId };
+      }
+      if (loaded.snap.description.status.name !== 'RUNNING') {
         throw new ConflictError(
           'TASK_FINISHED',
-          `Task '${taskId}' already ${snap.status === 'completed' ? 'completed' : 'ended as ' + snap.status}; there is nothing to cancel.`,
+          `Task '${taskId}' already ${loaded.view.status === 'completed' ? 'completed' : 'ended as ' + loaded.view.status}; there is nothing to cancel.`,
         );
       }
       const handle = client.workflow.getHandle(taskId);
-      try {
-        await handle.cancel();
-      } catch (err) {
-        throw translateTemporalError(err, taskId);
-      }
+      await oneTimeUpdate(taskId, () => handle.cancel());
       // Wait briefly for the workflow to acknowledge, so a GET right after the DELETE already says cancelled.
       await client.connection
         .withDeadline(Date.now() + CANCEL_SETTLE_MS, () => handle.result())
@@ -360,9 +507,152 @@ export function createTaskService(deps: TaskServiceDeps) {
       return { status: 'cancelled', task_id: taskId };
     },
 
+    /** Pauses/resumes, reschedules, or changes what a task does; returns the task as it now is. */
+    async patch(taskId: string, patch: PatchTaskRequest): Promise<TaskView> {
+      const loaded = await load(taskId);
+      assertChangeable(loaded.view);
+      const changesWork =
+        patch.when !== undefined ||
+        patch.repeat !== undefined ||
+        patch.payload !== undefined ||
+        patch.metadata !== undefined ||
+        patch.timezone !== undefined;
+      if (changesWork) {
+        if (loaded.view.status === 'processing' && loaded.kind === 'once') {
+          throw new ConflictError(
+            'INVALID_STATE',
+            `Task '${taskId}' is running; it can no longer be changed.`,
+          );
+        }
+        const request = patchedRequest(loaded.view, patch);
+        const built = buildTask(request, {
+          executors: deps.executors,
+          now: now(),
+          defaultTimezone: deps.defaultTimezone,
+          taskId,
+        });
+        const becomesRecurring = built.recurrence !== undefined;
+        if (becomesRecurring !== (loaded.kind === 'recurring')) {
+          throw new BadRequestError(
+            'CANNOT_CHANGE_KIND',
+            loaded.kind === 'once'
+              ? `Task '${taskId}' runs once; to make it recurring, DELETE it and schedule a recurring task.`
+              : `Task '${taskId}' is recurring; a "when" that runs once cannot replace its recurrence. Pause or DELETE it instead.`,
+          );
+        }
+        const { dueAtMs: _dueAtMs, taskId: _taskId, ...work } = built.input;
+        if (loaded.kind === 'once') {
+          const handle = client.workflow.getHandle(taskId);
+          await oneTimeUpdate(taskId, () =>
+            handle.executeUpdate(amendUpdate, { args: [{ input: work, memo: { ...built.memo } }] }),
+          );
+          if (patch.when !== undefined || patch.timezone !== undefined) {
+            await oneTimeUpdate(taskId, () =>
+              handle.executeUpdate(rescheduleUpdate, { args: [{ dueAtMs: built.dueAt.getTime() }] }),
+            );
+          }
+        } else {
+          await recurring.amend(taskId, built.input, built.memo);
+          if (patch.when !== undefined || patch.repeat !== undefined || patch.timezone !== undefined) {
+            await recurring.reschedule(loaded.snap, built.recurrence!.when, built);
+          }
+        }
+      }
+      if (patch.status !== undefined) {
+        const paused = patch.status === 'paused';
+        if (loaded.kind === 'once') {
+          await oneTimeUpdate(taskId, () =>
+            client.workflow.getHandle(taskId).executeUpdate(setPausedUpdate, { args: [{ paused }] }),
+          );
+        } else {
+          await recurring.pause(taskId, paused).catch((err: unknown) => {
+            throw translateTemporalError(err, taskId);
+          });
+        }
+      }
+      return withRuns(await load(taskId));
+    },
+
+    /** Runs a task once, now, outside its schedule. */
+    async trigger(taskId: string): Promise<{ status: 'triggered'; task_id: string }> {
+      const loaded = await load(taskId);
+      if (loaded.kind === 'recurring') {
+        if (loaded.view.status === 'cancelled') {
+          throw new ConflictError(
+            'INVALID_STATE',
+            `Task '${taskId}' is cancelled; it can no longer be triggered.`,
+          );
+        }
+        if (!loaded.snap.description) {
+          throw new ConflictError('TASK_FINISHED', `Task '${taskId}' has finished and its schedule is gone.`);
+        }
+        await recurring.trigger(taskId);
+        return { status: 'triggered', task_id: taskId };
+      }
+      if (!['active', 'paused'].includes(loaded.view.status)) {
+        throw new ConflictError(
+          'INVALID_STATE',
+          `Task '${taskId}' is ${loaded.view.status}; it runs only once.`,
+        );
+      }
+      const handle = client.workflow.getHandle(taskId);
+      await oneTimeUpdate(taskId, () =>
+        handle.executeUpdate(rescheduleUpdate, { args: [{ dueAtMs: now().getTime() }] }),
+      );
+      if (loaded.view.status === 'paused') {
+        await oneTimeUpdate(taskId, () =>
+          handle.executeUpdate(setPausedUpdate, { args: [{ paused: false }] }),
+        );
+      }
+      return { status: 'triggered', task_id: taskId };
+    },
+
+    /** The next `count` fire times of a task. */
+    async preview(taskId: string, count: number) {
+      const loaded = await load(taskId);
+      const config = loaded.view.schedule_config as { timezone?: string };
+      if (loaded.kind === 'once') {
+        const next = loaded.view.next_execution_iso;
+        return {
+          task_id: taskId,
+          kind: 'once' as const,
+          timezone: config.timezone,
+          next: next && loaded.view.status !== 'paused' ? [next] : [],
+        };
+      }
+      const times = await recurring.nextFireTimes(loaded.snap, count, now());
+      return {
+        task_id: taskId,
+        kind: 'recurring' as const,
+        timezone: config.timezone,
+        next: times.map((t) => t.toISOString()),
+      };
+    },
+
+    /** The next fire times of a `when`, before anything is scheduled. */
+    previewWhen(when: string, timezone: string | undefined, count: number) {
+      const zone = timezone ?? deps.defaultTimezone;
+      if (!isValidTimeZone(zone)) {
+        throw new BadRequestError(
+          'INVALID_TIMEZONE',
+          `timezone '${zone}' is not an IANA time zone name such as 'Europe/Berlin'.`,
+        );
+      }
+      const at = now();
+      try {
+        const parsed = parseSchedule(when, undefined, at, zone);
+        const first = parsed.at.getTime() < at.getTime() ? at : parsed.at;
+        const next = parsed.kind === 'once' ? [first] : previewFireTimes(parsed, count, { now: at });
+        return { kind: parsed.kind, timezone: zone, next: next.map((t) => t.toISOString()) };
+      } catch (err) {
+        if (err instanceof WhenParseError) throw new BadRequestError('INVALID_WHEN', err.message);
+        throw err;
+      }
+    },
+
     async history(taskId: string, limit: number) {
-      const snap = await snapshot(taskId);
-      const history = [...snap.runs]
+      const loaded = await load(taskId);
+      const history = [...loaded.runs]
         .reverse()
         .slice(0, limit)
         .map((run) => {
@@ -379,11 +669,17 @@ export function createTaskService(deps: TaskServiceDeps) {
       return { history };
     },
 
+    async results(taskId: string) {
+      const loaded = await load(taskId);
+      const executions = [...loaded.runs].reverse().map(toRunView);
+      return { task_id: taskId, total_executions: executions.length, executions };
+    },
+
     async result(taskId: string, executionId?: string) {
-      const snap = await snapshot(taskId);
+      const loaded = await load(taskId);
       const run = executionId
-        ? snap.runs.find((r) => r.executionId === executionId)
-        : snap.runs[snap.runs.length - 1];
+        ? loaded.runs.find((r) => r.executionId === executionId)
+        : loaded.runs[loaded.runs.length - 1];
       if (!run) {
         if (executionId) {
           return {
@@ -393,19 +689,27 @@ export function createTaskService(deps: TaskServiceDeps) {
             error: `Task '${taskId}' has no run '${executionId}'.`,
           };
         }
-        if (['active', 'paused', 'processing'].includes(snap.status)) {
+        if (['active', 'paused', 'processing'].includes(loaded.view.status)) {
           return { status: 'pending' as const, result: null, execution_id: null };
         }
         return {
           status: 'not_found' as const,
           result: null,
           execution_id: null,
-          error: `Task '${taskId}' is ${snap.status} and never ran.`,
+          error: `Task '${taskId}' is ${loaded.view.status} and never ran.`,
         };
+      }
+      let result = run.result;
+      if ((run as { resultOmitted?: boolean }).resultOmitted && loaded.kind === 'recurring') {
+        // Too large for the memo: read it from the run's own workflow.
+        const owner = loaded.snap.runs.find((r) => r.record?.executionId === run.executionId);
+        if (owner)
+          result =
+            (await closedRuns(client.workflow.getHandle(owner.workflowId), undefined))[0]?.result ?? null;
       }
       return {
         status: run.status === 'success' ? ('completed' as const) : ('failed' as const),
-        result: run.result,
+        result,
         execution_id: run.executionId,
         ...(run.error !== undefined ? { error: run.error } : {}),
       };
@@ -419,25 +723,25 @@ const invalidCursor = () =>
     'cursor is not a next_cursor returned by GET /tasks with the same filters.',
   );
 
-/** A cursor is Temporal's page token tied to the query it belongs to, so it cannot be reused with other filters. */
-function encodeCursor(token: Uint8Array, query: string): string {
-  return Buffer.from(
-    JSON.stringify({
-      q: createHash('sha256').update(query).digest('base64url').slice(0, 16),
-      t: Buffer.from(token).toString('base64url'),
-    }),
-  ).toString('base64url');
+/** A cursor is a position in the list tied to the query it belongs to, so it cannot be reused with other filters. */
+function cursorKey(query: string): string {
+  return createHash('sha256').update(query).digest('base64url').slice(0, 16);
 }
 
-function decodeCursor(cursor: string, query: string): Uint8Array {
+function encodeCursor(offset: number, query: string): string {
+  return Buffer.from(JSON.stringify({ q: cursorKey(query), o: offset })).toString('base64url');
+}
+
+function decodeCursor(cursor: string, query: string): number {
   try {
-    const { q, t } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
+    const { q, o } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
       q?: unknown;
-      t?: unknown;
+      o?: unknown;
     };
-    const expected = createHash('sha256').update(query).digest('base64url').slice(0, 16);
-    if (q !== expected || typeof t !== 'string' || t === '') throw invalidCursor();
-    return Buffer.from(t, 'base64url');
+    if (q !== cursorKey(query) || typeof o !== 'number' || !Number.isInteger(o) || o < 0 || o > 100_000) {
+      throw invalidCursor();
+    }
+    return o;
   } catch {
     throw invalidCursor();
   }

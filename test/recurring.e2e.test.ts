@@ -1,0 +1,296 @@
+/**
+ * Recurring tasks as Temporal Schedules, end to end on the dev server: exact `times`, pause and resume, overlap,
+ * DST (as the server itself computes fire times), and the `temporal` CLI as a first-class client whose changes the
+ * API reports. (Temporal's time-skipping test server does not implement Schedules, so these run in real time
+ * with second-scale intervals.)
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { msToTs, tsToMs } from '@temporalio/common/lib/time.js';
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPulse, type PulseUnderTest } from './helpers/pulse.js';
+import { startReceiver, type Receiver } from './helpers/receiver.js';
+import { cliPath, createDevServerEnv } from './helpers/temporal.js';
+
+let env: TestWorkflowEnvironment;
+let pulse: PulseUnderTest;
+let receiver: Receiver;
+
+beforeAll(async () => {
+  env = await createDevServerEnv();
+  pulse = await startPulse(env);
+  receiver = await startReceiver();
+});
+
+afterAll(async () => {
+  await pulse?.stop();
+  await receiver?.close();
+  await env?.teardown();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function temporal(...args: string[]) {
+  const result = spawnSync(cliPath()!, [...args, '--address', env.address], { encoding: 'utf8' });
+  expect(result.status, `temporal ${args.join(' ')}: ${result.stderr}`).toBe(0);
+  return result.stdout;
+}
+
+async function schedule(body: Record<string, unknown>) {
+  const response = await pulse.call('POST', '/tasks/schedule', { schedule_type: 'http_request', ...body });
+  expect(response.status, JSON.stringify(response.body)).toBe(200);
+  return response.body as { task_id: string; next_execution: string; ui_url: string };
+}
+
+async function task(id: string) {
+  return (await pulse.call('GET', `/tasks/${id}`)).body;
+}
+
+async function waitForStatus(id: string, status: string, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let last: any = {};
+  while (Date.now() < deadline) {
+    last = await task(id);
+    if (last.status === status) return last;
+    await sleep(200);
+  }
+  throw new Error(`task ${id} did not reach ${status} (last: ${JSON.stringify(last)})`);
+}
+
+describe('recurring tasks', () => {
+  it('every 5 seconds, times 3: three callbacks with distinct execution ids, then completed with all runs kept', async () => {
+    const created = await schedule({
+      when: 'now',
+      repeat: { interval: '5s', times: 3 },
+      payload: { url: `${receiver.url}/r3`, method: 'POST' },
+      callback_url: `${receiver.url}/r3-cb`,
+    });
+    expect(created.ui_url).toMatch(/\/schedules\/task_/);
+    const callbacks = await receiver.waitFor('/r3-cb', 3, 30_000);
+    const ids = callbacks.map((c) => (c.json as { execution_id: string }).execution_id);
+    expect(new Set(ids).size).toBe(3);
+    for (const c of callbacks) expect(c.json).toMatchObject({ task_id: created.task_id, status: 'success' });
+    const gaps = callbacks.slice(1).map((c, i) => c.receivedAt - callbacks[i]!.receivedAt);
+    for (const gap of gaps) expect(gap).toBeGreaterThan(3500);
+
+    const done = await waitForStatus(created.task_id, 'completed');
+    expect(done).toMatchObject({ kind: 'recurring', next_execution: null });
+    expect(done.runs).toHaveLength(3);
+    await sleep(6000);
+    expect(receiver.at('/r3')).toHaveLength(3);
+
+    const history = (await pulse.call('GET', `/tasks/${created.task_id}/history`)).body.history;
+    expect(history.map((h: { execution_id: string }) => h.execution_id).sort()).toEqual([...ids].sort());
+    const results = (await pulse.call('GET', `/tasks/${created.task_id}/results`)).body;
+    expect(results.total_executions).toBe(3);
+    const byId = await pulse.call('GET', `/tasks/${created.task_id}/result?execution_id=${ids[1]}`);
+    expect(byId.body).toMatchObject({ status: 'completed', execution_id: ids[1] });
+    expect(temporal('schedule', 'list')).toContain(created.task_id);
+  });
+
+  it('pause through the API skips runs; resume continues', async () => {
+    const created = await schedule({
+      when: 'every 2 seconds',
+      payload: { url: `${receiver.url}/pr`, method: 'POST' },
+    });
+    await receiver.waitFor('/pr', 1, 10_000);
+    const paused = await pulse.call('PATCH', `/tasks/${created.task_id}`, { status: 'paused' });
+    expect(paused.body).toMatchObject({ status: 'paused', next_execution: null });
+    await sleep(1000);
+    const during = receiver.at('/pr').length;
+    await sleep(5000);
+    expect(receiver.at('/pr')).toHaveLength(during);
+    const resumed = await pulse.call('PATCH', `/tasks/${created.task_id}`, { status: 'active' });
+    expect(resumed.body.status).toMatch(/active|processing/);
+    await receiver.waitFor('/pr', during + 2, 10_000);
+    await pulse.call('DELETE', `/tasks/${created.task_id}`);
+  });
+
+  it('overlap skip: a run still executing is not started twice', async () => {
+    receiver.respond('/slow', 200, { ok: true }, 5000);
+    const created = await schedule({
+      when: 'every 1 second',
+      payload: { url: `${receiver.url}/slow`, method: 'POST', timeout: 30 },
+    });
+    await receiver.waitFor('/slow', 1, 10_000);
+    await sleep(3500);
+    expect(receiver.at('/slow')).toHaveLength(1);
+    const busy = await task(created.task_id);
+    expect(busy.status).toBe('processing');
+    await pulse.call('DELETE', `/tasks/${created.task_id}`);
+  });
+
+  it('daily at 9am Europe/Berlin fires at 09:00 local on both sides of a DST change (server-computed)', async () => {
+    const created = await schedule({
+      when: 'daily at 9am',
+      timezone: 'Europe/Berlin',
+      payload: { url: `${receiver.url}/daily`, method: 'POST' },
+    });
+    const preview = (await pulse.call('GET', `/tasks/${created.task_id}/preview?count=3`)).body;
+    expect(preview).toMatchObject({ kind: 'recurring', timezone: 'Europe/Berlin' });
+    for (const t of preview.next) expect(t).toMatch(/T08:00:00\.000Z$/); // winter: UTC+1
+    expect(created.next_execution).toBe(preview.next[0]);
+
+    const matching = await env.client.workflowService.listScheduleMatchingTimes({
+      namespace: 'default',
+      scheduleId: created.task_id,
+      startTime: msToTs(Date.UTC(2027, 2, 25)),
+      endTime: msToTs(Date.UTC(2027, 2, 31)),
+    });
+    const fires = (matching.startTime ?? []).map((t) => new Date(tsToMs(t)).toISOString());
+    expect(fires).toEqual([
+      '2027-03-25T08:00:00.000Z',
+      '2027-03-26T08:00:00.000Z',
+      '2027-03-27T08:00:00.000Z',
+      '2027-03-28T07:00:00.000Z', // DST starts: 09:00 CEST
+      '2027-03-29T07:00:00.000Z',
+      '2027-03-30T07:00:00.000Z',
+    ]);
+    await pulse.call('DELETE', `/tasks/${created.task_id}`);
+  });
+
+  it('the temporal CLI pauses, resumes and triggers, and the API reports it', async () => {
+    const created = await schedule({
+      when: 'every 1 hour',
+      payload: { url: `${receiver.url}/cli`, method: 'POST' },
+      callback_url: `${receiver.url}/cli-cb`,
+    });
+    temporal('schedule', 'toggle', '--schedule-id', created.task_id, '--pause', '--reason', 'maintenance');
+    expect((await task(created.task_id)).status).toBe('paused');
+    temporal('schedule', 'toggle', '--schedule-id', created.task_id, '--unpause', '--reason', 'done');
+    expect((await task(created.task_id)).status).toBe('active');
+    temporal('schedule', 'trigger', '--schedule-id', created.task_id);
+    await receiver.waitFor('/cli-cb', 1, 15_000);
+    const after = await waitForStatus(created.task_id, 'active');
+    expect(after.runs).toHaveLength(1);
+    expect(temporal('schedule', 'list')).toContain(created.task_id);
+
+    const cancelled = await pulse.call('DELETE', `/tasks/${created.task_id}`);
+    expect(cancelled.body).toEqual({ status: 'cancelled', task_id: created.task_id });
+    expect((await task(created.task_id)).status).toBe('cancelled');
+    const described = temporal('schedule', 'describe', '--schedule-id', created.task_id, '--output', 'json');
+    expect(described).toContain('Cancelled through the Pulse API');
+    expect((await pulse.call('PATCH', `/tasks/${created.task_id}`, { status: 'active' })).status).toBe(409);
+  });
+
+  it('POST /tasks/{id}/trigger runs a recurring task once, outside its schedule', async () => {
+    const created = await schedule({
+      when: 'every 1 hour',
+      payload: { url: `${receiver.url}/trig`, method: 'POST' },
+    });
+    const triggered = await pulse.call('POST', `/tasks/${created.task_id}/trigger`);
+    expect(triggered.body).toEqual({ status: 'triggered', task_id: created.task_id });
+    await receiver.waitFor('/trig', 1, 15_000);
+    await pulse.call('DELETE', `/tasks/${created.task_id}`);
+  });
+
+  it('a schedule made by hand with `temporal schedule create` runs the task and delivers the callback', async () => {
+    const input = {
+      scheduleType: 'http_request',
+      payload: { url: `${receiver.url}/hand`, method: 'POST', body: { by: 'hand' } },
+      callbackUrl: `${receiver.url}/hand-cb`,
+    };
+    const id = `hand-made-${Date.now()}`;
+    temporal(
+      'schedule',
+      'create',
+      '--schedule-id',
+      id,
+      '--workflow-id',
+      id,
+      '--type',
+      'scheduledTask',
+      '--task-queue',
+      pulse.taskQueue,
+      '--interval',
+      '1h',
+      '--input',
+      JSON.stringify(input),
+    );
+    temporal('schedule', 'trigger', '--schedule-id', id);
+    const [callback] = await receiver.waitFor('/hand-cb', 1, 15_000);
+    expect(callback!.json).toMatchObject({ task_id: id, status: 'success', result: { status_code: 200 } });
+    expect(receiver.at('/hand')[0]!.json).toEqual({ by: 'hand' });
+    temporal('schedule', 'delete', '--schedule-id', id);
+  });
+
+  it('lists recurring tasks next to one-time ones', async () => {
+    const recurring = await schedule({ when: 'every 2 hours', payload: { url: `${receiver.url}/l1` } });
+    const once = await schedule({ when: 'in 2 hours', payload: { url: `${receiver.url}/l2` } });
+    let tasks: Array<{ id: string; kind: string }> = [];
+    for (let i = 0; i < 30; i++) {
+      tasks = (await pulse.call('GET', '/tasks?status=active&limit=1000')).body.tasks;
+      if (tasks.some((t) => t.id === recurring.task_id) && tasks.some((t) => t.id === once.task_id)) break;
+      await sleep(200);
+    }
+    expect(tasks.find((t) => t.id === recurring.task_id)?.kind).toBe('recurring');
+    expect(tasks.find((t) => t.id === once.task_id)?.kind).toBe('once');
+    await pulse.call('DELETE', `/tasks/${recurring.task_id}`);
+    await pulse.call('DELETE', `/tasks/${once.task_id}`);
+  });
+});
+
+describe('managing one-time tasks', () => {
+  it('PATCH reschedules, pauses, amends the payload; trigger runs it now; unknown keys are 422', async () => {
+    const created = await schedule({
+      when: 'in 1 hour',
+      payload: { url: `${receiver.url}/p1`, method: 'POST' },
+    });
+    const moved = await pulse.call('PATCH', `/tasks/${created.task_id}`, { when: 'in 2 hours' });
+    expect(moved.status).toBe(200);
+    expect(moved.body.next_execution - Date.now() / 1000).toBeGreaterThan(7000);
+    const preview = (await pulse.call('GET', `/tasks/${created.task_id}/preview`)).body;
+    expect(preview).toMatchObject({ kind: 'once', next: [moved.body.next_execution_iso] });
+
+    const paused = await pulse.call('PATCH', `/tasks/${created.task_id}`, { status: 'paused' });
+    expect(paused.body.status).toBe('paused');
+    const amended = await pulse.call('PATCH', `/tasks/${created.task_id}`, {
+      payload: { url: `${receiver.url}/p2`, method: 'PUT', body: { v: 2 } },
+      metadata: { owner: 'ops' },
+    });
+    expect(amended.body).toMatchObject({
+      status: 'paused',
+      payload: { url: `${receiver.url}/p2` },
+      metadata: { owner: 'ops' },
+    });
+
+    const bad = await pulse.call('PATCH', `/tasks/${created.task_id}`, { schedule_type: 'other' });
+    expect(bad.status).toBe(422);
+    expect(bad.body.detail).toMatch(/schedule_type/);
+    const badPayload = await pulse.call('PATCH', `/tasks/${created.task_id}`, { payload: { method: 'GET' } });
+    expect(badPayload.status).toBe(400);
+    expect(badPayload.body.detail).toMatch(/payload\.url/);
+    const recurringWhen = await pulse.call('PATCH', `/tasks/${created.task_id}`, { when: 'every 5 minutes' });
+    expect(recurringWhen.status).toBe(400);
+
+    const triggered = await pulse.call('POST', `/tasks/${created.task_id}/trigger`);
+    expect(triggered.status).toBe(200);
+    const [hit] = await receiver.waitFor('/p2', 1, 10_000);
+    expect(hit!.method).toBe('PUT');
+    expect(hit!.json).toEqual({ v: 2 });
+    expect(receiver.at('/p1')).toHaveLength(0);
+    await waitForStatus(created.task_id, 'completed');
+    expect((await pulse.call('PATCH', `/tasks/${created.task_id}`, { status: 'paused' })).status).toBe(409);
+    expect((await pulse.call('POST', `/tasks/${created.task_id}/trigger`)).status).toBe(409);
+  });
+
+  it('GET /preview shows the next fire times of a when before anything is scheduled', async () => {
+    const response = await pulse.call(
+      'GET',
+      '/preview?when=every%20weekday%20at%209am&timezone=Europe/Berlin&count=5',
+    );
+    expect(response.status).toBe(200);
+    expect(response.body.kind).toBe('recurring');
+    expect(response.body.next).toHaveLength(5);
+    for (const t of response.body.next) {
+      const day = new Date(t).getUTCDay();
+      expect(day).toBeGreaterThanOrEqual(1);
+      expect(day).toBeLessThanOrEqual(5);
+      expect(t).toMatch(/T08:00:00\.000Z$/);
+    }
+    const bad = await pulse.call('GET', '/preview?when=whenever');
+    expect(bad.status).toBe(400);
+    expect(bad.body.detail).toMatch(/whenever/);
+  });
+});

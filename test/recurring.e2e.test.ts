@@ -87,6 +87,42 @@ describe('recurring tasks', () => {
     const byId = await pulse.call('GET', `/tasks/${created.task_id}/result?execution_id=${ids[1]}`);
     expect(byId.body).toMatchObject({ status: 'completed', execution_id: ids[1] });
     expect(temporal('schedule', 'list')).toContain(created.task_id);
+
+    // Temporal removes finished schedules after a while; the task stays readable from its runs.
+    temporal('schedule', 'delete', '--schedule-id', created.task_id);
+    const rebuilt = await task(created.task_id);
+    expect(rebuilt).toMatchObject({
+      id: created.task_id,
+      status: 'completed',
+      schedule_type: 'http_request',
+    });
+    expect(rebuilt.runs).toHaveLength(3);
+  });
+
+  it('repeat starts at when: the first run is the one "when" names, then every interval', async () => {
+    const due = Date.now() + 3000;
+    const created = await schedule({
+      when: new Date(due).toISOString(),
+      repeat: { interval: '1h', times: 2 },
+      payload: { url: `${receiver.url}/first`, method: 'POST' },
+      policy: { overlap: 'buffer_one', catchup_window: '10m', jitter: '1s', pause_on_failure: true },
+    });
+    expect(Math.abs(Date.parse(created.next_execution) - due)).toBeLessThan(1000);
+    const [first] = await receiver.waitFor('/first', 1, 10_000);
+    expect(first!.receivedAt).toBeGreaterThanOrEqual(due - 1000);
+    expect(first!.receivedAt - due).toBeLessThan(2500);
+    const described = await env.client.schedule.getHandle(created.task_id).describe();
+    expect(described.policies).toMatchObject({
+      overlap: 'BUFFER_ONE',
+      catchupWindow: 600_000,
+      pauseOnFailure: true,
+    });
+    expect(described.spec.jitter).toBe(1000);
+    const after = await task(created.task_id);
+    // One interval after the first run, give or take the 1 s jitter.
+    const nextMs = Date.parse(after.next_execution_iso);
+    expect(Math.abs(nextMs - (Math.floor(due / 1000) * 1000 + 3_600_000))).toBeLessThanOrEqual(1000);
+    await pulse.call('DELETE', `/tasks/${created.task_id}`);
   });
 
   it('pause through the API skips runs; resume continues', async () => {

@@ -1,30 +1,69 @@
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { assertSuccessful, httpCall } from '../src/executors/http-call.js';
+import { signWebhook } from '../src/security/webhook-signature.js';
+import { FailureType } from '../src/shared/failure-types.js';
 import type { CallbackBody } from '../src/shared/task-types.js';
 
 export interface DeliverCallbackInput {
   readonly url: string;
   readonly body: CallbackBody;
-  readonly workflowId: string;
+  /** Stable across attempts (the run's execution id), so receivers can de-duplicate by `webhook-id`. */
+  readonly webhookId: string;
+}
+
+export interface DeliverCallbackDeps {
+  /** `PULSE_WEBHOOK_SECRET`: when set, every delivery is signed per the Standard Webhooks spec. */
+  readonly webhookSecret?: string;
+  /** The SSRF guard's dispatcher, which checks the address of every connection. */
+  readonly dispatcher?: unknown;
 }
 
 const CALLBACK_TIMEOUT_MS = 30_000;
+const FIRST_RETRY_MS = 1000;
+const LONGEST_RETRY_MS = 10 * 60_000;
 
-export function createDeliverCallback() {
+/**
+ * Exponential backoff with "equal jitter": half the delay is fixed, half random, so receivers coming back from
+ * an outage are not hit by every pending callback in the same second.
+ */
+export function callbackRetryDelayMs(attempt: number, random = Math.random): number {
+  const ceiling = Math.min(LONGEST_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+export function createDeliverCallback(deps: DeliverCallbackDeps = {}) {
   /**
-   * POSTs a run's result to its callback URL. Transient failures throw so Temporal retries with backoff; the
-   * body, and so its `execution_id`, is identical on every attempt, which lets receivers de-duplicate.
+   * POSTs a run's result to its callback URL. Every attempt carries the same body and `webhook-id`; transient
+   * failures are retried after `Retry-After` when the receiver sent one, else with jittered backoff, until the
+   * workflow's delivery window closes. 4xx other than 408/429 is final.
    */
   return async function deliverCallback(input: DeliverCallbackInput): Promise<{ attempts: number }> {
     const { attempt } = Context.current().info;
-    const response = await httpCall(input.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'pulse-callback/1' },
-      body: JSON.stringify(input.body),
-      timeoutMs: CALLBACK_TIMEOUT_MS,
-      signal: Context.current().cancellationSignal,
-    });
-    assertSuccessful(`callback ${input.url}`, response);
-    return { attempts: attempt };
+    const body = JSON.stringify(input.body);
+    const signature = deps.webhookSecret
+      ? signWebhook({ secret: deps.webhookSecret, id: input.webhookId, timestamp: new Date(), body })
+      : { 'webhook-id': input.webhookId, 'webhook-timestamp': String(Math.floor(Date.now() / 1000)) };
+    try {
+      const response = await httpCall(input.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'pulse-callback/1', ...signature },
+        body,
+        timeoutMs: CALLBACK_TIMEOUT_MS,
+        signal: Context.current().cancellationSignal,
+        dispatcher: deps.dispatcher,
+      });
+      assertSuccessful(`callback ${input.url}`, response);
+      return { attempts: attempt };
+    } catch (err) {
+      if (err instanceof ApplicationFailure && (err.nonRetryable || err.nextRetryDelay !== undefined))
+        throw err;
+      if (Context.current().cancellationSignal.aborted) throw err;
+      throw ApplicationFailure.create({
+        type: FailureType.TransientHttpError,
+        message: err instanceof Error ? err.message : String(err),
+        nextRetryDelay: callbackRetryDelayMs(attempt),
+      });
+    }
   };
 }

@@ -3,6 +3,7 @@
  * the values it needs.
  */
 import type { LocalConfig } from './executors/local-executor.js';
+import { parseDelay } from './time/parse-when.js';
 import type { ServerlessConfig } from './executors/serverless-executor.js';
 
 export interface PulseConfig {
@@ -26,6 +27,23 @@ export interface PulseConfig {
   readonly local: LocalConfig;
   /** `PULSE_EXECUTORS_MODULE`: a module whose `register(executors)` adds custom executors. */
   readonly executorsModule: string | undefined;
+  /** `PULSE_WEBHOOK_SECRET`: signs callbacks (Standard Webhooks). */
+  readonly webhookSecret: string | undefined;
+  /** `PULSE_CALLBACK_WINDOW`: how long a failing callback is retried (default 24h). */
+  readonly callbackWindowMs: number;
+  /** `PULSE_MAX_RESULT_BYTES`: largest run result kept (default 256 KiB). */
+  readonly maxResultBytes: number;
+  /** `PULSE_RATE_LIMIT`: requests per minute per API key (or client address without auth); 0 = off. */
+  readonly rateLimitPerMinute: number;
+}
+
+function durationFrom(env: NodeJS.ProcessEnv, name: string, fallbackMs: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallbackMs;
+  const ms = parseDelay(raw);
+  if (ms === undefined || ms <= 0)
+    throw new Error(`${name} must be a duration such as 30m or 24h, got '${raw}'`);
+  return ms;
 }
 
 function boolFrom(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
@@ -76,5 +94,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PulseConfig {
       defaultAgentPort: intFrom(env, 'RUNAGENT_LOCAL_PORT', 8450),
     },
     executorsModule: env.PULSE_EXECUTORS_MODULE || undefined,
+    webhookSecret: env.PULSE_WEBHOOK_SECRET || undefined,
+    callbackWindowMs: durationFrom(env, 'PULSE_CALLBACK_WINDOW', 24 * 3_600_000),
+    maxResultBytes: intFrom(env, 'PULSE_MAX_RESULT_BYTES', 256 * 1024),
+    rateLimitPerMinute: intFrom(env, 'PULSE_RATE_LIMIT', 600),
   };
 }

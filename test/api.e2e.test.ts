@@ -121,6 +121,7 @@ describe('one-time tasks through the API', () => {
         status: 'success',
         execution_time_ms: body.execution_time_ms,
         error: null,
+        callback_status: 'delivered',
       },
     ]);
     await sleep(1000);

@@ -16,6 +16,7 @@ import {
 import type { createActivities } from '../activities/index.js';
 import { FailureType } from '../src/shared/failure-types.js';
 import {
+  PulseCallbackStatus,
   PulseDueAt,
   PulseStatus,
   TemporalScheduledById,
@@ -41,17 +42,10 @@ import type {
 type Activities = ReturnType<typeof createActivities>;
 type ResolvedInput = ScheduledTaskInput & { readonly taskId: string };
 
-
 const DEFAULT_RUN_TIMEOUT_MS = 10 * 60_000;
 const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
 
-// Callbacks are retried with backoff for a bounded time; a receiver that stays down is recorded as a failed
-// delivery in the run record instead of failing the task, because the run itself did happen.
-const { deliverCallback } = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  scheduleToCloseTimeout: '24h',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
-});
+const DEFAULT_CALLBACK_WINDOW_MS = 24 * 3_600_000;
 
 /**
  * One scheduled task: sleeps until due (reschedule, pause and cancel act during the sleep), runs the task
@@ -108,7 +102,11 @@ export async function scheduledTask(rawInput: ScheduledTaskInput): Promise<RunRe
   setHandler(
     amendUpdate,
     ({ input: next, memo }) => {
-      input = { ...next, taskId: input.taskId, ...(input.dueAtMs !== undefined ? { dueAtMs: input.dueAtMs } : {}) };
+      input = {
+        ...next,
+        taskId: input.taskId,
+        ...(input.dueAtMs !== undefined ? { dueAtMs: input.dueAtMs } : {}),
+      };
       upsertMemo(memo);
       return state();
     },
@@ -152,7 +150,12 @@ export async function scheduledTask(rawInput: ScheduledTaskInput): Promise<RunRe
   upsertMemo({ run: summarize(run) });
 
   if (input.callbackUrl) {
-    const callback = await sendCallback(input.taskId, input.callbackUrl, run);
+    const callback = await sendCallback(
+      input.taskId,
+      input.callbackUrl,
+      run,
+      input.callbackWindowMs ?? DEFAULT_CALLBACK_WINDOW_MS,
+    );
     runs[runs.length - 1] = { ...run, callback };
     upsertMemo({ run: summarize(runs[runs.length - 1]!) });
     if (CancellationScope.current().consideredCancelled) {
@@ -261,7 +264,12 @@ async function runOnce(input: ResolvedInput, uuid: string, scheduledFor: string)
   }
 }
 
-async function sendCallback(taskId: string, url: string, run: RunRecord): Promise<CallbackOutcome> {
+async function sendCallback(
+  taskId: string,
+  url: string,
+  run: RunRecord,
+  windowMs: number,
+): Promise<CallbackOutcome> {
   const body: CallbackBody = {
     task_id: taskId,
     execution_id: run.executionId,
@@ -271,14 +279,38 @@ async function sendCallback(taskId: string, url: string, run: RunRecord): Promis
     timestamp: Math.floor(run.finishedAtMs / 1000),
     ...(run.error !== undefined ? { error: run.error } : {}),
   };
+  // Retried until a 2xx, for at most the delivery window; the activity picks each delay (Retry-After, or
+  // jittered backoff). A receiver that stays down is recorded as a failed delivery in the run record (and the
+  // PulseCallbackStatus search attribute) instead of failing the task, because the run itself did happen.
+  const { deliverCallback } = proxyActivities<Activities>({
+    startToCloseTimeout: '40s',
+    scheduleToCloseTimeout: windowMs,
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10m' },
+  });
   try {
-    const { attempts } = await deliverCallback({ url, body, workflowId: workflowInfo().workflowId });
+    const { attempts } = await deliverCallback({ url, body, webhookId: run.executionId });
+    upsertSearchAttributes([{ key: PulseCallbackStatus, value: 'delivered' }]);
     return { url, status: 'delivered', attempts };
   } catch (err) {
+    upsertSearchAttributes([{ key: PulseCallbackStatus, value: 'failed' }]);
     // A DELETE while the receiver is still being retried stops the retries: the user asked for nothing more.
     if (isCancellation(err))
       return { url, status: 'failed', error: 'delivery stopped: the task was cancelled' };
-    const message = err instanceof ActivityFailure ? (err.cause?.message ?? err.message) : String(err);
-    return { url, status: 'failed', error: message };
+    return {
+      url,
+      status: 'failed',
+      error: `delivery failed for ${Math.round(windowMs / 1000)} s: ${describeFailure(err)}`,
+    };
   }
+}
+
+/** The innermost message of an activity failure (a timeout's cause is the last attempt's error). */
+function describeFailure(err: unknown): string {
+  let current: unknown = err;
+  let message = err instanceof Error ? err.message : String(err);
+  while (current instanceof Error) {
+    if (current.message) message = current.message;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return message;
 }

@@ -7,7 +7,10 @@ import type { Client } from '@temporalio/client';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { PulseApiError, SchemaValidationError, type FieldError } from '../errors.js';
+import { BadRequestError, PulseApiError, SchemaValidationError, type FieldError } from '../errors.js';
+import { createRateLimiter } from './rate-limit.js';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context } from 'hono';
 import type { ExecutorFactory } from '../executors/executor-factory.js';
 import { createTaskService } from '../tasks/task-service.js';
 import { checkHealth } from './health.js';
@@ -43,6 +46,10 @@ export interface AppDeps {
   readonly apiKeys: readonly string[];
   readonly bodyLimitBytes: number;
   readonly defaultTimezone: string;
+  /** `PULSE_RATE_LIMIT`: requests a minute per client; 0 or absent = no limit. */
+  readonly rateLimitPerMinute?: number;
+  /** `PULSE_CALLBACK_WINDOW` in ms. */
+  readonly callbackWindowMs?: number;
   /** `DEFAULT_EXECUTOR`, reported by `GET /executors`. */
   readonly defaultExecutor?: string;
   readonly now?: () => Date;
@@ -86,8 +93,20 @@ function keyMatches(presented: string, keys: readonly Buffer[]): boolean {
 export function createApp(deps: AppDeps) {
   const tasks = createTaskService(deps);
   const keyDigests = deps.apiKeys.map(digest);
+  const limiter = deps.rateLimitPerMinute ? createRateLimiter(deps.rateLimitPerMinute) : undefined;
 
-  const app = new OpenAPIHono({
+  /** Who is calling: the API key's fingerprint, or the client address when auth is off. */
+  const principalOf = (c: Context<{ Variables: { principal?: string } }>): string => {
+    const known = c.get('principal');
+    if (known) return known;
+    try {
+      return `addr:${getConnInfo(c).remote.address ?? 'unknown'}`;
+    } catch {
+      return 'addr:unknown';
+    }
+  };
+
+  const app = new OpenAPIHono<{ Variables: { principal?: string } }>({
     defaultHook: (result) => {
       if (!result.success) {
         const target = (result as { target?: string }).target;
@@ -128,7 +147,10 @@ export function createApp(deps: AppDeps) {
     if (keyDigests.length === 0 || c.req.path === '/health') return next();
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(.+)$/i.exec(header);
-    if (!match || !keyMatches(match[1]!.trim(), keyDigests)) {
+    const presented = match?.[1]?.trim();
+    if (presented && keyMatches(presented, keyDigests))
+      c.set('principal', `key:${digest(presented).toString('hex').slice(0, 16)}`);
+    if (!presented || !keyMatches(presented, keyDigests)) {
       c.header('WWW-Authenticate', 'Bearer');
       throw new PulseApiError(
         401,
@@ -138,6 +160,22 @@ export function createApp(deps: AppDeps) {
     }
     return next();
   });
+
+  if (limiter) {
+    app.use('*', async (c, next) => {
+      if (c.req.path === '/health') return next();
+      const wait = limiter.take(principalOf(c));
+      if (wait > 0) {
+        c.header('Retry-After', String(Math.ceil(wait / 1000)));
+        throw new PulseApiError(
+          429,
+          'RATE_LIMITED',
+          `Too many requests: the limit is ${deps.rateLimitPerMinute} a minute; retry in ${Math.ceil(wait / 1000)} s.`,
+        );
+      }
+      return next();
+    });
+  }
 
   app.use(
     '*',
@@ -199,7 +237,17 @@ export function createApp(deps: AppDeps) {
         ...commonErrors,
       },
     }),
-    async (c) => c.json(await tasks.schedule(c.req.valid('json')), 200),
+    async (c) => {
+      const key = c.req.header('idempotency-key');
+      if (key !== undefined && (key.length === 0 || key.length > 255 || !/^[\x21-\x7e]+$/.test(key))) {
+        throw new BadRequestError(
+          'INVALID_IDEMPOTENCY_KEY',
+          'Idempotency-Key must be 1 to 255 visible ASCII characters.',
+        );
+      }
+      const idempotency = key ? { key, principal: principalOf(c) } : undefined;
+      return c.json(await tasks.schedule(c.req.valid('json'), idempotency), 200);
+    },
   );
 
   app.openapi(

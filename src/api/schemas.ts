@@ -72,6 +72,10 @@ export const ScheduleTaskRequest = z
     webhook_timeout: z.number().positive().max(3600).nullish(),
     webhook_retries: z.number().int().min(0).max(100).nullish(),
     callback_url: HttpUrl.nullish(),
+    callback_window: z.string().max(20).nullish().openapi({
+      example: '24h',
+      description: 'How long a failing callback is retried before it is recorded as failed (default 24h)',
+    }),
     timezone: z.string().max(64).nullish().openapi({ example: 'Europe/Berlin' }),
     policy: PolicySchema.nullish(),
     retry: RetrySchema.nullish(),
@@ -161,6 +165,7 @@ export const HistoryResponse = z
         status: z.string(),
         execution_time_ms: z.number(),
         error: z.string().nullable(),
+        callback_status: z.string().nullable(),
       }),
     ),
   })
@@ -214,6 +219,9 @@ export const PatchTaskRequest = z
     payload: JsonObject.optional(),
   })
   .strict()
+  .refine((patch) => Object.keys(patch).length > 0, {
+    message: 'give at least one of status, when, repeat, timezone, metadata, payload',
+  })
   .openapi('PatchTaskRequest');
 export type PatchTaskRequest = z.infer<typeof PatchTaskRequest>;
 

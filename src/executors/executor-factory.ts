@@ -37,6 +37,10 @@ export interface ExecutorFactoryConfig {
   readonly serverless?: ServerlessConfig;
   /** Local agents; absent = not registered. */
   readonly local?: LocalConfig;
+  /** `PULSE_WEBHOOK_SECRET`: webhook pushes are signed like callbacks. */
+  readonly webhookSecret?: string;
+  /** The SSRF guard's dispatcher, for every outbound HTTP call an executor makes. */
+  readonly dispatcher?: unknown;
 }
 
 export interface ExecutorFactory {
@@ -124,7 +128,10 @@ export function createExecutorFactory(config: ExecutorFactoryConfig = {}): Execu
     };
   }
 
-  factory.register(createHttpRequestExecutor()).register(createWebhookPushExecutor());
+  const outbound = { dispatcher: config.dispatcher };
+  factory
+    .register(createHttpRequestExecutor(outbound))
+    .register(createWebhookPushExecutor({ ...outbound, webhookSecret: config.webhookSecret }));
   if (config.serverless) factory.register(createServerlessExecutor(config.serverless));
   if (config.local) factory.register(createLocalExecutor(config.local));
   return factory;

@@ -2,6 +2,7 @@
  * Outbound HTTP shared by the executors and the callback activity: a timeout and the caller's cancellation on
  * one signal, a bounded read of the response, and the rule that decides whether a status is worth retrying.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import { permanentFailure } from '../errors.js';
 import { FailureType } from '../shared/failure-types.js';
 
@@ -25,6 +26,8 @@ export interface HttpCallOptions {
   readonly body?: string;
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
+  /** An undici dispatcher for the connection, e.g. the SSRF guard's (checks every address it connects to). */
+  readonly dispatcher?: unknown;
 }
 
 /** Performs one request; a timeout or refused connection throws a plain (retryable) Error. */
@@ -39,7 +42,8 @@ export async function httpCall(url: string, options: HttpCallOptions): Promise<H
       body: options.body,
       signal,
       redirect: 'manual',
-    });
+      ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+    } as RequestInit);
   } catch (err) {
     if (timeout.aborted) throw new Error(`${options.method} ${url} timed out after ${options.timeoutMs} ms`);
     if (options.signal?.aborted) throw err;
@@ -104,5 +108,26 @@ export function assertSuccessful(what: string, result: HttpCallResult): void {
   if (!isRetryableStatus(result.status)) {
     throw permanentFailure(FailureType.PermanentHttpError, message, [{ status: result.status }]);
   }
-  throw new Error(message);
+  const retryAfter = retryAfterMs(result.headers['retry-after']);
+  if (retryAfter !== undefined) {
+    // The far side said when to come back; Temporal waits exactly that long before the next attempt.
+    throw ApplicationFailure.create({
+      message,
+      type: FailureType.TransientHttpError,
+      nextRetryDelay: retryAfter,
+    });
+  }
+  throw ApplicationFailure.create({ message, type: FailureType.TransientHttpError });
+}
+
+/** Longest `Retry-After` honoured; a server asking for more is retried after this long anyway. */
+const MAX_RETRY_AFTER_MS = 60 * 60_000;
+
+/** Parses `Retry-After` (seconds or an HTTP date) into milliseconds from now. */
+export function retryAfterMs(header: string | undefined, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const trimmed = header.trim();
+  const ms = /^\d+$/.test(trimmed) ? Number(trimmed) * 1000 : Date.parse(trimmed) - now;
+  if (!Number.isFinite(ms)) return undefined;
+  return Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS);
 }

@@ -22,7 +22,7 @@ export const HttpRequestPayload = z.object({
 const DEFAULT_TIMEOUT_S = 30;
 
 /** Calls the URL of an `http_request` task and returns `{status_code, headers, body}`. */
-export function createHttpRequestExecutor(): Executor {
+export function createHttpRequestExecutor(outbound: { dispatcher?: unknown } = {}): Executor {
   return {
     name: 'http',
     description: 'Calls a URL (http_request tasks): method, headers, JSON or text body, timeout.',
@@ -61,6 +61,7 @@ export function createHttpRequestExecutor(): Executor {
         body,
         timeoutMs,
         signal: context.signal,
+        dispatcher: outbound.dispatcher,
       });
       assertSuccessful(`${payload.method} ${payload.url}`, response);
       return {

@@ -1,10 +1,17 @@
 import type { FieldError } from '../errors.js';
 import type { ExecutionRequest } from '../shared/task-types.js';
 import type { Executor, ExecutionContext, TaskParams } from './executor.js';
+import { signWebhook } from '../security/webhook-signature.js';
 import { assertSuccessful, httpCall } from './http-call.js';
 
 /** Pushes a generic task to its `webhook_url` at due time (CONTRACT.md "Webhook push"). */
-export function createWebhookPushExecutor(): Executor {
+export interface WebhookPushOptions {
+  /** `PULSE_WEBHOOK_SECRET`: pushes are signed (Standard Webhooks) like callbacks. */
+  readonly webhookSecret?: string;
+  readonly dispatcher?: unknown;
+}
+
+export function createWebhookPushExecutor(options: WebhookPushOptions = {}): Executor {
   return {
     name: 'webhook',
     description: 'Pushes a generic task to its webhook_url at due time.',
@@ -15,19 +22,25 @@ export function createWebhookPushExecutor(): Executor {
     async execute(request: ExecutionRequest, context: ExecutionContext): Promise<unknown> {
       if (!request.webhook) throw new Error('webhook executor called without a webhook target');
       const { url, timeoutMs } = request.webhook;
+      const body = JSON.stringify({
+        task_id: request.taskId,
+        schedule_type: request.scheduleType,
+        scheduled_for: request.scheduledFor,
+        execution_id: request.executionId,
+        payload: request.payload,
+        metadata: request.metadata,
+      });
+      // The execution id is the webhook id on every attempt, so the receiver can drop repeats.
+      const signature = options.webhookSecret
+        ? signWebhook({ secret: options.webhookSecret, id: request.executionId, timestamp: new Date(), body })
+        : { 'webhook-id': request.executionId, 'webhook-timestamp': String(Math.floor(Date.now() / 1000)) };
       const response = await httpCall(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          task_id: request.taskId,
-          schedule_type: request.scheduleType,
-          scheduled_for: request.scheduledFor,
-          execution_id: request.executionId,
-          payload: request.payload,
-          metadata: request.metadata,
-        }),
+        headers: { 'content-type': 'application/json', 'user-agent': 'pulse-webhook/1', ...signature },
+        body,
         timeoutMs,
         signal: context.signal,
+        dispatcher: options.dispatcher,
       });
       assertSuccessful(`webhook ${url}`, response);
       return { status_code: response.status, body: response.body };

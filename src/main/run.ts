@@ -87,6 +87,7 @@ export async function runPulse(options: RunOptions): Promise<void> {
         namespace: config.namespace,
         taskQueue: config.taskQueue,
         executors,
+        activities: { webhookSecret: config.webhookSecret, maxResultBytes: config.maxResultBytes },
       });
       workerRun = worker.run();
       workerRun.catch((err: unknown) => {
@@ -118,6 +119,8 @@ export async function runPulse(options: RunOptions): Promise<void> {
         bodyLimitBytes: config.bodyLimitBytes,
         defaultTimezone: config.timezone,
         defaultExecutor: config.defaultExecutor,
+        callbackWindowMs: config.callbackWindowMs,
+        rateLimitPerMinute: config.rateLimitPerMinute,
       });
       const server = await listen(app.fetch, config);
       stack.push({

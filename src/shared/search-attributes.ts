@@ -9,6 +9,11 @@ export const PulseAgentId = defineSearchAttributeKey('PulseAgentId', SearchAttri
 export const PulseExecutor = defineSearchAttributeKey('PulseExecutor', SearchAttributeType.KEYWORD);
 export const PulseStatus = defineSearchAttributeKey('PulseStatus', SearchAttributeType.KEYWORD);
 export const PulseDueAt = defineSearchAttributeKey('PulseDueAt', SearchAttributeType.DATETIME);
+/** `delivered` or `failed`: finds runs whose callback never got through. */
+export const PulseCallbackStatus = defineSearchAttributeKey(
+  'PulseCallbackStatus',
+  SearchAttributeType.KEYWORD,
+);
 
 /** Set by Temporal on workflows a Schedule started: the schedule id (= Pulse task id) and the nominal time. */
 export const TemporalScheduledById = defineSearchAttributeKey(
@@ -26,6 +31,7 @@ export const PULSE_SEARCH_ATTRIBUTES = [
   PulseExecutor,
   PulseStatus,
   PulseDueAt,
+  PulseCallbackStatus,
 ];
 
 /** Workflow type name of a scheduled task, as listed in the Web UI and used in visibility queries. */

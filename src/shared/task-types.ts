@@ -60,6 +60,8 @@ export interface ScheduledTaskInput {
   /** Per-attempt run timeout; default 10 minutes. */
   readonly timeoutMs?: number;
   readonly retry?: RunRetryPolicy;
+  /** How long a callback is retried before it is recorded as failed; default 24 h. */
+  readonly callbackWindowMs?: number;
   /** How long a run may go without a heartbeat before its worker is presumed dead; default 10 s. */
   readonly heartbeatTimeoutMs?: number;
 }

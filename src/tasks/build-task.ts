@@ -30,6 +30,8 @@ export interface BuildTaskDeps {
   readonly now: Date;
   /** `PULSE_TIMEZONE`, for tasks that give none. */
   readonly defaultTimezone: string;
+  /** `PULSE_CALLBACK_WINDOW`, for tasks that give no `callback_window`. */
+  readonly callbackWindowMs?: number;
   readonly taskId: string;
 }
 
@@ -90,6 +92,7 @@ const DEFAULT_WEBHOOK_TIMEOUT_S = 30;
 const DEFAULT_WEBHOOK_RETRIES = 3;
 const MAX_RUN_TIMEOUT_MS = 24 * 3_600_000;
 const MAX_RETRY_INTERVAL_MS = 24 * 3_600_000;
+const MAX_CALLBACK_WINDOW_MS = 30 * 24 * 3_600_000;
 /** Room around a webhook push's own timeout, so the attempt ends by the push's timeout, not the run's. */
 const WEBHOOK_TIMEOUT_MARGIN_MS = 5000;
 
@@ -191,6 +194,14 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
   if (timeoutMs !== undefined && timeoutMs > MAX_RUN_TIMEOUT_MS) {
     errors.push({ field: 'retry.timeout', message: 'must be at most 24h' });
   }
+  const callbackWindowMs =
+    durationField('callback_window', body.callback_window, errors) ?? deps.callbackWindowMs;
+  if (
+    callbackWindowMs !== undefined &&
+    (callbackWindowMs < 1000 || callbackWindowMs > MAX_CALLBACK_WINDOW_MS)
+  ) {
+    errors.push({ field: 'callback_window', message: 'must be between 1s and 30d' });
+  }
   const initialIntervalMs = durationField('retry.initial_interval', retry?.initial_interval, errors);
   const maximumIntervalMs = durationField('retry.max_interval', retry?.max_interval, errors);
   for (const [field, ms] of [
@@ -250,6 +261,7 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
     metadata,
     dueAtMs: dueAt.getTime(),
     ...(callbackUrl ? { callbackUrl } : {}),
+    ...(callbackUrl && callbackWindowMs !== undefined ? { callbackWindowMs } : {}),
     ...(webhook ? { webhook } : {}),
     ...(timeoutMs !== undefined
       ? { timeoutMs }
@@ -275,6 +287,7 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
       ...(body.retry ? { retry: body.retry } : {}),
       ...(body.policy ? { policy: body.policy } : {}),
       ...(body.webhook_url ? { webhook_url: body.webhook_url } : {}),
+      ...(body.callback_window ? { callback_window: body.callback_window } : {}),
       ...(body.webhook_timeout != null ? { webhook_timeout: body.webhook_timeout } : {}),
       ...(body.webhook_retries != null ? { webhook_retries: body.webhook_retries } : {}),
     },

@@ -6,6 +6,7 @@
  */
 import {
   type Client,
+  ScheduleAlreadyRunning,
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   type WorkflowExecutionDescription,
@@ -39,6 +40,8 @@ export interface TaskServiceDeps {
   readonly executors: ExecutorFactory;
   readonly uiUrl: string;
   readonly defaultTimezone: string;
+  /** `PULSE_CALLBACK_WINDOW` in ms: how long callbacks are retried by default. */
+  readonly callbackWindowMs?: number;
   readonly now?: () => Date;
 }
 
@@ -316,6 +319,37 @@ export function createTaskService(deps: TaskServiceDeps) {
     return { kind: 'recurring', snap, view, runs };
   }
 
+  /**
+   * The task an earlier request with the same idempotency key created, as that request's response; a 409 when
+   * the key was used for a different request; undefined when the key is new.
+   */
+  async function earlierTask(taskId: string, requestHash: string) {
+    let loaded: Loaded;
+    try {
+      loaded = await load(taskId);
+    } catch (err) {
+      if (err instanceof TaskNotFoundError) return undefined;
+      throw err;
+    }
+    const memo = (loaded.kind === 'once' ? loaded.snap.description.memo : loaded.snap.memo) as
+      { request_hash?: string } | undefined;
+    if (memo?.request_hash !== requestHash) {
+      throw new ConflictError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was already used with a different request body; use a new key for a new task.',
+      );
+    }
+    const config = loaded.view.schedule_config as { due_at?: string };
+    return {
+      task_id: taskId,
+      schedule_type: loaded.view.schedule_type,
+      next_execution: loaded.view.next_execution_iso ?? config.due_at ?? null,
+      status: 'active' as const,
+      workflow_id: taskId,
+      ui_url: loaded.view.ui_url,
+    };
+  }
+
   function withRuns(loaded: Loaded): TaskView {
     const runs = loaded.runs.map(toRunView);
     return { ...loaded.view, runs, last_run: runs.length > 0 ? runs[runs.length - 1]! : null };
@@ -342,6 +376,7 @@ export function createTaskService(deps: TaskServiceDeps) {
       webhook_timeout: config.webhook_timeout as number | undefined,
       webhook_retries: config.webhook_retries as number | undefined,
       callback_url: view.callback_url ?? undefined,
+      callback_window: config.callback_window as string | undefined,
     };
   }
 
@@ -366,51 +401,63 @@ export function createTaskService(deps: TaskServiceDeps) {
     uiUrlFor,
 
     /** Validates and starts a task; nothing is started when validation fails. */
-    async schedule(body: ScheduleTaskRequest) {
-      const taskId = `task_${randomUUID().replace(/-/g, '')}`;
+    async schedule(body: ScheduleTaskRequest, idempotency?: IdempotencyKey) {
+      const requestHash = idempotency ? hashRequest(body) : undefined;
+      const taskId = idempotency ? idempotentTaskId(idempotency) : `task_${randomUUID().replace(/-/g, '')}`;
       const startedAt = now();
       const built = buildTask(body, {
         executors: deps.executors,
         now: startedAt,
         defaultTimezone: deps.defaultTimezone,
+        callbackWindowMs: deps.callbackWindowMs,
         taskId,
       });
-      if (built.recurrence) {
-        const { nextRun } = await recurring.create(built, startedAt);
-        return {
-          task_id: taskId,
-          schedule_type: body.schedule_type,
-          next_execution: nextRun.toISOString(),
-          status: 'active' as const,
-          workflow_id: taskId,
-          ui_url: uiUrlFor(taskId, 'recurring'),
-        };
+      const memo = { ...built.memo, ...(requestHash ? { request_hash: requestHash } : {}) };
+      const response = (nextExecution: string, kind: 'once' | 'recurring') => ({
+        task_id: taskId,
+        schedule_type: body.schedule_type,
+        next_execution: nextExecution,
+        status: 'active' as const,
+        workflow_id: taskId,
+        ui_url: uiUrlFor(taskId, kind),
+      });
+      // The same key again: answer with the task the first request created, start nothing.
+      if (requestHash) {
+        const earlier = await earlierTask(taskId, requestHash);
+        if (earlier) return earlier;
       }
       try {
+        if (built.recurrence) {
+          const { nextRun } = await recurring.create({ ...built, memo }, startedAt);
+          return response(nextRun.toISOString(), 'recurring');
+        }
         await client.workflow.start<(input: ScheduledTaskInput) => Promise<RunRecord>>(
           SCHEDULED_TASK_WORKFLOW,
           {
             taskQueue,
             workflowId: taskId,
             args: [built.input],
-            memo: { ...built.memo },
+            memo,
             typedSearchAttributes: built.searchAttributes,
+            // An idempotency key names one task for good: a finished task is not started again by a late retry.
+            ...(requestHash ? { workflowIdReusePolicy: 'REJECT_DUPLICATE' as const } : {}),
           },
         );
+        return response(built.dueAt.toISOString(), 'once');
       } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError) {
-          throw new ConflictError('TASK_EXISTS', `A task with id '${taskId}' already exists.`);
+        const alreadyThere =
+          err instanceof WorkflowExecutionAlreadyStartedError ||
+          err instanceof ScheduleAlreadyRunning ||
+          (err instanceof Error && err.cause instanceof ScheduleAlreadyRunning);
+        if (alreadyThere && requestHash) {
+          // A concurrent duplicate won the race; it is the same task if it is the same request.
+          const earlier = await earlierTask(taskId, requestHash);
+          if (earlier) return earlier;
         }
+        if (alreadyThere)
+          throw new ConflictError('TASK_EXISTS', `A task with id '${taskId}' already exists.`);
         throw translateTemporalError(err, taskId);
       }
-      return {
-        task_id: taskId,
-        schedule_type: body.schedule_type,
-        next_execution: built.dueAt.toISOString(),
-        status: 'active' as const,
-        workflow_id: taskId,
-        ui_url: uiUrlFor(taskId),
-      };
     },
 
     async get(taskId: string): Promise<TaskView> {
@@ -529,6 +576,7 @@ export function createTaskService(deps: TaskServiceDeps) {
           executors: deps.executors,
           now: now(),
           defaultTimezone: deps.defaultTimezone,
+          callbackWindowMs: deps.callbackWindowMs,
           taskId,
         });
         const becomesRecurring = built.recurrence !== undefined;
@@ -664,6 +712,8 @@ export function createTaskService(deps: TaskServiceDeps) {
             status: view.status,
             execution_time_ms: view.execution_time_ms,
             error: view.error,
+            // Pulse's own: whether this run's result reached its callback (null: no callback).
+            callback_status: (view.callback?.status as string | undefined) ?? null,
           };
         });
       return { history };
@@ -726,6 +776,32 @@ const invalidCursor = () =>
 /** A cursor is a position in the list tied to the query it belongs to, so it cannot be reused with other filters. */
 function cursorKey(query: string): string {
   return createHash('sha256').update(query).digest('base64url').slice(0, 16);
+}
+
+/** Who sent an `Idempotency-Key`: keys are scoped per API key, so two clients cannot collide. */
+export interface IdempotencyKey {
+  readonly key: string;
+  readonly principal: string;
+}
+
+function idempotentTaskId({ key, principal }: IdempotencyKey): string {
+  return `task_${createHash('sha256').update(`${principal}\n${key}`).digest('hex').slice(0, 32)}`;
+}
+
+/** JSON with sorted keys, so the same request hashes the same whatever the key order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+function hashRequest(body: unknown): string {
+  return createHash('sha256').update(canonicalJson(body)).digest('base64url');
 }
 
 function encodeCursor(offset: number, query: string): string {

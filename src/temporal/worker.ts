@@ -1,6 +1,6 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import path from 'node:path';
-import { createActivities } from '../../activities/index.js';
+import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import type { ExecutorFactory } from '../executors/executor-factory.js';
 import { PROJECT_ROOT } from '../project-root.js';
 
@@ -11,6 +11,8 @@ export interface PulseWorkerDeps {
   readonly namespace: string;
   readonly taskQueue: string;
   readonly executors: ExecutorFactory;
+  /** Callback signing, the SSRF guard's dispatcher, the result size bound. */
+  readonly activities?: Omit<ActivityDeps, 'executors'>;
   /** Overrides for tests and tuning (concurrency, shutdown grace, ...). */
   readonly options?: Partial<WorkerOptions>;
 }
@@ -22,7 +24,7 @@ export async function createPulseWorker(deps: PulseWorkerDeps): Promise<Worker> 
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     workflowsPath: WORKFLOWS_PATH,
-    activities: createActivities({ executors: deps.executors }),
+    activities: createActivities({ ...deps.activities, executors: deps.executors }),
     // Runs are mostly waiting on the network, so many at once is cheap.
     maxConcurrentActivityTaskExecutions: 200,
     // A cancelled task must stop its run promptly; cancellation rides on heartbeat responses.

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp, type AppDeps, type PulseApp } from '../../src/api/app.js';
 import { createExecutorFactory, type ExecutorFactory } from '../../src/executors/executor-factory.js';
 import { createPulseWorker } from '../../src/temporal/worker.js';
+import type { ActivityDeps } from '../../activities/index.js';
 
 export interface ApiResponse {
   readonly status: number;
@@ -34,14 +35,18 @@ export async function startPulse(
   env: TestWorkflowEnvironment,
   overrides: Partial<AppDeps> = {},
   taskQueue = `pulse-test-${randomUUID().slice(0, 8)}`,
+  activities: Omit<ActivityDeps, 'executors'> = {},
 ): Promise<PulseUnderTest> {
   const namespace = env.namespace ?? 'default';
-  const executors = overrides.executors ?? createExecutorFactory();
+  const executors =
+    overrides.executors ??
+    createExecutorFactory(activities.webhookSecret ? { webhookSecret: activities.webhookSecret } : {});
   const worker = await createPulseWorker({
     connection: env.nativeConnection,
     namespace,
     taskQueue,
     executors,
+    activities,
   });
   const running = worker.run();
   const api = await startPulseApiOnly(env, taskQueue, executors, overrides);

@@ -18,14 +18,23 @@ export interface Receiver {
   at(path: string): ReceivedRequest[];
   /** Resolves once `count` requests reached `path`, or rejects after `timeoutMs`. */
   waitFor(path: string, count?: number, timeoutMs?: number): Promise<ReceivedRequest[]>;
-  /** Answers requests to `path` with this status and body from now on. */
-  respond(path: string, status: number, body?: unknown, delayMs?: number): void;
+  /** Answers requests to `path` with this status and body (and headers) from now on. */
+  respond(
+    path: string,
+    status: number,
+    body?: unknown,
+    delayMs?: number,
+    headers?: Record<string, string>,
+  ): void;
   close(): Promise<void>;
 }
 
 export async function startReceiver(): Promise<Receiver> {
   const requests: ReceivedRequest[] = [];
-  const responses = new Map<string, { status: number; body: unknown; delayMs: number }>();
+  const responses = new Map<
+    string,
+    { status: number; body: unknown; delayMs: number; headers?: Record<string, string> }
+  >();
   const waiters = new Set<() => void>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -50,7 +59,7 @@ export async function startReceiver(): Promise<Receiver> {
       for (const wake of waiters) wake();
       const answer = responses.get(path) ?? { status: 200, body: { ok: true }, delayMs: 0 };
       setTimeout(() => {
-        res.writeHead(answer.status, { 'content-type': 'application/json' });
+        res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
         res.end(JSON.stringify(answer.body));
       }, answer.delayMs);
     });
@@ -62,8 +71,8 @@ export async function startReceiver(): Promise<Receiver> {
     url: `http://127.0.0.1:${port}`,
     requests,
     at,
-    respond(path, status, body = {}, delayMs = 0) {
-      responses.set(path, { status, body, delayMs });
+    respond(path, status, body = {}, delayMs = 0, headers = undefined) {
+      responses.set(path, { status, body, delayMs, ...(headers ? { headers } : {}) });
     },
     waitFor(path, count = 1, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {

@@ -1,0 +1,219 @@
+/**
+ * Property test: thousands of generated malformed and hostile bodies thrown at the write endpoints over real HTTP.
+ * Whatever arrives, the answer is a 4xx with `detail` and `code` (never a 5xx or a stack trace), nothing gets
+ * scheduled, and the service is still healthy afterwards.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPulse, type PulseUnderTest } from './helpers/pulse.js';
+import { createDevServerEnv } from './helpers/temporal.js';
+
+let env: TestWorkflowEnvironment;
+let pulse: PulseUnderTest;
+let existingTask: string;
+
+beforeAll(async () => {
+  env = await createDevServerEnv();
+  pulse = await startPulse(env);
+  const created = await pulse.call('POST', '/tasks/schedule', {
+    schedule_type: 'http_request',
+    when: 'in 30 days',
+    payload: { url: 'http://127.0.0.1:9/never' },
+  });
+  existingTask = created.body.task_id;
+});
+
+afterAll(async () => {
+  await pulse?.stop();
+  await env?.teardown();
+});
+
+const VALID = {
+  schedule_type: 'http_request',
+  when: 'in 1 hour',
+  payload: { url: 'http://127.0.0.1:9/x', method: 'POST' },
+};
+
+const hostileString = fc.oneof(
+  fc.string(),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    '../../etc/passwd',
+    "'; DROP TABLE tasks; --",
+    "x' OR PulseStatus = 'active",
+    '<script>alert(1)</script>',
+    '${process.exit()}',
+    '%s%s%s%n',
+    '\uFFFF\uD800',
+    'a'.repeat(5000),
+    'every -1 minutes',
+    'in 1e309 seconds',
+    '9999-99-99T99:99:99Z',
+    'javascript:alert(1)',
+    'file:///etc/passwd',
+    'http://',
+    '__proto__',
+  ),
+);
+
+/** A change that makes VALID certainly invalid, so no generated body can schedule something by accident. */
+const breakingMutation = fc.oneof(
+  fc.record({ key: fc.constantFrom('schedule_type', 'when', 'payload'), value: fc.constant(undefined) }),
+  fc.record({
+    key: fc.constant('schedule_type'),
+    value: fc.oneof(fc.integer(), fc.constant(''), fc.constant('a b'), fc.array(fc.string())),
+  }),
+  fc.record({
+    key: fc.constant('when'),
+    value: fc.oneof(
+      hostileString.filter((s) => !/^\s*now\s*$/i.test(s) && !/\d/.test(s)),
+      fc.integer(),
+      fc.object(),
+    ),
+  }),
+  fc.record({
+    key: fc.constant('payload'),
+    value: fc.oneof(fc.string(), fc.integer(), fc.array(fc.anything()), fc.constant(null)),
+  }),
+  fc.record({
+    key: fc.constant('payload.url'),
+    value: fc.oneof(
+      hostileString.filter((s) => !/^https?:\/\/[^\s/]+/.test(s)),
+      fc.integer(),
+    ),
+  }),
+  fc.record({
+    key: fc.constant('timezone'),
+    value: hostileString.filter((s) => !['UTC', 'utc'].includes(s)),
+  }),
+  fc.record({
+    key: fc.constant('webhook_timeout'),
+    value: fc.oneof(fc.constant(-1), fc.constant(0), fc.string()),
+  }),
+  fc.record({
+    key: fc.constant('retry'),
+    value: fc.oneof(fc.string(), fc.constant({ max_attempts: -3 }), fc.constant({ timeout: 'forever' })),
+  }),
+  fc.record({
+    key: fc.constant('policy'),
+    value: fc.oneof(fc.constant({ overlap: 'sometimes' }), fc.constant({ evil: true }), fc.string()),
+  }),
+);
+
+function mutate(mutation: { key: string; value: unknown }): Record<string, unknown> {
+  const body: Record<string, unknown> = structuredClone(VALID);
+  if (mutation.key === 'payload.url') {
+    (body.payload as Record<string, unknown>).url = mutation.value;
+  } else if (mutation.value === undefined) {
+    delete body[mutation.key];
+  } else {
+    body[mutation.key] = mutation.value;
+  }
+  return body;
+}
+
+/** Bodies for POST /tasks/schedule: raw garbage, arbitrary JSON, deep nesting, and broken valid requests. */
+const scheduleBody = fc.oneof(
+  fc.string().map((raw) => ({ raw })),
+  fc.anything().map((value) => ({ raw: JSON.stringify(value) ?? 'undefined' })),
+  fc.integer({ min: 1, max: 5000 }).map((depth) => ({ raw: '['.repeat(depth) + ']'.repeat(depth) })),
+  fc.integer({ min: 1, max: 200 }).map((depth) => ({ raw: '{"a":'.repeat(depth) + '1' + '}'.repeat(depth) })),
+  breakingMutation.map((m) => ({ raw: JSON.stringify(mutate(m)) })),
+  fc.constant({ raw: '{"__proto__": {"polluted": true}, "schedule_type": 1}' }),
+  fc.constant({ raw: '{"constructor": {"prototype": {"polluted": true}}}' }),
+);
+
+/** Bodies for PATCH /tasks/{id}: unknown keys, wrong types, hostile values. */
+const patchBody = fc.oneof(
+  fc.string().map((raw) => ({ raw })),
+  fc.anything().map((value) => ({ raw: JSON.stringify(value) ?? 'null' })),
+  fc
+    .record({
+      key: hostileString.filter(
+        (k) => !['status', 'when', 'repeat', 'timezone', 'metadata', 'payload'].includes(k),
+      ),
+      value: fc.anything(),
+    })
+    .map(({ key, value }) => ({ raw: JSON.stringify({ [key]: value }) })),
+  fc
+    .oneof(
+      fc.record({ status: hostileString.filter((s) => s !== 'active' && s !== 'paused') }),
+      fc.record({
+        when: hostileString.filter(
+          (s) =>
+            !/\d|now|noon|midnight|daily|hourly|weekly|monthly|yearly|every|tomorrow|today|tonight|day/i.test(
+              s,
+            ),
+        ),
+      }),
+      fc.record({ payload: fc.oneof(fc.string(), fc.integer(), fc.constant({ url: 'not a url' })) }),
+      fc.record({ timezone: hostileString.filter((s) => !['UTC', 'utc'].includes(s)) }),
+    )
+    .map((b) => ({ raw: JSON.stringify(b) })),
+);
+
+interface Outcome {
+  status: number;
+  body: unknown;
+}
+
+async function send(method: string, path: string, raw: string): Promise<Outcome> {
+  const response = await fetch(`${pulse.baseUrl}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: raw,
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // keep the text, the assertion below will show it
+  }
+  return { status: response.status, body };
+}
+
+function assertClean(outcome: Outcome, input: string): void {
+  expect(outcome.status, `5xx for ${input.slice(0, 200)}: ${JSON.stringify(outcome.body)}`).toBeLessThan(500);
+  expect(outcome.status, `accepted ${input.slice(0, 200)}`).toBeGreaterThanOrEqual(400);
+  const body = outcome.body as { detail?: unknown; code?: unknown };
+  expect(typeof body.detail, JSON.stringify(outcome.body)).toBe('string');
+  expect(typeof body.code).toBe('string');
+  expect(JSON.stringify(body)).not.toMatch(/\n\s+at |node_modules|\.ts:\d+/);
+}
+
+describe('hostile input', () => {
+  it('1,200 generated bodies at schedule and patch: never a 5xx, nothing scheduled, still healthy', async () => {
+    const before = (await pulse.call('GET', '/tasks?limit=1000')).body.count;
+    const original = (await pulse.call('GET', `/tasks/${existingTask}`)).body;
+    let sent = 0;
+
+    await fc.assert(
+      fc.asyncProperty(scheduleBody, async ({ raw }) => {
+        sent++;
+        assertClean(await send('POST', '/tasks/schedule', raw), raw);
+      }),
+      { numRuns: 800, seed: 20261124 },
+    );
+    await fc.assert(
+      fc.asyncProperty(patchBody, async ({ raw }) => {
+        sent++;
+        assertClean(await send('PATCH', `/tasks/${existingTask}`, raw), raw);
+      }),
+      { numRuns: 400, seed: 20261124 },
+    );
+    expect(sent).toBeGreaterThanOrEqual(1200);
+
+    const health = await pulse.call('GET', '/health');
+    expect(health.body.status).toBe('ok');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await pulse.call('GET', '/tasks?limit=1000')).body.count).toBe(before);
+    const after = (await pulse.call('GET', `/tasks/${existingTask}`)).body;
+    expect(after.payload).toEqual(original.payload);
+    expect(after.next_execution).toBe(original.next_execution);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});

@@ -16,6 +16,7 @@ import { TEMPORAL_CLI, defaultInstallDir, provisionBinary } from '../temporal/bi
 import { setRetention, startDevServer, type DevServer } from '../temporal/dev-server.js';
 import { ensureSearchAttributes } from '../temporal/search-attributes-setup.js';
 import { createPulseWorker } from '../temporal/worker.js';
+import { parseWebhookSecret } from '../security/webhook-signature.js';
 
 export interface RunOptions {
   readonly api: boolean;
@@ -64,6 +65,8 @@ export async function runPulse(options: RunOptions): Promise<void> {
   }
 
   try {
+    // A bad secret must stop the start, not surface later as unverifiable callbacks.
+    if (config.webhookSecret) parseWebhookSecret(config.webhookSecret, 'PULSE_WEBHOOK_SECRET');
     const address = await temporalAddress(config, options, stack);
     const connection = await Connection.connect({ address });
     stack.push({ name: 'Temporal client connection', close: () => connection.close() });
@@ -72,6 +75,7 @@ export async function runPulse(options: RunOptions): Promise<void> {
       defaultExecutor: config.defaultExecutor,
       serverless: config.serverless,
       local: config.local,
+      webhookSecret: config.webhookSecret,
     });
     if (config.executorsModule) await registerCustomExecutors(config.executorsModule, executors);
     for (const info of executors.list()) {

@@ -9,6 +9,8 @@ import { HTTPException } from 'hono/http-exception';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { BadRequestError, PulseApiError, SchemaValidationError, type FieldError } from '../errors.js';
 import { createRateLimiter } from './rate-limit.js';
+import { registerToolRoutes } from './tools.js';
+import { registerWorkerRoutes } from './worker-routes.js';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import type { ExecutorFactory } from '../executors/executor-factory.js';
@@ -413,6 +415,10 @@ export function createApp(deps: AppDeps) {
       );
     },
   );
+
+  // Agent-facing surfaces and external workers, each in its own module.
+  registerToolRoutes(app, tasks);
+  registerWorkerRoutes(app, tasks);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

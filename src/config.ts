@@ -35,6 +35,8 @@ export interface PulseConfig {
   readonly maxResultBytes: number;
   /** `PULSE_RATE_LIMIT`: requests per minute per API key (or client address without auth); 0 = off. */
   readonly rateLimitPerMinute: number;
+  /** `PULSE_WORKER_LEASE`: how long an external worker's claim holds without an ack (default 60s). */
+  readonly workerLeaseMs: number;
 }
 
 function durationFrom(env: NodeJS.ProcessEnv, name: string, fallbackMs: number): number {
@@ -98,5 +100,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PulseConfig {
     callbackWindowMs: durationFrom(env, 'PULSE_CALLBACK_WINDOW', 24 * 3_600_000),
     maxResultBytes: intFrom(env, 'PULSE_MAX_RESULT_BYTES', 256 * 1024),
     rateLimitPerMinute: intFrom(env, 'PULSE_RATE_LIMIT', 600),
+    workerLeaseMs: durationFrom(env, 'PULSE_WORKER_LEASE', 60_000),
   };
 }

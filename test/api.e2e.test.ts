@@ -404,12 +404,6 @@ describe('bad input', () => {
       /Mars\/Olympus/,
     ],
     [
-      'generic task without a webhook',
-      { schedule_type: 'report', when: 'now', payload: {} },
-      400,
-      /webhook_url/,
-    ],
-    [
       'a policy on a one-time task',
       {
         schedule_type: 'http_request',

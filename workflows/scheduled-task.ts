@@ -14,17 +14,25 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
+import { EXTERNAL_EXECUTOR } from '../src/shared/executor-names.js';
 import { FailureType } from '../src/shared/failure-types.js';
 import {
   PulseCallbackStatus,
   PulseDueAt,
+  PulseLeaseExpiresAt,
   PulseStatus,
   TemporalScheduledById,
   TemporalScheduledStartTime,
 } from '../src/shared/search-attributes.js';
 import {
+  type AckOutcome,
+  type AckRequest,
   type AmendRequest,
+  type ClaimOutcome,
+  type ClaimRequest,
+  ackUpdate,
   amendUpdate,
+  claimUpdate,
   rescheduleUpdate,
   setPausedUpdate,
   taskStateQuery,
@@ -63,6 +71,11 @@ export async function scheduledTask(rawInput: ScheduledTaskInput): Promise<RunRe
   let paused = false;
   let changes = 0;
   const runs: RunRecord[] = [];
+  /** External-worker tasks: who holds the task, until when, and what they reported. */
+  let claim:
+    { workerId: string; executionId: string; leaseExpiresAtMs: number; claimedAtMs: number } | undefined;
+  let reported: RunRecord | undefined;
+  const external = input.executor === EXTERNAL_EXECUTOR;
 
   const state = (): TaskState => ({
     taskId: input.taskId,
@@ -70,6 +83,7 @@ export async function scheduledTask(rawInput: ScheduledTaskInput): Promise<RunRe
     dueAtMs: status === 'active' || status === 'paused' ? dueAtMs : null,
     paused,
     runs,
+    ...(claim && !reported ? { leaseExpiresAtMs: claim.leaseExpiresAtMs, dueAtMs } : {}),
   });
 
   const publish = (): void => {
@@ -124,7 +138,71 @@ export async function scheduledTask(rawInput: ScheduledTaskInput): Promise<RunRe
     { validator: (_request: { paused: boolean }) => assertNotStarted() },
   );
 
+  setHandler(claimUpdate, ({ workerId, leaseMs }: ClaimRequest): ClaimOutcome => {
+    const now = Date.now();
+    const refuse = (why: string): ClaimOutcome => ({
+      claimed: false,
+      reason: `task ${input.taskId} cannot be claimed: ${why}`,
+    });
+    if (!external) return refuse('it is not handed to external workers');
+    if (reported || runs.length > 0) return refuse('it already ran');
+    if (status === 'cancelled') return refuse('it is cancelled');
+    if (paused) return refuse('it is paused');
+    if (now < dueAtMs) return refuse(`it is not due until ${new Date(dueAtMs).toISOString()}`);
+    if (claim && claim.workerId !== workerId && claim.leaseExpiresAtMs > now)
+      return refuse('another worker holds it');
+    // The holder claiming again renews its lease (and keeps its execution id).
+    const executionId = claim?.workerId === workerId ? claim.executionId : `${input.taskId}:${uuid4()}`;
+    claim = {
+      workerId,
+      executionId,
+      leaseExpiresAtMs: now + leaseMs,
+      claimedAtMs: claim?.workerId === workerId ? claim.claimedAtMs : now,
+    };
+    status = 'processing';
+    changes++;
+    publish();
+    upsertSearchAttributes([{ key: PulseLeaseExpiresAt, value: new Date(claim.leaseExpiresAtMs) }]);
+    return { claimed: true, executionId, leaseExpiresAtMs: claim.leaseExpiresAtMs };
+  });
+  setHandler(ackUpdate, (ack: AckRequest): AckOutcome => {
+    const now = Date.now();
+    // Fencing: only the current holder, for its own execution, within its lease.
+    if (!claim || reported || claim.workerId !== ack.workerId || claim.executionId !== ack.executionId) {
+      return {
+        accepted: false,
+        reason: `task ${input.taskId}: worker '${ack.workerId}' does not hold execution '${ack.executionId}'`,
+      };
+    }
+    if (claim.leaseExpiresAtMs <= now) {
+      return {
+        accepted: false,
+        reason: `task ${input.taskId}: the lease of worker '${ack.workerId}' expired; the task may be claimed by another worker`,
+      };
+    }
+    reported = {
+      executionId: ack.executionId,
+      status: ack.status,
+      scheduledFor: new Date(dueAtMs).toISOString(),
+      startedAtMs: claim.claimedAtMs,
+      finishedAtMs: now,
+      executionTimeMs: ack.executionTimeMs ?? now - claim.claimedAtMs,
+      result: ack.result ?? null,
+      ...(ack.error !== undefined
+        ? { error: ack.error }
+        : ack.status === 'failed'
+          ? { error: 'the worker reported a failure' }
+          : {}),
+    };
+    changes++;
+    return { accepted: true };
+  });
+
   try {
+    if (external) {
+      const run = await awaitExternalWorker();
+      return await finish(run);
+    }
     await waitUntilDue();
   } catch (err) {
     if (isCancellation(err)) {
@@ -144,38 +222,54 @@ export async function scheduledTask(rawInput: ScheduledTaskInput): Promise<RunRe
     }
     throw err;
   });
-  runs.push(run);
-  status = run.status === 'success' ? 'completed' : 'failed';
-  publish();
-  upsertMemo({ run: summarize(run) });
+  return finish(run);
 
-  if (input.callbackUrl) {
-    const callback = await sendCallback(
-      input.taskId,
-      input.callbackUrl,
-      run,
-      input.callbackWindowMs ?? DEFAULT_CALLBACK_WINDOW_MS,
-    );
-    runs[runs.length - 1] = { ...run, callback };
-    upsertMemo({ run: summarize(runs[runs.length - 1]!) });
-    if (CancellationScope.current().consideredCancelled) {
-      status = 'cancelled';
-      publish();
-      throw new CancelledFailure('task cancelled during callback delivery');
+  /**
+   * Waits for an external worker to claim the task once due and ack it within its lease; a lease that runs out
+   * makes the task claimable again.
+   */
+  async function awaitExternalWorker(): Promise<RunRecord> {
+    // No timer: a lease runs out by itself (claim and ack compare it with the clock), which keeps the many
+    // concurrent claim updates free of interleaved timer commands.
+    await condition(() => reported !== undefined);
+    return reported!;
+  }
+
+  /** Records the run, delivers its callback, and ends the workflow with the run's outcome. */
+  async function finish(run: RunRecord): Promise<RunRecord> {
+    runs.push(run);
+    status = run.status === 'success' ? 'completed' : 'failed';
+    publish();
+    upsertMemo({ run: summarize(run) });
+
+    if (input.callbackUrl) {
+      const callback = await sendCallback(
+        input.taskId,
+        input.callbackUrl,
+        run,
+        input.callbackWindowMs ?? DEFAULT_CALLBACK_WINDOW_MS,
+      );
+      runs[runs.length - 1] = { ...run, callback };
+      upsertMemo({ run: summarize(runs[runs.length - 1]!) });
+      if (CancellationScope.current().consideredCancelled) {
+        status = 'cancelled';
+        publish();
+        throw new CancelledFailure('task cancelled during callback delivery');
+      }
     }
+    const finished = runs[runs.length - 1]!;
+    if (finished.status === 'failed') {
+      // Failing the workflow (rather than returning) makes failed runs visible as Failed in the Web UI and lets
+      // Temporal Schedules pause on failure; the RunRecord travels as the failure's detail.
+      throw ApplicationFailure.create({
+        type: FailureType.RunFailed,
+        message: finished.error ?? 'run failed',
+        nonRetryable: true,
+        details: [finished],
+      });
+    }
+    return finished;
   }
-  const finished = runs[runs.length - 1]!;
-  if (finished.status === 'failed') {
-    // Failing the workflow (rather than returning) makes failed runs visible as Failed in the Web UI and lets
-    // Temporal Schedules pause on failure; the RunRecord travels as the failure's detail.
-    throw ApplicationFailure.create({
-      type: FailureType.RunFailed,
-      message: finished.error ?? 'run failed',
-      nonRetryable: true,
-      details: [finished],
-    });
-  }
-  return finished;
 
   async function waitUntilDue(): Promise<void> {
     for (;;) {

@@ -48,6 +48,8 @@ export interface AppDeps {
   readonly apiKeys: readonly string[];
   readonly bodyLimitBytes: number;
   readonly defaultTimezone: string;
+  /** `PULSE_WORKER_LEASE` in ms: default lease of an external worker's claim. */
+  readonly workerLeaseMs?: number;
   /** `PULSE_RATE_LIMIT`: requests a minute per client; 0 or absent = no limit. */
   readonly rateLimitPerMinute?: number;
   /** `PULSE_CALLBACK_WINDOW` in ms. */
@@ -209,6 +211,9 @@ export function createApp(deps: AppDeps) {
     }
     return next();
   });
+
+  // Before /tasks/{id}: `/tasks/poll` must not be read as a task id.
+  registerWorkerRoutes(app, tasks);
 
   app.openapi(
     createRoute({
@@ -416,9 +421,8 @@ export function createApp(deps: AppDeps) {
     },
   );
 
-  // Agent-facing surfaces and external workers, each in its own module.
+  // Agent-facing surfaces, in their own module.
   registerToolRoutes(app, tasks);
-  registerWorkerRoutes(app, tasks);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -4,6 +4,8 @@
  * it again by name at run time.
  */
 import type { Availability, Executor } from './executor.js';
+import { EXTERNAL_EXECUTOR } from '../shared/executor-names.js';
+import { createExternalWorkerExecutor } from './external-worker-executor.js';
 import { createHttpRequestExecutor } from './http-request-executor.js';
 import { createLocalExecutor, type LocalConfig } from './local-executor.js';
 import { createServerlessExecutor, type ServerlessConfig } from './serverless-executor.js';
@@ -77,13 +79,8 @@ export function createExecutorFactory(config: ExecutorFactoryConfig = {}): Execu
         return autoAgentExecutor();
       }
       if (input.hasWebhook) return usable('webhook');
-      return {
-        ok: false,
-        code: 'UNSUPPORTED_TASK_TYPE',
-        detail:
-          `Generic task type '${input.scheduleType}' needs a webhook_url to push to at due time; ` +
-          'handing generic tasks to external workers (poll/claim/ack) is not available in this version.',
-      };
+      // No webhook: the task waits for an external worker to poll, claim and ack it.
+      return usable(EXTERNAL_EXECUTOR);
     },
   };
 
@@ -129,6 +126,7 @@ export function createExecutorFactory(config: ExecutorFactoryConfig = {}): Execu
   }
 
   const outbound = { dispatcher: config.dispatcher };
+  factory.register(createExternalWorkerExecutor());
   factory
     .register(createHttpRequestExecutor(outbound))
     .register(createWebhookPushExecutor({ ...outbound, webhookSecret: config.webhookSecret }));

@@ -125,6 +125,7 @@ export async function runPulse(options: RunOptions): Promise<void> {
         defaultExecutor: config.defaultExecutor,
         callbackWindowMs: config.callbackWindowMs,
         rateLimitPerMinute: config.rateLimitPerMinute,
+        workerLeaseMs: config.workerLeaseMs,
       });
       const server = await listen(app.fetch, config);
       stack.push({

@@ -9,6 +9,11 @@ export const PulseAgentId = defineSearchAttributeKey('PulseAgentId', SearchAttri
 export const PulseExecutor = defineSearchAttributeKey('PulseExecutor', SearchAttributeType.KEYWORD);
 export const PulseStatus = defineSearchAttributeKey('PulseStatus', SearchAttributeType.KEYWORD);
 export const PulseDueAt = defineSearchAttributeKey('PulseDueAt', SearchAttributeType.DATETIME);
+/** External-worker tasks: when the current claim's lease runs out (the task is claimable again after it). */
+export const PulseLeaseExpiresAt = defineSearchAttributeKey(
+  'PulseLeaseExpiresAt',
+  SearchAttributeType.DATETIME,
+);
 /** `delivered` or `failed`: finds runs whose callback never got through. */
 export const PulseCallbackStatus = defineSearchAttributeKey(
   'PulseCallbackStatus',
@@ -32,6 +37,7 @@ export const PULSE_SEARCH_ATTRIBUTES = [
   PulseStatus,
   PulseDueAt,
   PulseCallbackStatus,
+  PulseLeaseExpiresAt,
 ];
 
 /** Workflow type name of a scheduled task, as listed in the Web UI and used in visibility queries. */

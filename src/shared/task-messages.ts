@@ -20,3 +20,33 @@ export interface AmendRequest {
   readonly input: Omit<ScheduledTaskInput, 'taskId' | 'dueAtMs'>;
   readonly memo: Record<string, unknown>;
 }
+
+/**
+ * An external worker claims a due task; exactly one claimer wins, for a lease of `leaseMs`. A refusal is a result,
+ * not a validator rejection: many concurrent claims land in one workflow task, and answering them all from the
+ * handler keeps replay simple and deterministic.
+ */
+export const claimUpdate = defineUpdate<ClaimOutcome, [ClaimRequest]>('claim');
+
+export type ClaimOutcome =
+  | { readonly claimed: true; readonly executionId: string; readonly leaseExpiresAtMs: number }
+  | { readonly claimed: false; readonly reason: string };
+
+export interface ClaimRequest {
+  readonly workerId: string;
+  readonly leaseMs: number;
+}
+
+/** The claim holder reports the outcome of its run; anyone else is refused (a result, as for claims). */
+export const ackUpdate = defineUpdate<AckOutcome, [AckRequest]>('ack');
+
+export type AckOutcome = { readonly accepted: true } | { readonly accepted: false; readonly reason: string };
+
+export interface AckRequest {
+  readonly workerId: string;
+  readonly executionId: string;
+  readonly status: 'success' | 'failed';
+  readonly result?: unknown;
+  readonly error?: string;
+  readonly executionTimeMs?: number;
+}

@@ -96,6 +96,8 @@ export interface TaskState {
   readonly dueAtMs: number | null;
   readonly paused: boolean;
   readonly runs: readonly RunRecord[];
+  /** External-worker tasks under claim: when the lease runs out (after which the task is claimable again). */
+  readonly leaseExpiresAtMs?: number;
 }
 
 /** Body of the callback POSTed after every run (CONTRACT.md "Callback"). */

@@ -31,6 +31,7 @@ import { translateTemporalError } from '../temporal/temporal-errors.js';
 import { WhenParseError, previewFireTimes } from '../time/parse-when.js';
 import { isValidTimeZone } from '../time/time-zone.js';
 import { buildTask, parseSchedule, type TaskMemo } from './build-task.js';
+import { createExternalWorkers } from './external-workers.js';
 import { createRecurringTasks, type RecurringSnapshot } from './recurring-tasks.js';
 
 export interface TaskServiceDeps {
@@ -40,6 +41,8 @@ export interface TaskServiceDeps {
   readonly executors: ExecutorFactory;
   readonly uiUrl: string;
   readonly defaultTimezone: string;
+  /** `PULSE_WORKER_LEASE`: how long an external worker's claim lasts without an ack. */
+  readonly workerLeaseMs?: number;
   /** `PULSE_CALLBACK_WINDOW` in ms: how long callbacks are retried by default. */
   readonly callbackWindowMs?: number;
   readonly now?: () => Date;
@@ -165,6 +168,7 @@ export function createTaskService(deps: TaskServiceDeps) {
   const { client, namespace, taskQueue } = deps;
   const now = deps.now ?? (() => new Date());
   const recurring = createRecurringTasks({ client, namespace, taskQueue });
+  const workers = createExternalWorkers({ client, taskQueue, now, leaseMs: deps.workerLeaseMs });
 
   const uiUrlFor = (taskId: string, kind: 'once' | 'recurring' = 'once'): string =>
     `${deps.uiUrl}/namespaces/${encodeURIComponent(namespace)}/${kind === 'once' ? 'workflows' : 'schedules'}/${encodeURIComponent(taskId)}`;
@@ -259,7 +263,15 @@ export function createTaskService(deps: TaskServiceDeps) {
         const state: TaskState = await client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
           handle.query(taskStateQuery),
         );
-        return { description, status: state.status, dueAtMs: state.dueAtMs, runs: state.runs };
+        // A claim whose lease ran out leaves the task waiting for a worker again (the workflow sets no timer
+        // for it, so its own status still says processing).
+        const leaseLapsed = state.leaseExpiresAtMs !== undefined && state.leaseExpiresAtMs <= now().getTime();
+        return {
+          description,
+          status: leaseLapsed ? 'active' : state.status,
+          dueAtMs: state.dueAtMs,
+          runs: state.runs,
+        };
       } catch {
         // No worker answering right now: what the workflow keeps in its search attributes and memo is the next
         // best thing.
@@ -399,6 +411,9 @@ export function createTaskService(deps: TaskServiceDeps) {
 
   return {
     uiUrlFor,
+    poll: workers.poll,
+    claim: workers.claim,
+    ack: workers.ack,
 
     /** Validates and starts a task; nothing is started when validation fails. */
     async schedule(body: ScheduleTaskRequest, idempotency?: IdempotencyKey) {

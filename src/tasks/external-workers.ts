@@ -1,0 +1,152 @@
+/**
+ * External workers (CONTRACT.md): generic tasks without a `webhook_url` are run by the user's own workers. Polling
+ * is a visibility query; claiming and acking are workflow updates, so Temporal serialises concurrent claimers
+ * (exactly one wins), the workflow holds the lease (a dead worker's lease runs out and the task is claimable
+ * again), and an ack from anyone but the holder is refused. No side table.
+ */
+import type { Client } from '@temporalio/client';
+import { ConflictError } from '../errors.js';
+import { EXTERNAL_EXECUTOR } from '../shared/executor-names.js';
+import { PulseDueAt, SCHEDULED_TASK_WORKFLOW, TemporalScheduledById } from '../shared/search-attributes.js';
+import { ackUpdate, claimUpdate } from '../shared/task-messages.js';
+import { translateTemporalError } from '../temporal/temporal-errors.js';
+import type { TaskMemo } from './build-task.js';
+
+export interface ExternalWorkerDeps {
+  readonly client: Client;
+  readonly taskQueue: string;
+  readonly now: () => Date;
+  /** Default lease of a claim. */
+  readonly leaseMs?: number;
+}
+
+export interface PolledTask {
+  task_id: string;
+  schedule_type: string;
+  payload: Record<string, unknown>;
+  scheduled_for: string;
+  metadata: Record<string, unknown>;
+}
+
+export interface AckBody {
+  worker_id: string;
+  status: 'success' | 'failed';
+  execution_id: string;
+  execution_time_ms?: number | undefined;
+  error?: string | undefined;
+  result?: unknown;
+}
+
+const DEFAULT_LEASE_MS = 60_000;
+/** How soon a worker that found nothing should poll again. */
+const POLL_AGAIN_MS = 1000;
+
+function quote(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+export function createExternalWorkers(deps: ExternalWorkerDeps) {
+  const { client } = deps;
+
+  async function update<T>(taskId: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      // A closed workflow cannot take updates: the task already ran or was cancelled. Only a task that was never
+      // there is a 404.
+      const closed = await client.workflow
+        .getHandle(taskId)
+        .describe()
+        .then((d) => d.status.name !== 'RUNNING')
+        .catch(() => false);
+      if (closed) throw new ConflictError('INVALID_STATE', `task ${taskId} has already finished`);
+      throw translateTemporalError(err, taskId);
+    }
+  }
+
+  return {
+    /** Due, unclaimed external-worker tasks of the given types, oldest due first. */
+    async poll(
+      types: readonly string[],
+      limit: number,
+    ): Promise<{ tasks: PolledTask[]; next_poll_at: string }> {
+      const now = deps.now();
+      const clauses = [
+        `WorkflowType = ${quote(SCHEDULED_TASK_WORKFLOW)}`,
+        `TaskQueue = ${quote(deps.taskQueue)}`,
+        `ExecutionStatus = 'Running'`,
+        `PulseExecutor = ${quote(EXTERNAL_EXECUTOR)}`,
+        // Due and unclaimed, or claimed by a worker whose lease has run out.
+        `((PulseStatus = 'active' AND PulseDueAt <= ${quote(now.toISOString())}) OR ` +
+          `(PulseStatus = 'processing' AND PulseLeaseExpiresAt <= ${quote(now.toISOString())}))`,
+      ];
+      if (types.length > 0) clauses.push(`PulseScheduleType IN (${types.map(quote).join(', ')})`);
+      const tasks: PolledTask[] = [];
+      try {
+        for await (const info of client.workflow.list({
+          query: clauses.join(' AND '),
+          pageSize: Math.min(limit, 1000),
+        })) {
+          const memo = (info.memo ?? {}) as Partial<TaskMemo>;
+          const due = info.typedSearchAttributes.get(PulseDueAt);
+          const owner = info.typedSearchAttributes.get(TemporalScheduledById);
+          tasks.push({
+            task_id: info.workflowId,
+            schedule_type: memo.schedule_type ?? 'unknown',
+            payload: memo.payload ?? {},
+            scheduled_for: (due ?? info.startTime).toISOString(),
+            metadata: { ...(memo.metadata ?? {}), ...(owner ? { recurring_task_id: owner } : {}) },
+          });
+          if (tasks.length >= limit) break;
+        }
+      } catch (err) {
+        throw translateTemporalError(err);
+      }
+      tasks.sort((a, b) => a.scheduled_for.localeCompare(b.scheduled_for));
+      return { tasks, next_poll_at: new Date(now.getTime() + POLL_AGAIN_MS).toISOString() };
+    },
+
+    async claim(taskId: string, workerId: string, leaseMs?: number) {
+      const handle = client.workflow.getHandle(taskId);
+      const claimed = await update(taskId, () =>
+        handle.executeUpdate(claimUpdate, {
+          args: [{ workerId, leaseMs: leaseMs ?? deps.leaseMs ?? DEFAULT_LEASE_MS }],
+        }),
+      );
+      if (!claimed.claimed) throw new ConflictError('NOT_CLAIMABLE', claimed.reason);
+      return {
+        status: 'claimed' as const,
+        execution_id: claimed.executionId,
+        lease_expires_at: new Date(claimed.leaseExpiresAtMs).toISOString(),
+      };
+    },
+
+    async ack(taskId: string, body: AckBody): Promise<{ next_execution: string | null }> {
+      const handle = client.workflow.getHandle(taskId);
+      const outcome = await update(taskId, () =>
+        handle.executeUpdate(ackUpdate, {
+          args: [
+            {
+              workerId: body.worker_id,
+              executionId: body.execution_id,
+              status: body.status,
+              ...(body.result !== undefined ? { result: body.result } : {}),
+              ...(body.error !== undefined ? { error: body.error } : {}),
+              ...(body.execution_time_ms !== undefined ? { executionTimeMs: body.execution_time_ms } : {}),
+            },
+          ],
+        }),
+      );
+      if (!outcome.accepted) throw new ConflictError('NOT_CLAIM_HOLDER', outcome.reason);
+      // A run of a recurring task: the next run is the schedule's.
+      const description = await handle.describe().catch(() => undefined);
+      const owner = description?.typedSearchAttributes.get(TemporalScheduledById);
+      if (!owner) return { next_execution: null };
+      const schedule = await client.schedule
+        .getHandle(owner)
+        .describe()
+        .catch(() => undefined);
+      return { next_execution: schedule?.info.nextActionTimes[0]?.toISOString() ?? null };
+    },
+  };
+}

@@ -2,6 +2,8 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { assertSuccessful, httpCall } from '../src/executors/http-call.js';
 import { signWebhook } from '../src/security/webhook-signature.js';
+import { taskLogger } from '../src/observability/logger.js';
+import { pulseMetrics } from '../src/observability/metrics.js';
 import { FailureType } from '../src/shared/failure-types.js';
 import type { CallbackBody } from '../src/shared/task-types.js';
 
@@ -39,7 +41,12 @@ export function createDeliverCallback(deps: DeliverCallbackDeps = {}) {
    * workflow's delivery window closes. 4xx other than 408/429 is final.
    */
   return async function deliverCallback(input: DeliverCallbackInput): Promise<{ attempts: number }> {
-    const { attempt } = Context.current().info;
+    const { attempt, workflowExecution } = Context.current().info;
+    const log = taskLogger({
+      taskId: input.body.task_id,
+      workflowId: workflowExecution?.workflowId ?? input.body.task_id,
+      executionId: input.body.execution_id,
+    });
     const body = JSON.stringify(input.body);
     const signature = deps.webhookSecret
       ? signWebhook({ secret: deps.webhookSecret, id: input.webhookId, timestamp: new Date(), body })
@@ -54,8 +61,16 @@ export function createDeliverCallback(deps: DeliverCallbackDeps = {}) {
         dispatcher: deps.dispatcher,
       });
       assertSuccessful(`callback ${input.url}`, response);
+      pulseMetrics().callbackAttempts.inc({ outcome: 'delivered' });
+      log.info({ attempt, status: response.status }, 'callback delivered');
       return { attempts: attempt };
     } catch (err) {
+      const final = err instanceof ApplicationFailure && err.nonRetryable;
+      pulseMetrics().callbackAttempts.inc({ outcome: final ? 'final_failure' : 'retry' });
+      log.warn(
+        { attempt, final, error: err instanceof Error ? err.message : String(err) },
+        'callback attempt failed',
+      );
       if (err instanceof ApplicationFailure && (err.nonRetryable || err.nextRetryDelay !== undefined))
         throw err;
       if (Context.current().cancellationSignal.aborted) throw err;

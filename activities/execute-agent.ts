@@ -1,4 +1,7 @@
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { taskLogger } from '../src/observability/logger.js';
+import { pulseMetrics } from '../src/observability/metrics.js';
 import { permanentFailure, unknownExecutorFailure } from '../src/errors.js';
 import type { Executor } from '../src/executors/executor.js';
 import type { ExecutorFactory } from '../src/executors/executor-factory.js';
@@ -60,6 +63,19 @@ export function createExecuteAgent(executors: ExecutorFactory, maxResultBytes = 
       );
     }
     const context = Context.current();
+    const { attempt, retryPolicy, workflowExecution } = context.info;
+    const log = taskLogger({
+      taskId: request.taskId,
+      workflowId: workflowExecution?.workflowId ?? request.taskId,
+      executionId: request.executionId,
+    });
+    const metrics = pulseMetrics();
+    const labels = { schedule_type: request.scheduleType, executor: executor.name };
+    if (attempt === 1) {
+      const lateMs = Date.now() - Date.parse(request.scheduledFor);
+      metrics.fireLateness.observe({ schedule_type: request.scheduleType }, Math.max(0, lateMs) / 1000);
+    }
+    log.info({ executor: executor.name, attempt, scheduled_for: request.scheduledFor }, 'run started');
     const ticker = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
     const startedAt = performance.now();
     try {
@@ -67,10 +83,25 @@ export function createExecuteAgent(executors: ExecutorFactory, maxResultBytes = 
         signal: context.cancellationSignal,
         heartbeat: (details) => context.heartbeat(details),
       });
-      return {
-        result: boundResult(result ?? null, maxResultBytes),
-        executionTimeMs: Math.round(performance.now() - startedAt),
-      };
+      const executionTimeMs = Math.round(performance.now() - startedAt);
+      metrics.runDuration.observe({ ...labels, status: 'success' }, executionTimeMs / 1000);
+      metrics.runsFinished.inc({ ...labels, status: 'success' });
+      log.info({ execution_time_ms: executionTimeMs, attempt }, 'run succeeded');
+      return { result: boundResult(result ?? null, maxResultBytes), executionTimeMs };
+    } catch (err) {
+      const seconds = (performance.now() - startedAt) / 1000;
+      metrics.runDuration.observe({ ...labels, status: 'failed' }, seconds);
+      const final =
+        (err instanceof ApplicationFailure && err.nonRetryable) ||
+        (retryPolicy?.maximumAttempts !== undefined &&
+          retryPolicy.maximumAttempts > 0 &&
+          attempt >= retryPolicy.maximumAttempts);
+      if (final) metrics.runsFinished.inc({ ...labels, status: 'failed' });
+      log.warn(
+        { attempt, final, error: err instanceof Error ? err.message : String(err) },
+        'run attempt failed',
+      );
+      throw err;
     } finally {
       clearInterval(ticker);
     }

@@ -8,6 +8,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { BadRequestError, PulseApiError, SchemaValidationError, type FieldError } from '../errors.js';
+import { METRICS_CONTENT_TYPE, pulseMetrics, renderMetrics } from '../observability/metrics.js';
 import { createRateLimiter } from './rate-limit.js';
 import { registerToolRoutes } from './tools.js';
 import { registerWorkerRoutes } from './worker-routes.js';
@@ -48,6 +49,10 @@ export interface AppDeps {
   readonly apiKeys: readonly string[];
   readonly bodyLimitBytes: number;
   readonly defaultTimezone: string;
+  /** `PULSE_METRICS_PUBLIC`: serve `/metrics` without the API key (for a scraper on a private network). */
+  readonly metricsPublic?: boolean;
+  /** The Temporal SDK's metrics endpoint in this process, appended to `/metrics`. */
+  readonly workerMetricsUrl?: string;
   /** `PULSE_WORKER_LEASE` in ms: default lease of an external worker's claim. */
   readonly workerLeaseMs?: number;
   /** `PULSE_RATE_LIMIT`: requests a minute per client; 0 or absent = no limit. */
@@ -98,6 +103,7 @@ export function createApp(deps: AppDeps) {
   const tasks = createTaskService(deps);
   const keyDigests = deps.apiKeys.map(digest);
   const limiter = deps.rateLimitPerMinute ? createRateLimiter(deps.rateLimitPerMinute) : undefined;
+  const metrics = pulseMetrics();
 
   /** Who is calling: the API key's fingerprint, or the client address when auth is off. */
   const principalOf = (c: Context<{ Variables: { principal?: string } }>): string => {
@@ -121,6 +127,23 @@ export function createApp(deps: AppDeps) {
       }
       return undefined;
     },
+  });
+
+  // Latency by route template (not raw path, so task ids do not explode the label set) and status.
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      const route =
+        c.req.routePath && c.req.routePath !== '*' && c.req.routePath !== '/*'
+          ? c.req.routePath
+          : 'unmatched';
+      metrics.apiRequests.observe(
+        { method: c.req.method, route, status: String(c.res.status) },
+        (performance.now() - started) / 1000,
+      );
+    }
   });
 
   app.onError((err, c) => {
@@ -149,6 +172,7 @@ export function createApp(deps: AppDeps) {
 
   app.use('*', async (c, next) => {
     if (keyDigests.length === 0 || c.req.path === '/health') return next();
+    if (c.req.path === '/metrics' && deps.metricsPublic) return next();
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(.+)$/i.exec(header);
     const presented = match?.[1]?.trim();
@@ -212,6 +236,11 @@ export function createApp(deps: AppDeps) {
     return next();
   });
 
+  app.get('/metrics', async (c) => {
+    c.header('content-type', METRICS_CONTENT_TYPE);
+    return c.body(await renderMetrics(deps.workerMetricsUrl));
+  });
+
   // Before /tasks/{id}: `/tasks/poll` must not be read as a task id.
   registerWorkerRoutes(app, tasks);
 
@@ -253,7 +282,15 @@ export function createApp(deps: AppDeps) {
         );
       }
       const idempotency = key ? { key, principal: principalOf(c) } : undefined;
-      return c.json(await tasks.schedule(c.req.valid('json'), idempotency), 200);
+      const body = c.req.valid('json');
+      const scheduled = await tasks.schedule(body, idempotency);
+      metrics.tasksScheduled.inc({
+        schedule_type: body.schedule_type,
+        executor: scheduled.executor ?? 'unknown',
+        kind: scheduled.ui_url.includes('/schedules/') ? 'recurring' : 'once',
+      });
+      const { executor: _executor, ...response } = scheduled;
+      return c.json(response, 200);
     },
   );
 

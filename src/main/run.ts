@@ -6,6 +6,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
+import net from 'node:net';
 import path from 'node:path';
 import { createApp } from '../api/app.js';
 import { loadConfig, type PulseConfig } from '../config.js';
@@ -31,11 +32,20 @@ const log = (line: string): void => console.log(line);
 export async function runPulse(options: RunOptions): Promise<void> {
   const config = loadConfig(options.env);
   // We stop the worker ourselves, after the API, so its in-flight activities can finish.
+  // The SDK's own metrics (worker slots, poll latency, task latencies) on a local port, merged into /metrics.
+  const workerMetricsPort = Number(process.env.PULSE_WORKER_METRICS_PORT ?? 9464);
+  const workerMetrics =
+    options.worker && workerMetricsPort > 0 && (await portIsFree(workerMetricsPort))
+      ? `127.0.0.1:${workerMetricsPort}`
+      : undefined;
   Runtime.install({
     shutdownSignals: [],
     logger: new DefaultLogger(
       (process.env.TEMPORAL_LOG_LEVEL?.toUpperCase() as LogLevel | undefined) ?? 'WARN',
     ),
+    ...(workerMetrics
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: workerMetrics } } } }
+      : {}),
   });
 
   const stack: Array<{ name: string; close: () => Promise<void> }> = [];
@@ -126,6 +136,8 @@ export async function runPulse(options: RunOptions): Promise<void> {
         callbackWindowMs: config.callbackWindowMs,
         rateLimitPerMinute: config.rateLimitPerMinute,
         workerLeaseMs: config.workerLeaseMs,
+        metricsPublic: process.env.PULSE_METRICS_PUBLIC === 'true',
+        ...(workerMetrics ? { workerMetricsUrl: `http://${workerMetrics}/metrics` } : {}),
       });
       const server = await listen(app.fetch, config);
       stack.push({
@@ -195,6 +207,14 @@ async function registerSearchAttributes(connection: Connection, namespace: strin
         'register them with `temporal operator search-attribute create` if tasks fail to start.',
     );
   }
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 function listen(

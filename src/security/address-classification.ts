@@ -62,6 +62,7 @@ const IPV6_BLOCKED: readonly Ipv6Range[] = (
     ['2001:10::/28', 'an ORCHID address'],
     ['2001:20::/28', 'an ORCHIDv2 address'],
     ['2001:db8::/32', 'a documentation address'],
+    ['3fff::/20', 'a documentation address'],
     ['fc00::/7', 'a unique-local address'],
     ['fe80::/10', 'a link-local address'],
     ['fec0::/10', 'a site-local (deprecated) address'],

@@ -359,6 +359,7 @@ export function createTaskService(deps: TaskServiceDeps) {
       status: 'active' as const,
       workflow_id: taskId,
       ui_url: loaded.view.ui_url,
+      executor: loaded.view.executor ?? undefined,
     };
   }
 
@@ -435,6 +436,7 @@ export function createTaskService(deps: TaskServiceDeps) {
         status: 'active' as const,
         workflow_id: taskId,
         ui_url: uiUrlFor(taskId, kind),
+        executor: built.input.executor,
       });
       // The same key again: answer with the task the first request created, start nothing.
       if (requestHash) {

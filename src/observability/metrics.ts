@@ -1,0 +1,91 @@
+/**
+ * Pulse's Prometheus metrics, in one registry per process: tasks scheduled, runs by outcome, fire lateness, run
+ * duration, callback attempts and failures, API latency. `GET /metrics` serves them together with the Temporal
+ * worker's own metrics (scraped from the SDK's exporter) in the Prometheus text format.
+ */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface PulseMetrics {
+  readonly registry: Registry;
+  readonly tasksScheduled: Counter<'schedule_type' | 'executor' | 'kind'>;
+  readonly runsFinished: Counter<'schedule_type' | 'executor' | 'status'>;
+  readonly fireLateness: Histogram<'schedule_type'>;
+  readonly runDuration: Histogram<'schedule_type' | 'executor' | 'status'>;
+  readonly callbackAttempts: Counter<'outcome'>;
+  readonly apiRequests: Histogram<'method' | 'route' | 'status'>;
+}
+
+const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600];
+
+function createMetrics(): PulseMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'pulse_' });
+  return {
+    registry,
+    tasksScheduled: new Counter({
+      name: 'pulse_tasks_scheduled_total',
+      help: 'Tasks accepted by POST /tasks/schedule',
+      labelNames: ['schedule_type', 'executor', 'kind'],
+      registers: [registry],
+    }),
+    runsFinished: new Counter({
+      name: 'pulse_runs_total',
+      help: 'Runs finished by an executor, by outcome (success or failed, after retries)',
+      labelNames: ['schedule_type', 'executor', 'status'],
+      registers: [registry],
+    }),
+    fireLateness: new Histogram({
+      name: 'pulse_fire_lateness_seconds',
+      help: 'How long after its due time a run started',
+      labelNames: ['schedule_type'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    runDuration: new Histogram({
+      name: 'pulse_run_duration_seconds',
+      help: 'Duration of one run attempt in its executor',
+      labelNames: ['schedule_type', 'executor', 'status'],
+      buckets: SECONDS,
+      registers: [registry],
+    }),
+    callbackAttempts: new Counter({
+      name: 'pulse_callback_attempts_total',
+      help: 'Callback delivery attempts by outcome (delivered, retry, final_failure)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    apiRequests: new Histogram({
+      name: 'pulse_api_request_duration_seconds',
+      help: 'HTTP API request latency by route and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+  };
+}
+
+let shared: PulseMetrics | undefined;
+
+/** The process's metrics; API and worker in one process (npm start) share them. */
+export function pulseMetrics(): PulseMetrics {
+  shared ??= createMetrics();
+  return shared;
+}
+
+/**
+ * The text for `GET /metrics`: Pulse's registry, then the Temporal SDK's own metrics when this process runs a
+ * worker with the SDK exporter on `workerMetricsUrl`.
+ */
+export async function renderMetrics(workerMetricsUrl?: string): Promise<string> {
+  const own = await pulseMetrics().registry.metrics();
+  if (!workerMetricsUrl) return own;
+  try {
+    const response = await fetch(workerMetricsUrl, { signal: AbortSignal.timeout(2000) });
+    if (!response.ok) return own;
+    return `${own}\n${await response.text()}`;
+  } catch {
+    return own;
+  }
+}
+
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';

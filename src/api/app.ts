@@ -9,6 +9,7 @@ import { HTTPException } from 'hono/http-exception';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { BadRequestError, PulseApiError, SchemaValidationError, type FieldError } from '../errors.js';
 import { METRICS_CONTENT_TYPE, pulseMetrics, renderMetrics } from '../observability/metrics.js';
+import type { DestinationGuard } from '../security/ssrf-guard.js';
 import { createRateLimiter } from './rate-limit.js';
 import { registerToolRoutes } from './tools.js';
 import { registerWorkerRoutes } from './worker-routes.js';
@@ -49,6 +50,8 @@ export interface AppDeps {
   readonly apiKeys: readonly string[];
   readonly bodyLimitBytes: number;
   readonly defaultTimezone: string;
+  /** The SSRF guard for user-supplied URLs; defaults to refusing private, loopback and metadata addresses. */
+  readonly destinationGuard?: DestinationGuard;
   /** `PULSE_METRICS_PUBLIC`: serve `/metrics` without the API key (for a scraper on a private network). */
   readonly metricsPublic?: boolean;
   /** The Temporal SDK's metrics endpoint in this process, appended to `/metrics`. */

@@ -4,6 +4,7 @@
  * it again by name at run time.
  */
 import type { Availability, Executor } from './executor.js';
+import type { DestinationGuard } from '../security/ssrf-guard.js';
 import { EXTERNAL_EXECUTOR } from '../shared/executor-names.js';
 import { createExternalWorkerExecutor } from './external-worker-executor.js';
 import { createHttpRequestExecutor } from './http-request-executor.js';
@@ -41,8 +42,8 @@ export interface ExecutorFactoryConfig {
   readonly local?: LocalConfig;
   /** `PULSE_WEBHOOK_SECRET`: webhook pushes are signed like callbacks. */
   readonly webhookSecret?: string;
-  /** The SSRF guard's dispatcher, for every outbound HTTP call an executor makes. */
-  readonly dispatcher?: unknown;
+  /** The SSRF guard: every connection to a user-supplied destination goes through it. */
+  readonly guard?: DestinationGuard;
 }
 
 export interface ExecutorFactory {
@@ -125,12 +126,12 @@ export function createExecutorFactory(config: ExecutorFactoryConfig = {}): Execu
     };
   }
 
-  const outbound = { dispatcher: config.dispatcher };
+  const outbound = { dispatcher: config.guard?.dispatcher };
   factory.register(createExternalWorkerExecutor());
   factory
     .register(createHttpRequestExecutor(outbound))
     .register(createWebhookPushExecutor({ ...outbound, webhookSecret: config.webhookSecret }));
   if (config.serverless) factory.register(createServerlessExecutor(config.serverless));
-  if (config.local) factory.register(createLocalExecutor(config.local));
+  if (config.local) factory.register(createLocalExecutor({ ...config.local, guard: config.guard }));
   return factory;
 }

@@ -15,7 +15,10 @@ export function createExternalWorkerExecutor(): Executor {
     isAvailable: () => ({ available: true }),
     validateParams: () => [],
     async execute() {
-      throw permanentFailure(FailureType.UnknownExecutor, 'external-worker tasks are run by external workers, not by Pulse');
+      throw permanentFailure(
+        FailureType.UnknownExecutor,
+        'external-worker tasks are run by external workers, not by Pulse',
+      );
     },
   };
 }

@@ -4,6 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { permanentFailure } from '../errors.js';
+import { DestinationRefusedError } from '../security/ssrf-guard.js';
 import { FailureType } from '../shared/failure-types.js';
 
 /**
@@ -47,6 +48,11 @@ export async function httpCall(url: string, options: HttpCallOptions): Promise<H
   } catch (err) {
     if (timeout.aborted) throw new Error(`${options.method} ${url} timed out after ${options.timeoutMs} ms`);
     if (options.signal?.aborted) throw err;
+    // Refused by the SSRF guard at connection time (e.g. the name now resolves into private space): retrying
+    // cannot help, and the reason must reach the user.
+    if (err instanceof Error && err.cause instanceof DestinationRefusedError) {
+      throw permanentFailure(FailureType.DestinationRefused, err.cause.message);
+    }
     const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
     throw new Error(`${options.method} ${url} failed${cause || `: ${String(err)}`}`);
   }

@@ -3,6 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { permanentFailure, type FieldError } from '../errors.js';
+import { DestinationRefusedError, type DestinationGuard } from '../security/ssrf-guard.js';
 import { FailureType } from '../shared/failure-types.js';
 import type { ExecutionRequest } from '../shared/task-types.js';
 import {
@@ -23,6 +24,8 @@ export interface LocalConfig {
   readonly python: string;
   /** Port of a `runagent serve` agent when only `agent_host` is given. */
   readonly defaultAgentPort: number;
+  /** The SSRF guard: `agent_host` is user-supplied, so every connection to it is checked. */
+  readonly guard?: DestinationGuard;
 }
 
 const PYTHON_RUNNER = path.join(
@@ -91,7 +94,18 @@ export function createLocalExecutor(config: LocalConfig): Executor {
       switch (mode.kind) {
         case 'http': {
           const call = { ...agent, timeoutMs: request.timeoutMs };
-          const target = { baseUrl: mode.baseUrl };
+          if (config.guard) {
+            // Checked again here (not only at schedule time): a literal address never passes through DNS lookup.
+            await config.guard.checkUrl(mode.baseUrl, 'agent_host').catch((err: unknown) => {
+              throw err instanceof DestinationRefusedError
+                ? permanentFailure(FailureType.DestinationRefused, err.message)
+                : err;
+            });
+          }
+          const target = {
+            baseUrl: mode.baseUrl,
+            ...(config.guard ? { dispatcher: config.guard.dispatcher, lookup: config.guard.lookup } : {}),
+          };
           return isStreamingEntrypoint(agent.entrypointTag)
             ? runAgentStream(target, call, context)
             : runAgentHttp(target, call, context);

@@ -5,6 +5,7 @@
  */
 import WebSocket from 'ws';
 import { permanentFailure } from '../errors.js';
+import type { GuardedLookup } from '../security/ssrf-guard.js';
 import { FailureType } from '../shared/failure-types.js';
 import type { ExecutionContext } from './executor.js';
 import { httpCall, isRetryableStatus, type HttpCallResult } from './http-call.js';
@@ -14,6 +15,9 @@ export interface RunAgentTarget {
   readonly baseUrl: string;
   /** Bearer key for the remote service; local agents take none. */
   readonly apiKey?: string;
+  /** The SSRF guard's dispatcher (HTTP) and lookup (WebSocket), for user-supplied agent hosts. */
+  readonly dispatcher?: unknown;
+  readonly lookup?: GuardedLookup;
 }
 
 export interface RunAgentCall {
@@ -128,6 +132,7 @@ export async function runAgentHttp(
     body: JSON.stringify(runRequestBody(call)),
     timeoutMs: call.timeoutMs,
     signal: context.signal,
+    dispatcher: target.dispatcher,
   });
   return interpretRunResponse(`agent ${call.agentId}/${call.entrypointTag}`, response);
 }
@@ -143,6 +148,7 @@ export async function fetchEntrypoints(
     headers: target.apiKey ? { authorization: `Bearer ${target.apiKey}` } : {},
     timeoutMs: 30_000,
     signal: context.signal,
+    dispatcher: target.dispatcher,
   });
   const data = interpretRunResponse(`architecture of agent ${agentId}`, response) as {
     entrypoints?: Array<{ tag?: unknown }>;
@@ -169,6 +175,7 @@ export async function runAgentStream(
     const socket = new WebSocket(httpUrl, {
       headers: target.apiKey ? { authorization: `Bearer ${target.apiKey}` } : {},
       handshakeTimeout: 30_000,
+      ...(target.lookup ? { lookup: target.lookup as never } : {}),
     });
     let settled = false;
     const finish = (error: unknown, value?: unknown) => {

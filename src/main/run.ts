@@ -17,6 +17,7 @@ import { TEMPORAL_CLI, defaultInstallDir, provisionBinary } from '../temporal/bi
 import { setRetention, startDevServer, type DevServer } from '../temporal/dev-server.js';
 import { ensureSearchAttributes } from '../temporal/search-attributes-setup.js';
 import { createPulseWorker } from '../temporal/worker.js';
+import { destinationGuardFromEnv } from '../security/ssrf-guard.js';
 import { parseWebhookSecret } from '../security/webhook-signature.js';
 
 export interface RunOptions {
@@ -81,7 +82,10 @@ export async function runPulse(options: RunOptions): Promise<void> {
     const connection = await Connection.connect({ address });
     stack.push({ name: 'Temporal client connection', close: () => connection.close() });
     await registerSearchAttributes(connection, config.namespace);
+    // Every user-supplied destination (callbacks, webhooks, http_request URLs, agent hosts) goes through it.
+    const guard = destinationGuardFromEnv(options.env ?? process.env);
     const executors = createExecutorFactory({
+      guard,
       defaultExecutor: config.defaultExecutor,
       serverless: config.serverless,
       local: config.local,
@@ -101,7 +105,11 @@ export async function runPulse(options: RunOptions): Promise<void> {
         namespace: config.namespace,
         taskQueue: config.taskQueue,
         executors,
-        activities: { webhookSecret: config.webhookSecret, maxResultBytes: config.maxResultBytes },
+        activities: {
+          webhookSecret: config.webhookSecret,
+          maxResultBytes: config.maxResultBytes,
+          dispatcher: guard.dispatcher,
+        },
       });
       workerRun = worker.run();
       workerRun.catch((err: unknown) => {
@@ -137,6 +145,7 @@ export async function runPulse(options: RunOptions): Promise<void> {
         rateLimitPerMinute: config.rateLimitPerMinute,
         workerLeaseMs: config.workerLeaseMs,
         metricsPublic: process.env.PULSE_METRICS_PUBLIC === 'true',
+        destinationGuard: guard,
         ...(workerMetrics ? { workerMetricsUrl: `http://${workerMetrics}/metrics` } : {}),
       });
       const server = await listen(app.fetch, config);

@@ -17,6 +17,8 @@ export const FailureType = {
   AgentValidationError: 'PulseAgentValidationError',
   /** The agent ran and reported a failure of its own. Not retried. */
   AgentError: 'PulseAgentError',
+  /** The SSRF guard refused to connect to the destination. Not retried. */
+  DestinationRefused: 'PulseDestinationRefused',
   /** The far side answered 408, 429 or 5xx: worth another attempt. */
   TransientHttpError: 'PulseTransientHttpError',
   /** The far side answered with a permanent error (4xx other than 408/429). */

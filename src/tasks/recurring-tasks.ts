@@ -16,7 +16,7 @@ import { ConflictError, TaskNotFoundError } from '../errors.js';
 import { PulseStatus, SCHEDULED_TASK_WORKFLOW } from '../shared/search-attributes.js';
 import type { RunRecord, ScheduledTaskInput, TaskStatus } from '../shared/task-types.js';
 import { translateTemporalError } from '../temporal/temporal-errors.js';
-import { previewFireTimes, type RecurringWhen } from '../time/parse-when.js';
+import { nextFireAfter, previewFireTimes, type RecurringWhen } from '../time/parse-when.js';
 import type { BuiltTask, RecurrencePolicy, TaskMemo } from './build-task.js';
 
 /** Note put on a schedule cancelled through the API (the schedule is paused and kept, so its record stays). */
@@ -309,12 +309,17 @@ export function createRecurringTasks(deps: RecurringDeps) {
       const remaining = snapshot.description?.raw.schedule?.state?.limitedActions
         ? (snapshot.description.state.remainingActions ?? 0)
         : Infinity;
-      const preview = previewFireTimes(
-        { kind: 'recurring', spec: recurrence.spec, timezone: recurrence.timezone, at: now, times: null },
-        Math.min(count, remaining),
-        { now },
-      );
-      return preview;
+      // Continue after the server's own list (which knows the start time and what already ran), so the
+      // preview never invents runs before the first one.
+      const times = [...fromServer];
+      let after = times[times.length - 1] ?? now;
+      while (times.length < Math.min(count, remaining)) {
+        const next = nextFireAfter(recurrence.spec, recurrence.timezone, after);
+        if (!next) break;
+        times.push(next);
+        after = next;
+      }
+      return times;
     },
 
     notFound: (taskId: string) => new TaskNotFoundError(taskId),

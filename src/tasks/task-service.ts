@@ -30,7 +30,12 @@ import type { RunRecord, ScheduledTaskInput, TaskState, TaskStatus } from '../sh
 import { translateTemporalError } from '../temporal/temporal-errors.js';
 import { WhenParseError, previewFireTimes } from '../time/parse-when.js';
 import { isValidTimeZone } from '../time/time-zone.js';
-import { buildTask, parseSchedule, type TaskMemo } from './build-task.js';
+import {
+  createDestinationGuard,
+  DestinationRefusedError,
+  type DestinationGuard,
+} from '../security/ssrf-guard.js';
+import { buildTask, parseSchedule, type BuiltTask, type TaskMemo } from './build-task.js';
 import { createExternalWorkers } from './external-workers.js';
 import { createRecurringTasks, type RecurringSnapshot } from './recurring-tasks.js';
 
@@ -41,6 +46,8 @@ export interface TaskServiceDeps {
   readonly executors: ExecutorFactory;
   readonly uiUrl: string;
   readonly defaultTimezone: string;
+  /** Refuses user-supplied destinations in private, loopback or metadata address space (the SSRF guard). */
+  readonly destinationGuard?: DestinationGuard;
   /** `PULSE_WORKER_LEASE`: how long an external worker's claim lasts without an ack. */
   readonly workerLeaseMs?: number;
   /** `PULSE_CALLBACK_WINDOW` in ms: how long callbacks are retried by default. */
@@ -103,6 +110,8 @@ interface TaskSnapshot {
 
 // Short: a query with no worker polling waits out the whole deadline, and the fallback is nearly as good.
 const QUERY_DEADLINE_MS = 2000;
+/** Most tasks of each kind one `GET /tasks` reads before sorting (pages beyond it are not reachable). */
+const MAX_LIST_SCAN = 10_000;
 const CANCEL_SETTLE_MS = 5000;
 
 const unixSeconds = (ms: number): number => Math.floor(ms / 1000);
@@ -168,6 +177,42 @@ export function createTaskService(deps: TaskServiceDeps) {
   const { client, namespace, taskQueue } = deps;
   const now = deps.now ?? (() => new Date());
   const recurring = createRecurringTasks({ client, namespace, taskQueue });
+  // Secure by default: without an explicit guard, private and metadata destinations are refused.
+  const guard =
+    deps.destinationGuard ?? createDestinationGuard({ allowPrivateNetworks: false, allowedHosts: [] });
+
+  /**
+   * Every destination the task will connect to, checked now, so a refused one is a 400 at schedule time. The
+   * same guard checks the address again at connection time (DNS may change in between).
+   */
+  async function checkDestinations(built: BuiltTask): Promise<void> {
+    const input = built.input;
+    const targets: Array<[string, string]> = [];
+    if (input.callbackUrl) targets.push(['callback_url', input.callbackUrl]);
+    if (input.webhook) targets.push(['webhook_url', input.webhook.url]);
+    if (input.scheduleType === 'http_request' && typeof input.payload.url === 'string') {
+      targets.push(['payload.url', input.payload.url]);
+    }
+    const host = input.payload.agent_host ?? input.metadata?.agent_host;
+    const port = input.payload.agent_port ?? input.metadata?.agent_port;
+    if (input.executor === 'local' && (host != null || port != null)) {
+      const name = String(host ?? '127.0.0.1');
+      targets.push([
+        'payload.agent_host',
+        `http://${name.includes(':') && !name.startsWith('[') ? `[${name}]` : name}:${port ?? 8450}/`,
+      ]);
+    }
+    for (const [field, url] of targets) {
+      try {
+        await guard.checkUrl(url, field);
+      } catch (err) {
+        if (err instanceof DestinationRefusedError) {
+          throw new BadRequestError('DESTINATION_REFUSED', err.message, [{ field, message: err.reason }]);
+        }
+        throw err;
+      }
+    }
+  }
   const workers = createExternalWorkers({ client, taskQueue, now, leaseMs: deps.workerLeaseMs });
 
   const uiUrlFor = (taskId: string, kind: 'once' | 'recurring' = 'once'): string =>
@@ -428,6 +473,7 @@ export function createTaskService(deps: TaskServiceDeps) {
         callbackWindowMs: deps.callbackWindowMs,
         taskId,
       });
+      await checkDestinations(built);
       const memo = { ...built.memo, ...(requestHash ? { request_hash: requestHash } : {}) };
       const response = (nextExecution: string, kind: 'once' | 'recurring') => ({
         task_id: taskId,
@@ -501,22 +547,26 @@ export function createTaskService(deps: TaskServiceDeps) {
       if (filters.status) clauses.push(statusClause(filters.status));
       const query = clauses.join(' AND ');
       const offset = filters.cursor ? decodeCursor(filters.cursor, query) : filters.offset;
-      const wanted = offset + filters.limit + 1;
-      const views: TaskView[] = [];
+      // Temporal lists open workflows first and schedules separately, so a page in creation order needs every
+      // candidate read and sorted; the scan is capped to keep a request bounded.
+      const views: Array<TaskView & { createdMs: number }> = [];
       try {
-        for await (const info of client.workflow.list({ query, pageSize: Math.min(1000, wanted) })) {
+        for await (const info of client.workflow.list({ query, pageSize: 1000 })) {
           const reported = info.typedSearchAttributes.get(PulseStatus) as TaskStatus | undefined;
           const dueAt = info.typedSearchAttributes.get(PulseDueAt);
-          views.push(onceView(info, statusFromExecution(info, reported), dueAt?.getTime() ?? null));
-          if (views.length >= wanted) break;
+          views.push({
+            ...onceView(info, statusFromExecution(info, reported), dueAt?.getTime() ?? null),
+            createdMs: info.startTime.getTime(),
+          });
+          if (views.length >= MAX_LIST_SCAN) break;
         }
-        for (const summary of await recurring.list(scheduleClauses.join(' AND '), wanted)) {
+        for (const summary of await recurring.list(scheduleClauses.join(' AND '), MAX_LIST_SCAN)) {
           const status = recurring.summaryStatus(summary);
           if (filters.status && status !== filters.status) continue;
           const memo = (summary.memo ?? {}) as Partial<TaskMemo>;
           const created = Date.parse(String(memo.schedule_config?.created_at ?? '')) || 0;
-          views.push(
-            viewOf({
+          views.push({
+            ...viewOf({
               taskId: summary.scheduleId,
               kind: 'recurring',
               memo,
@@ -525,13 +575,17 @@ export function createTaskService(deps: TaskServiceDeps) {
               nextMs: summary.info.nextActionTimes[0]?.getTime() ?? null,
               executor: summary.typedSearchAttributes?.get(PulseExecutor) ?? null,
             }),
-          );
+            createdMs: created,
+          });
         }
       } catch (err) {
         throw translateTemporalError(err);
       }
-      views.sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : -1));
-      const tasks = views.slice(offset, offset + filters.limit);
+      // Newest first, to the millisecond, ties by id: a total order, so pages never overlap or skip.
+      views.sort((a, b) => b.createdMs - a.createdMs || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+      const tasks = views
+        .slice(offset, offset + filters.limit)
+        .map(({ createdMs: _createdMs, ...view }) => view);
       const more = views.length > offset + filters.limit;
       return {
         tasks,
@@ -596,6 +650,7 @@ export function createTaskService(deps: TaskServiceDeps) {
           callbackWindowMs: deps.callbackWindowMs,
           taskId,
         });
+        await checkDestinations(built);
         const becomesRecurring = built.recurrence !== undefined;
         if (becomesRecurring !== (loaded.kind === 'recurring')) {
           throw new BadRequestError(

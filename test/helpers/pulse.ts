@@ -7,6 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { createApp, type AppDeps, type PulseApp } from '../../src/api/app.js';
 import { createExecutorFactory, type ExecutorFactory } from '../../src/executors/executor-factory.js';
 import { createPulseWorker } from '../../src/temporal/worker.js';
+import { createDestinationGuard } from '../../src/security/ssrf-guard.js';
+
+/** A guard that lets tests reach their own servers on 127.0.0.1. */
+export const LOOPBACK_ALLOWED = createDestinationGuard({ allowPrivateNetworks: true, allowedHosts: [] });
 import type { ActivityDeps } from '../../activities/index.js';
 
 export interface ApiResponse {
@@ -69,6 +73,9 @@ export async function startPulseApiOnly(
   overrides: Partial<AppDeps> = {},
 ): Promise<PulseApi> {
   const app = createApp({
+    // Test receivers and agents live on 127.0.0.1, which the default guard refuses; test/ssrf.e2e.test.ts
+    // covers the guard itself.
+    destinationGuard: LOOPBACK_ALLOWED,
     client: env.client,
     namespace: env.namespace ?? 'default',
     taskQueue,

@@ -1,0 +1,57 @@
+/**
+ * Wire types of the HTTP API, derived from the API's own zod schemas. Imported as types only: a program that
+ * uses the client never loads zod, Hono or any server code.
+ */
+import type { z } from '@hono/zod-openapi';
+import type { Health as HealthSchema } from '../api/health.js';
+import type {
+  CancelResponse,
+  ErrorResponse,
+  ExecutorListResponse,
+  HistoryResponse,
+  ListTasksResponse,
+  PatchTaskRequest,
+  PolicySchema,
+  PreviewResponse,
+  RepeatSchema,
+  ResultResponse,
+  ResultsResponse,
+  RetrySchema,
+  RunView,
+  ScheduleTaskRequest,
+  ScheduleTaskResponse,
+  TaskStatusEnum,
+  TaskView,
+  TriggerResponse,
+  WhenObjectSchema,
+} from '../api/schemas.js';
+
+/** The body of `POST /tasks/schedule`, as a caller may write it (optional fields may be `null`). */
+export type ScheduleRequest = z.input<typeof ScheduleTaskRequest>;
+export type ScheduleResponse = z.infer<typeof ScheduleTaskResponse>;
+/** `when` in object form: `{type: "once", delay: "5m"}`, `{type: "cron", cron: "0 9 * * 1-5"}`, ... */
+export type WhenObject = z.input<typeof WhenObjectSchema>;
+/** A `when` string (`"in 5 minutes"`, `"every weekday at 9am"`, ISO-8601, cron, `"5m"`, `"now"`) or object. */
+export type When = string | WhenObject;
+export type Repeat = z.input<typeof RepeatSchema>;
+export type Policy = z.input<typeof PolicySchema>;
+export type RetryPolicy = z.input<typeof RetrySchema>;
+/** The body of `PATCH /tasks/{id}`. */
+export type TaskPatch = z.input<typeof PatchTaskRequest>;
+
+export type TaskStatus = z.infer<typeof TaskStatusEnum>;
+export type Task = z.infer<typeof TaskView>;
+export type Run = z.infer<typeof RunView>;
+export type TaskList = z.infer<typeof ListTasksResponse>;
+export type TaskHistory = z.infer<typeof HistoryResponse>;
+export type TaskResult = z.infer<typeof ResultResponse>;
+export type TaskResults = z.infer<typeof ResultsResponse>;
+export type CancelResult = z.infer<typeof CancelResponse>;
+export type TriggerResult = z.infer<typeof TriggerResponse>;
+export type Preview = z.infer<typeof PreviewResponse>;
+export type ExecutorList = z.infer<typeof ExecutorListResponse>;
+/** The body of every 4xx/5xx answer: `{detail, code, errors?}`. */
+export type ErrorBody = z.infer<typeof ErrorResponse>;
+export type FieldError = NonNullable<ErrorBody['errors']>[number];
+/** `GET /health`: answered with 200 when `ok`, 503 when `degraded`; the client returns both. */
+export type Health = HealthSchema;

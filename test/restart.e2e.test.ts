@@ -99,6 +99,8 @@ describe('npm start survives a restart', () => {
       PULSE_DATA_DIR: dataDir,
       TEMPORAL_ADDRESS: '',
       PULSE_API_KEY: '',
+      // The receiver is on 127.0.0.1, which the SSRF guard refuses by default.
+      PULSE_ALLOW_PRIVATE_NETWORKS: 'true',
     };
     const api = `http://127.0.0.1:${ports.api}`;
 

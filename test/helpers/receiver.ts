@@ -16,6 +16,8 @@ export interface Receiver {
   readonly requests: ReceivedRequest[];
   /** Requests to `path` so far. */
   at(path: string): ReceivedRequest[];
+  /** Answers each request to `path` by its number (1 = first request to that path). */
+  script(path: string, answer: (n: number) => { status: number; body?: unknown }): void;
   /** Resolves once `count` requests reached `path`, or rejects after `timeoutMs`. */
   waitFor(path: string, count?: number, timeoutMs?: number): Promise<ReceivedRequest[]>;
   /** Answers requests to `path` with this status and body (and headers) from now on. */
@@ -36,6 +38,7 @@ export async function startReceiver(): Promise<Receiver> {
     { status: number; body: unknown; delayMs: number; headers?: Record<string, string> }
   >();
   const waiters = new Set<() => void>();
+  const scripts = new Map<string, (n: number) => { status: number; body?: unknown }>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -57,7 +60,10 @@ export async function startReceiver(): Promise<Receiver> {
         receivedAt: Date.now(),
       });
       for (const wake of waiters) wake();
-      const answer = responses.get(path) ?? { status: 200, body: { ok: true }, delayMs: 0 };
+      const scripted = scripts.get(path)?.(requests.filter((r) => r.path === path).length);
+      const answer = scripted
+        ? { delayMs: 0, body: {}, ...scripted }
+        : (responses.get(path) ?? { status: 200, body: { ok: true }, delayMs: 0 });
       setTimeout(() => {
         res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
         res.end(JSON.stringify(answer.body));
@@ -71,6 +77,9 @@ export async function startReceiver(): Promise<Receiver> {
     url: `http://127.0.0.1:${port}`,
     requests,
     at,
+    script(path, answer) {
+      scripts.set(path, answer);
+    },
     respond(path, status, body = {}, delayMs = 0, headers = undefined) {
       responses.set(path, { status, body, delayMs, ...(headers ? { headers } : {}) });
     },

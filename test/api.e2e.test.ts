@@ -586,13 +586,25 @@ describe('service surface', () => {
       defaultTimezone: 'UTC',
     });
     expect((await app.request('/health')).status).toBe(200);
-    for (const [method, path] of [
-      ['GET', '/tasks'],
-      ['POST', '/tasks/schedule'],
-      ['GET', '/tasks/x'],
-      ['DELETE', '/tasks/x'],
+    // Every documented route (read from the OpenAPI document itself), plus the undocumented ones.
+    const doc = (await (
+      await app.request('/openapi.json', { headers: { authorization: 'Bearer old-key' } })
+    ).json()) as { paths: Record<string, Record<string, unknown>> };
+    const routes: Array<[string, string]> = [
       ['GET', '/openapi.json'],
-    ] as const) {
+      ['GET', '/metrics'],
+      ['POST', '/mcp'],
+      ['GET', '/meta/tools'],
+      ['POST', '/tools/list_tasks'],
+    ];
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const method of Object.keys(operations)) {
+        routes.push([method.toUpperCase(), path.replace(/\{[^}]+\}/g, 'task_x')]);
+      }
+    }
+    expect(routes.length).toBeGreaterThan(20);
+    for (const [method, path] of routes) {
+      if (path === '/health') continue;
       const response = await app.request(path, { method });
       expect(response.status, `${method} ${path}`).toBe(401);
       expect(await response.json()).toMatchObject({ code: 'UNAUTHORIZED' });

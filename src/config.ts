@@ -93,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PulseConfig {
       enabled: boolFrom(env, 'ENABLE_LOCAL_EXECUTOR', true),
       agentPath: env.LOCAL_AGENT_PATH || undefined,
       python: env.PULSE_PYTHON || 'python3',
+      allowPythonSysPath: boolFrom(env, 'PULSE_PYTHON_ALLOW_SYS_PATH', false),
       defaultAgentPort: intFrom(env, 'RUNAGENT_LOCAL_PORT', 8450),
     },
     executorsModule: env.PULSE_EXECUTORS_MODULE || undefined,

@@ -329,6 +329,24 @@ describe('local executor', () => {
     expect((await callbackOf(missing.callback)).error).toMatch(
       /cannot import python module 'no_such_module'/,
     );
+    // Only agents under LOCAL_AGENT_PATH run: an installed module such as subprocess is refused, never imported.
+    const escape = await scheduleAgent({
+      agent_id: 'subprocess',
+      entrypoint_tag: 'getoutput',
+      params: { cmd: 'echo pwned' },
+      executor_type: 'local',
+    });
+    const refused = await callbackOf(escape.callback);
+    expect(refused).toMatchObject({ status: 'failed' });
+    expect(refused.error).toMatch(/'subprocess' is not an agent under LOCAL_AGENT_PATH/);
+    expect(JSON.stringify(refused)).not.toContain('pwned');
+    const hidden = await pulse.call('POST', '/tasks/schedule', {
+      schedule_type: 'run_agent',
+      when: 'now',
+      payload: { agent_id: 'py_agent', entrypoint_tag: '__import__', executor_type: 'local' },
+    });
+    expect(hidden.status).toBe(400);
+    expect(hidden.body.detail).toMatch(/public function/);
   });
 });
 

@@ -22,6 +22,11 @@ export interface LocalConfig {
   readonly agentPath: string | undefined;
   /** Python interpreter for Python agents (`PULSE_PYTHON`, default `python3`). */
   readonly python: string;
+  /**
+   * `PULSE_PYTHON_ALLOW_SYS_PATH`: also run modules found on the Python path, not only under LOCAL_AGENT_PATH.
+   * Off by default: with it on, any task can call any installed function (os.system included).
+   */
+  readonly allowPythonSysPath?: boolean;
   /** Port of a `runagent serve` agent when only `agent_host` is given. */
   readonly defaultAgentPort: number;
   /** The SSRF guard: `agent_host` is user-supplied, so every connection to it is checked. */
@@ -84,6 +89,12 @@ export function createLocalExecutor(config: LocalConfig): Executor {
         problems.push({
           field: 'payload.agent_id',
           message: 'must be a module name (letters, digits, _ and -, dotted for packages) for a local agent',
+        });
+      }
+      if (!agent.agentHost && !agent.agentPort && !/^[A-Za-z][A-Za-z0-9_]*$/.test(agent.entrypointTag)) {
+        problems.push({
+          field: 'payload.entrypoint_tag',
+          message: 'must be the name of a public function (letters, digits and _, not starting with _)',
         });
       }
       return problems;
@@ -243,7 +254,13 @@ function runPythonModule(
       );
     });
     child.stdin.end(
-      JSON.stringify({ module: agent.agentId, function: agent.entrypointTag, params: agent.params }),
+      JSON.stringify({
+        module: agent.agentId,
+        function: agent.entrypointTag,
+        params: agent.params,
+        agent_path: config.agentPath ?? null,
+        allow_sys_path: config.allowPythonSysPath ?? false,
+      }),
     );
   });
 }

@@ -1,14 +1,18 @@
 """Runs one entrypoint of a Python agent module for Pulse's local executor.
 
-Reads {"module", "function", "params"} as JSON on stdin, calls module.function(**params) (awaiting it when it is a
-coroutine), and writes one line "__PULSE_RESULT__ <json>" to stdout. Anything the agent prints goes to stderr so
+Reads {"module", "function", "params", "agent_path", "allow_sys_path"} as JSON on stdin, calls
+module.function(**params) (awaiting it when it is a coroutine), and writes one line "__PULSE_RESULT__ <json>" to
+stdout. Only modules whose file lies under agent_path may run, unless allow_sys_path is set: otherwise any task
+could call, say, subprocess.getoutput with a command of its choosing. Anything the agent prints goes to stderr so
 it cannot corrupt that line. On failure it writes "__PULSE_ERROR__ <json>" and exits with status 1.
 """
 
 import asyncio
 import importlib
+import importlib.util
 import inspect
 import json
+import os
 import sys
 import traceback
 
@@ -22,8 +26,21 @@ def main() -> int:
     request = json.load(sys.stdin)
     kind = "import"
     try:
-        module = importlib.import_module(request["module"])
+        name = request["module"]
+        agent_path = request.get("agent_path")
+        if not request.get("allow_sys_path"):
+            spec = importlib.util.find_spec(name) if agent_path else None
+            origin = os.path.realpath(spec.origin) if spec and spec.origin else ""
+            root = os.path.realpath(agent_path) + os.sep if agent_path else None
+            if not root or not origin.startswith(root):
+                raise ImportError(
+                    f"module {name!r} is not an agent under LOCAL_AGENT_PATH"
+                    + ("" if agent_path else " (LOCAL_AGENT_PATH is not set)")
+                )
+        module = importlib.import_module(name)
         kind = "lookup"
+        if request["function"].startswith("_"):
+            raise AttributeError(f"entrypoint {request['function']!r} is private")
         function = getattr(module, request["function"], None)
         if not callable(function):
             names = sorted(n for n in dir(module) if not n.startswith("_") and callable(getattr(module, n)))

@@ -500,8 +500,8 @@ describe('bad input', () => {
     expect(empty.status).toBeLessThan(500);
   });
 
-  it('a JSON body without a content-type header is read as JSON', async () => {
-    // fetch() always labels a string body text/plain, so this goes through node:http, as Python's requests would.
+  it('a body without a content-type is refused (a browser could send it cross-site without a preflight)', async () => {
+    // fetch() always labels a string body, so this goes through node:http, as a bare client would.
     const body = JSON.stringify(httpTask('/no-type', '1h'));
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
       const request = http.request(`${pulse.baseUrl}/tasks/schedule`, { method: 'POST' }, (response) => {
@@ -512,8 +512,10 @@ describe('bad input', () => {
       request.on('error', reject);
       request.end(body);
     });
-    expect(status, text).toBe(200);
-    await pulse.call('DELETE', `/tasks/${(JSON.parse(text) as { task_id: string }).task_id}`);
+    expect(status, text).toBe(422);
+    expect(JSON.parse(text)).toMatchObject({ code: 'UNSUPPORTED_CONTENT_TYPE' });
+    const evil = await pulse.call('GET', '/tasks/a%5Cb');
+    expect(evil.status).toBe(422);
   });
 
   it('a cursor that GET /tasks did not hand out, or one used with other filters, is a 400', async () => {

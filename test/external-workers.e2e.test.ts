@@ -200,3 +200,31 @@ describe('external workers', () => {
     await pulse.call('DELETE', `/tasks/${httpTask.body.task_id}`);
   });
 });
+
+describe('pulse.work', () => {
+  it('polls, claims, runs the handler and acks: results and failures reach the task', async () => {
+    const { PulseClient } = await import('../src/client/index.js');
+    const client = new PulseClient({ baseUrl: pulse.baseUrl });
+    const ok = await scheduleGeneric('thumbnail', { payload: { image: 'a.png' } });
+    const bad = await scheduleGeneric('thumbnail', { payload: { image: 'corrupt.png' } });
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const working = client.work(
+      ['thumbnail'],
+      async (task) => {
+        seen.push(task.task_id);
+        const image = (task.payload as { image: string }).image;
+        if (image.startsWith('corrupt')) throw new Error(`cannot decode ${image}`);
+        return { thumbnail: `thumb-${image}` };
+      },
+      { workerId: 'thumbnailer', leaseSeconds: 30, pollIntervalMs: 100, signal: controller.signal },
+    );
+    const okResult = await client.waitForResult(ok, { timeoutMs: 20_000, pollMs: 100 });
+    const badResult = await client.waitForResult(bad, { timeoutMs: 20_000, pollMs: 100 });
+    controller.abort();
+    await working;
+    expect(okResult).toMatchObject({ status: 'completed', result: { thumbnail: 'thumb-a.png' } });
+    expect(badResult).toMatchObject({ status: 'failed', error: 'cannot decode corrupt.png' });
+    expect(seen.sort()).toEqual([ok, bad].sort());
+  });
+});

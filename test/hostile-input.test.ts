@@ -12,6 +12,7 @@ import { createDevServerEnv } from './helpers/temporal.js';
 let env: TestWorkflowEnvironment;
 let pulse: PulseUnderTest;
 let existingTask: string;
+let externalTask: string;
 
 beforeAll(async () => {
   env = await createDevServerEnv();
@@ -22,6 +23,12 @@ beforeAll(async () => {
     payload: { url: 'http://127.0.0.1:9/never' },
   });
   existingTask = created.body.task_id;
+  const external = await pulse.call('POST', '/tasks/schedule', {
+    schedule_type: 'crawl',
+    when: 'in 30 days',
+    payload: {},
+  });
+  externalTask = external.body.task_id;
 });
 
 afterAll(async () => {
@@ -155,6 +162,37 @@ const patchBody = fc.oneof(
     .map((b) => ({ raw: JSON.stringify(b) })),
 );
 
+/** Bodies for claim and ack: wrong types, missing fields, hostile ids and results. */
+const workerBody = fc.oneof(
+  fc.string().map((raw) => ({ raw })),
+  fc.anything().map((value) => ({ raw: JSON.stringify(value) ?? 'null' })),
+  fc
+    .record({
+      worker_id: fc.oneof(hostileString, fc.integer(), fc.constant(null)),
+      lease_seconds: fc.oneof(fc.integer({ min: -10, max: 100_000 }), fc.string(), fc.constant(undefined)),
+      status: fc.oneof(fc.constantFrom('success', 'failed', 'done', ''), fc.integer()),
+      execution_id: fc.oneof(hostileString, fc.constant(undefined)),
+      result: fc.anything(),
+    })
+    .map((b) => ({ raw: JSON.stringify(b) })),
+);
+
+/** Path ids no task can have: quotes, backslashes, control characters, very long, traversal. */
+const hostileId = fc.oneof(
+  fc.constantFrom(
+    "a'b",
+    'a\\b',
+    '..',
+    '%00',
+    "' OR 1=1 --",
+    'x'.repeat(300),
+    'task_\u0001',
+    'a b',
+    '%2e%2e%2f',
+  ),
+  fc.string({ minLength: 1, maxLength: 50 }),
+);
+
 interface Outcome {
   status: number;
   body: unknown;
@@ -186,7 +224,7 @@ function assertClean(outcome: Outcome, input: string): void {
 }
 
 describe('hostile input', () => {
-  it('1,200 generated bodies at schedule and patch: never a 5xx, nothing scheduled, still healthy', async () => {
+  it('1,700 generated bodies and ids at schedule, patch, claim and ack: never a 5xx, nothing scheduled, still healthy', async () => {
     const before = (await pulse.call('GET', '/tasks?limit=1000')).body.count;
     const original = (await pulse.call('GET', `/tasks/${existingTask}`)).body;
     let sent = 0;
@@ -205,7 +243,43 @@ describe('hostile input', () => {
       }),
       { numRuns: 400, seed: 20261124 },
     );
-    expect(sent).toBeGreaterThanOrEqual(1200);
+    await fc.assert(
+      fc.asyncProperty(workerBody, fc.boolean(), async ({ raw }, claimIt) => {
+        sent++;
+        const path = `/tasks/${externalTask}/${claimIt ? 'claim' : 'ack'}`;
+        assertClean(await send('POST', path, raw), raw);
+      }),
+      { numRuns: 300, seed: 20261124 },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        hostileId,
+        fc.constantFrom('GET', 'PATCH', 'DELETE', 'CLAIM', 'ACK'),
+        async (id, verb) => {
+          sent++;
+          const encoded = encodeURIComponent(id);
+          const [method, path] =
+            verb === 'CLAIM'
+              ? ['POST', `/tasks/${encoded}/claim`]
+              : verb === 'ACK'
+                ? ['POST', `/tasks/${encoded}/ack`]
+                : [verb, `/tasks/${encoded}`];
+          const body =
+            verb === 'GET' || verb === 'DELETE'
+              ? undefined
+              : JSON.stringify({ worker_id: 'w', status: 'paused', execution_id: 'e' });
+          const response = await fetch(`${pulse.baseUrl}${path}`, {
+            method,
+            headers: body ? { 'content-type': 'application/json' } : {},
+            body,
+          });
+          expect(response.status, `${verb} ${id}`).toBeGreaterThanOrEqual(400);
+          expect(response.status, `${verb} ${id}`).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 200, seed: 20261124 },
+    );
+    expect(sent).toBeGreaterThanOrEqual(1700);
 
     const health = await pulse.call('GET', '/health');
     expect(health.body.status).toBe('ok');

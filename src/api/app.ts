@@ -8,7 +8,12 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { BadRequestError, PulseApiError, SchemaValidationError, type FieldError } from '../errors.js';
-import { METRICS_CONTENT_TYPE, pulseMetrics, renderMetrics } from '../observability/metrics.js';
+import {
+  METRICS_CONTENT_TYPE,
+  metricScheduleType,
+  pulseMetrics,
+  renderMetrics,
+} from '../observability/metrics.js';
 import type { DestinationGuard } from '../security/ssrf-guard.js';
 import { createRateLimiter } from './rate-limit.js';
 import { registerToolRoutes } from './tools.js';
@@ -56,6 +61,8 @@ export interface AppDeps {
   readonly metricsPublic?: boolean;
   /** The Temporal SDK's metrics endpoint in this process, appended to `/metrics`. */
   readonly workerMetricsUrl?: string;
+  /** `PULSE_MAX_RESULT_BYTES`: bound on results external workers ack. */
+  readonly maxResultBytes?: number;
   /** `PULSE_WORKER_LEASE` in ms: default lease of an external worker's claim. */
   readonly workerLeaseMs?: number;
   /** `PULSE_RATE_LIMIT`: requests a minute per client; 0 or absent = no limit. */
@@ -226,13 +233,13 @@ export function createApp(deps: AppDeps) {
   app.use('*', async (c, next) => {
     if (['POST', 'PATCH', 'PUT'].includes(c.req.method) && c.req.header('content-length') !== '0') {
       const type = c.req.header('content-type');
-      // Clients that post a JSON string without saying so (Python's requests.post(data=...)) are read as JSON.
-      if (type === undefined) c.req.raw.headers.set('content-type', 'application/json');
-      else if (!/^application\/(.+\+)?json\b/i.test(type)) {
+      // JSON only, stated: a body without a content type is what a browser page may send cross-site without a
+      // CORS preflight, so accepting it would let any web page schedule tasks on an unauthenticated Pulse.
+      if (type === undefined || !/^application\/(.+\+)?json\b/i.test(type)) {
         throw new PulseApiError(
           422,
           'UNSUPPORTED_CONTENT_TYPE',
-          `The request body must be JSON (content-type: application/json), not '${type}'.`,
+          `The request body must be JSON, sent with content-type: application/json${type ? ` (not '${type}')` : ''}.`,
         );
       }
     }
@@ -288,7 +295,7 @@ export function createApp(deps: AppDeps) {
       const body = c.req.valid('json');
       const scheduled = await tasks.schedule(body, idempotency);
       metrics.tasksScheduled.inc({
-        schedule_type: body.schedule_type,
+        schedule_type: metricScheduleType(body.schedule_type),
         executor: scheduled.executor ?? 'unknown',
         kind: scheduled.ui_url.includes('/schedules/') ? 'recurring' : 'once',
       });

@@ -150,6 +150,7 @@ export const TaskIdParam = z.object({
     .string()
     .min(1)
     .max(200)
+    .regex(/^[A-Za-z0-9_.:-]+$/, 'is not a task id (letters, digits and _ . : - only)')
     .openapi({ param: { name: 'id', in: 'path' }, example: 'task_3f2a9c1e6b7d4f0a8e5c2b1d9f6a3e7c' }),
 });
 

@@ -9,7 +9,14 @@ export {
   type ScheduleHttpOptions,
   type ScheduleOptions,
   type WaitForResultOptions,
+  type AckInput,
+  type ClaimResult,
+  type PolledTask,
+  type PollResult,
+  type WorkHandler,
+  type WorkOptions,
 } from './pulse-client.js';
+export { verifyWebhook, WebhookVerificationError } from '../security/webhook-signature.js';
 export {
   PulseApiError,
   PulseAuthError,

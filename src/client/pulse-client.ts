@@ -3,6 +3,7 @@
  * runs wherever `fetch` does.
  */
 import {
+  PulseConflictError,
   PulseClientError,
   PulseConnectionError,
   PulseTimeoutError,
@@ -153,6 +154,47 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** A client of one Pulse service: `new PulseClient({ baseUrl: 'http://localhost:8000', apiKey })`. */
+/** A due task as `poll` returns it. */
+export interface PolledTask {
+  task_id: string;
+  schedule_type: string;
+  payload: Record<string, unknown>;
+  scheduled_for: string;
+  metadata: Record<string, unknown>;
+}
+
+export interface PollResult {
+  tasks: PolledTask[];
+  next_poll_at: string;
+}
+
+export interface ClaimResult {
+  status: 'claimed';
+  execution_id: string;
+  lease_expires_at: string;
+}
+
+export interface AckInput {
+  workerId: string;
+  executionId: string;
+  status: 'success' | 'failed';
+  result?: unknown;
+  error?: string;
+  executionTimeMs?: number;
+}
+
+/** Runs one claimed task; its return value is acked as the result, a throw as the failure. */
+export type WorkHandler = (task: PolledTask) => Promise<unknown> | unknown;
+
+export interface WorkOptions {
+  workerId?: string;
+  leaseSeconds?: number;
+  pollIntervalMs?: number;
+  batch?: number;
+  signal?: AbortSignal;
+  onError?: (err: unknown) => void;
+}
+
 export class PulseClient {
   readonly baseUrl: string;
   private readonly apiKey: string | undefined;
@@ -331,6 +373,92 @@ export class PulseClient {
   /** Registered executors, which are available, and why the others are not. */
   executors(): Promise<ExecutorList> {
     return this.request('GET', '/executors');
+  }
+
+  /** Due generic tasks of these types waiting for an external worker. */
+  poll(types: readonly string[], limit = 10): Promise<PollResult> {
+    return this.request('GET', '/tasks/poll', { query: { types: types.join(','), limit } });
+  }
+
+  /** Claims a due task for `workerId`; a `PulseConflictError` means another worker has it. Claim again to renew. */
+  claim(taskId: string, workerId: string, leaseSeconds?: number): Promise<ClaimResult> {
+    return this.request('POST', `/tasks/${encodeURIComponent(taskId)}/claim`, {
+      body: defined({ worker_id: workerId, lease_seconds: leaseSeconds }),
+    });
+  }
+
+  /** Reports the outcome of a claimed run; only the claim holder may. */
+  ack(taskId: string, ack: AckInput): Promise<{ next_execution: string | null }> {
+    return this.request('POST', `/tasks/${encodeURIComponent(taskId)}/ack`, {
+      body: defined({
+        worker_id: ack.workerId,
+        execution_id: ack.executionId,
+        status: ack.status,
+        result: ack.result,
+        error: ack.error,
+        execution_time_ms: ack.executionTimeMs,
+      }),
+    });
+  }
+
+  /**
+   * An external worker: polls for due tasks of `types`, claims each (losing a race is normal), runs `handler`
+   * while renewing the lease, and acks its result or its error. Runs until `signal` aborts; resolves then.
+   */
+  async work(types: readonly string[], handler: WorkHandler, options: WorkOptions = {}): Promise<void> {
+    const workerId = options.workerId ?? `pulse-worker-${Math.random().toString(36).slice(2, 10)}`;
+    const leaseSeconds = options.leaseSeconds ?? 60;
+    const idleMs = options.pollIntervalMs ?? 1000;
+    while (!options.signal?.aborted) {
+      let polled: PollResult;
+      try {
+        polled = await this.poll(types, options.batch ?? 10);
+      } catch (err) {
+        options.onError?.(err);
+        await sleep(idleMs, options.signal).catch(() => undefined);
+        continue;
+      }
+      for (const task of polled.tasks) {
+        if (options.signal?.aborted) return;
+        let claim: ClaimResult;
+        try {
+          claim = await this.claim(task.task_id, workerId, leaseSeconds);
+        } catch (err) {
+          if (err instanceof PulseConflictError) continue;
+          options.onError?.(err);
+          continue;
+        }
+        // Renew at half the lease, so a slow handler keeps its claim while it is alive.
+        const renew = setInterval(
+          () => {
+            this.claim(task.task_id, workerId, leaseSeconds).catch((err: unknown) => options.onError?.(err));
+          },
+          (leaseSeconds * 1000) / 2,
+        );
+        const started = Date.now();
+        try {
+          const result = await handler(task);
+          await this.ack(task.task_id, {
+            workerId,
+            executionId: claim.execution_id,
+            status: 'success',
+            result,
+            executionTimeMs: Date.now() - started,
+          });
+        } catch (err) {
+          await this.ack(task.task_id, {
+            workerId,
+            executionId: claim.execution_id,
+            status: 'failed',
+            error: err instanceof Error ? err.message : String(err),
+            executionTimeMs: Date.now() - started,
+          }).catch((ackErr: unknown) => options.onError?.(ackErr));
+        } finally {
+          clearInterval(renew);
+        }
+      }
+      if (polled.tasks.length === 0) await sleep(idleMs, options.signal).catch(() => undefined);
+    }
   }
 
   private scheduleBody(

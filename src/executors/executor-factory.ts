@@ -15,6 +15,8 @@ import { createWebhookPushExecutor } from './webhook-push-executor.js';
 /** Schedule types that run an agent through an agent executor. */
 export const AGENT_SCHEDULE_TYPES: ReadonlySet<string> = new Set(['run_agent', 'execute_agent']);
 export const HTTP_REQUEST_SCHEDULE_TYPE = 'http_request';
+/** Built-in executors that run other kinds of task, never an agent. */
+const NOT_FOR_AGENTS: ReadonlySet<string> = new Set(['webhook', EXTERNAL_EXECUTOR]);
 
 export interface ExecutorInfo extends Availability {
   readonly name: string;
@@ -26,6 +28,8 @@ export interface ExecutorChoiceInput {
   readonly scheduleType: string;
   /** Explicit `executor_type` from the payload or metadata, if any. */
   readonly requested?: string;
+  /** The task names an agent host or port (a `runagent serve` agent). */
+  readonly hasAgentHost?: boolean;
   readonly hasWebhook: boolean;
 }
 
@@ -74,8 +78,19 @@ export function createExecutorFactory(config: ExecutorFactoryConfig = {}): Execu
     choose(input) {
       if (input.scheduleType === HTTP_REQUEST_SCHEDULE_TYPE) return usable('http');
       if (AGENT_SCHEDULE_TYPES.has(input.scheduleType)) {
-        const requested = input.requested?.trim().toLowerCase();
+        let requested = input.requested?.trim().toLowerCase();
+        // For an agent, "http" means an agent served over HTTP (`runagent serve`), which the local executor runs.
+        if (requested === 'http') requested = 'local';
+        if (requested && NOT_FOR_AGENTS.has(requested)) {
+          return {
+            ok: false,
+            code: 'UNKNOWN_EXECUTOR',
+            detail: `Executor '${requested}' does not run agents; use serverless, local or a custom agent executor.`,
+          };
+        }
         if (requested && requested !== 'auto') return usable(requested);
+        // An agent at a given host is a local agent, whatever the default.
+        if (input.hasAgentHost) return usable('local');
         if (config.defaultExecutor) return usable(config.defaultExecutor);
         return autoAgentExecutor();
       }

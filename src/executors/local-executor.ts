@@ -247,7 +247,7 @@ function runPythonModule(
           kind === 'import'
             ? `cannot import python module '${agent.agentId}'`
             : `python agent ${agent.agentId}.${agent.entrypointTag}`;
-        return finish(permanentFailure(failureType, `${what}: ${type}: ${message}`));
+        return finish(permanentFailure(failureType, `${what}: ${type}: ${String(message).slice(0, 2000)}`));
       }
       finish(
         new Error(`python agent exited with code ${code}${stderr ? `: ${stderr.trim().slice(-500)}` : ''}`),

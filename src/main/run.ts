@@ -144,6 +144,7 @@ export async function runPulse(options: RunOptions): Promise<void> {
         callbackWindowMs: config.callbackWindowMs,
         rateLimitPerMinute: config.rateLimitPerMinute,
         workerLeaseMs: config.workerLeaseMs,
+        maxResultBytes: config.maxResultBytes,
         metricsPublic: process.env.PULSE_METRICS_PUBLIC === 'true',
         destinationGuard: guard,
         ...(workerMetrics ? { workerMetricsUrl: `http://${workerMetrics}/metrics` } : {}),

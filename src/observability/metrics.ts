@@ -89,3 +89,10 @@ export async function renderMetrics(workerMetricsUrl?: string): Promise<string> 
 }
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+const KNOWN_SCHEDULE_TYPES = new Set(['run_agent', 'execute_agent', 'http_request']);
+
+/** Users name generic task types freely; as label values those would grow the metrics without bound. */
+export function metricScheduleType(scheduleType: string): string {
+  return KNOWN_SCHEDULE_TYPES.has(scheduleType) ? scheduleType : 'generic';
+}

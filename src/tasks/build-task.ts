@@ -230,7 +230,18 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
     stringField(payload, 'executor_type') ??
     stringField(metadata, 'executor_type') ??
     localFlag(payload.local ?? metadata.local);
-  const choice = deps.executors.choose({ scheduleType, requested, hasWebhook: webhook !== undefined });
+  const hasAgentHost = [
+    payload.agent_host,
+    payload.agent_port,
+    metadata.agent_host,
+    metadata.agent_port,
+  ].some((v) => v != null);
+  const choice = deps.executors.choose({
+    scheduleType,
+    requested,
+    hasWebhook: webhook !== undefined,
+    hasAgentHost,
+  });
   if (!choice.ok) fail(choice.code, choice.detail);
   const executor = choice.executor;
   const problems = executor.validateParams({ scheduleType, payload, metadata, webhook });

@@ -6,6 +6,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { ConflictError } from '../errors.js';
+import { DEFAULT_MAX_RESULT_BYTES, boundResult } from '../executors/bound-result.js';
 import { EXTERNAL_EXECUTOR } from '../shared/executor-names.js';
 import { PulseDueAt, SCHEDULED_TASK_WORKFLOW, TemporalScheduledById } from '../shared/search-attributes.js';
 import { ackUpdate, claimUpdate } from '../shared/task-messages.js';
@@ -18,6 +19,8 @@ export interface ExternalWorkerDeps {
   readonly now: () => Date;
   /** Default lease of a claim. */
   readonly leaseMs?: number;
+  /** `PULSE_MAX_RESULT_BYTES`: largest result an ack may store. */
+  readonly maxResultBytes?: number;
 }
 
 export interface PolledTask {
@@ -130,8 +133,11 @@ export function createExternalWorkers(deps: ExternalWorkerDeps) {
               workerId: body.worker_id,
               executionId: body.execution_id,
               status: body.status,
-              ...(body.result !== undefined ? { result: body.result } : {}),
-              ...(body.error !== undefined ? { error: body.error } : {}),
+              // Bounded like an executor's output: an ack may carry up to the body limit.
+              ...(body.result !== undefined
+                ? { result: boundResult(body.result, deps.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES) }
+                : {}),
+              ...(body.error !== undefined ? { error: body.error.slice(0, 4000) } : {}),
               ...(body.execution_time_ms !== undefined ? { executionTimeMs: body.execution_time_ms } : {}),
             },
           ],

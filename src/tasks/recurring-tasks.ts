@@ -116,7 +116,7 @@ export function createRecurringTasks(deps: RecurringDeps) {
 
   async function listRuns(taskId: string, limit = 1000): Promise<RecurringRun[]> {
     const runs: RecurringRun[] = [];
-    const query = `TemporalScheduledById = '${taskId.replace(/'/g, "\\'")}' AND WorkflowType = '${SCHEDULED_TASK_WORKFLOW}'`;
+    const query = `TemporalScheduledById = '${taskId.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}' AND WorkflowType = '${SCHEDULED_TASK_WORKFLOW}'`;
     for await (const info of client.workflow.list({ query, pageSize: Math.min(limit, 1000) })) {
       runs.push(runFromInfo(info));
       if (runs.length >= limit) break;

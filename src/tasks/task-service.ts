@@ -48,6 +48,8 @@ export interface TaskServiceDeps {
   readonly defaultTimezone: string;
   /** Refuses user-supplied destinations in private, loopback or metadata address space (the SSRF guard). */
   readonly destinationGuard?: DestinationGuard;
+  /** `PULSE_MAX_RESULT_BYTES`: largest result kept (applies to external workers' acks here). */
+  readonly maxResultBytes?: number;
   /** `PULSE_WORKER_LEASE`: how long an external worker's claim lasts without an ack. */
   readonly workerLeaseMs?: number;
   /** `PULSE_CALLBACK_WINDOW` in ms: how long callbacks are retried by default. */
@@ -213,7 +215,13 @@ export function createTaskService(deps: TaskServiceDeps) {
       }
     }
   }
-  const workers = createExternalWorkers({ client, taskQueue, now, leaseMs: deps.workerLeaseMs });
+  const workers = createExternalWorkers({
+    client,
+    taskQueue,
+    now,
+    leaseMs: deps.workerLeaseMs,
+    maxResultBytes: deps.maxResultBytes,
+  });
 
   const uiUrlFor = (taskId: string, kind: 'once' | 'recurring' = 'once'): string =>
     `${deps.uiUrl}/namespaces/${encodeURIComponent(namespace)}/${kind === 'once' ? 'workflows' : 'schedules'}/${encodeURIComponent(taskId)}`;
@@ -433,7 +441,11 @@ export function createTaskService(deps: TaskServiceDeps) {
       webhook_url: config.webhook_url as string | undefined,
       webhook_timeout: config.webhook_timeout as number | undefined,
       webhook_retries: config.webhook_retries as number | undefined,
-      callback_url: view.callback_url ?? undefined,
+      // A patched metadata.callback_url replaces the callback; otherwise the task keeps the one it has.
+      callback_url:
+        patch.metadata && typeof patch.metadata.callback_url === 'string'
+          ? patch.metadata.callback_url
+          : (view.callback_url ?? undefined),
       callback_window: config.callback_window as string | undefined,
     };
   }

@@ -272,7 +272,15 @@ export function createRecurringTasks(deps: RecurringDeps) {
 
     /** Replaces the recurrence (and the number of runs still to come). */
     async reschedule(snapshot: RecurringSnapshot, when: RecurringWhen, built: BuiltTask): Promise<void> {
-      const taken = snapshot.description?.info.numActionsTaken ?? 0;
+      // Runs the schedule itself took, from what `times` allowed and what is left: manual triggers (API or CLI)
+      // also count in numActionsTaken, but `times` counts only scheduled runs.
+      const description = snapshot.description;
+      const previousTimes = (snapshot.memo.schedule_config?.recurrence as { times?: number | null } | undefined)?.times;
+      const limited = description?.raw.schedule?.state?.limitedActions ?? false;
+      const taken =
+        limited && typeof previousTimes === 'number'
+          ? previousTimes - (description?.state.remainingActions ?? 0)
+          : (description?.info.numActionsTaken ?? 0);
       const remaining = when.times === null ? undefined : Math.max(0, when.times - taken);
       if (remaining === 0) {
         throw new ConflictError(

@@ -1,7 +1,8 @@
 import { Context } from '@temporalio/activity';
+import { DEFAULT_MAX_RESULT_BYTES, boundResult } from '../src/executors/bound-result.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { taskLogger } from '../src/observability/logger.js';
-import { pulseMetrics } from '../src/observability/metrics.js';
+import { metricScheduleType, pulseMetrics } from '../src/observability/metrics.js';
 import { permanentFailure, unknownExecutorFailure } from '../src/errors.js';
 import type { Executor } from '../src/executors/executor.js';
 import type { ExecutorFactory } from '../src/executors/executor-factory.js';
@@ -33,24 +34,6 @@ function resolveExecutor(executors: ExecutorFactory, request: ExecutionRequest):
   return choice.executor;
 }
 
-/** Default bound on a stored result: far below Temporal's 2 MB payload limit, which it is stored against twice. */
-export const DEFAULT_MAX_RESULT_BYTES = 256 * 1024;
-
-/**
- * Keeps a large agent output up to `limit` bytes of JSON and marks it truncated, instead of letting an oversized
- * payload fail the workflow (a result is stored in history more than once).
- */
-export function boundResult(result: unknown, limit: number): unknown {
-  const json = JSON.stringify(result) ?? 'null';
-  const size = Buffer.byteLength(json);
-  if (size <= limit) return result;
-  return {
-    truncated: true,
-    size_bytes: size,
-    preview: Buffer.from(json).subarray(0, limit).toString('utf8'),
-  };
-}
-
 export function createExecuteAgent(executors: ExecutorFactory, maxResultBytes = DEFAULT_MAX_RESULT_BYTES) {
   /** Runs one task through the executor it names and returns the executor's JSON result. */
   return async function executeAgent(request: ExecutionRequest): Promise<ExecutionOutput> {
@@ -70,10 +53,13 @@ export function createExecuteAgent(executors: ExecutorFactory, maxResultBytes = 
       executionId: request.executionId,
     });
     const metrics = pulseMetrics();
-    const labels = { schedule_type: request.scheduleType, executor: executor.name };
+    const labels = { schedule_type: metricScheduleType(request.scheduleType), executor: executor.name };
     if (attempt === 1) {
       const lateMs = Date.now() - Date.parse(request.scheduledFor);
-      metrics.fireLateness.observe({ schedule_type: request.scheduleType }, Math.max(0, lateMs) / 1000);
+      metrics.fireLateness.observe(
+        { schedule_type: metricScheduleType(request.scheduleType) },
+        Math.max(0, lateMs) / 1000,
+      );
     }
     log.info({ executor: executor.name, attempt, scheduled_for: request.scheduledFor }, 'run started');
     const ticker = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);

@@ -108,7 +108,8 @@ describe('npm start survives a restart', () => {
     running.push(first);
     expect(first.output.join('')).toMatch(/authentication is OFF/);
     const health = await fetch(`${api}/health`).then((r) => r.json());
-    expect(health).toMatchObject({ status: 'ok' });
+    // "ready" is printed once the worker's first poll reached the server.
+    expect(health).toMatchObject({ status: 'ok', worker: { polling: true } });
     expect((await fetch(`http://127.0.0.1:${ports.ui}/`)).status).toBe(200);
 
     const scheduled = await fetch(`${api}/tasks/schedule`, {

@@ -9,6 +9,7 @@ import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } 
 import net from 'node:net';
 import path from 'node:path';
 import { createApp } from '../api/app.js';
+import { checkHealth } from '../api/health.js';
 import { loadConfig, type PulseConfig } from '../config.js';
 import { registerCustomExecutors } from '../executors/custom-executors.js';
 import { createExecutorFactory } from '../executors/executor-factory.js';
@@ -167,6 +168,19 @@ export async function runPulse(options: RunOptions): Promise<void> {
         );
       }
       log(`[pulse] Temporal Web UI: ${config.uiUrl}/namespaces/${config.namespace}/workflows`);
+    }
+    if (options.worker) {
+      // "ready" means tasks will run: wait until the server has seen the worker's first poll.
+      const client = new Client({ connection, namespace: config.namespace });
+      for (let i = 0; i < 60; i++) {
+        const health = await checkHealth({
+          client,
+          namespace: config.namespace,
+          taskQueue: config.taskQueue,
+        });
+        if (health.worker.polling) break;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
     }
     log('[pulse] ready');
   } catch (err) {

@@ -8,7 +8,7 @@ import {
   defaultInstallDir,
   findBinary,
 } from '../../src/temporal/binaries.js';
-import { DEV_SERVER_DYNAMIC_CONFIG } from '../../src/temporal/dev-server.js';
+import { devServerDynamicConfig } from '../../src/temporal/dev-server.js';
 import { addSearchAttributes } from '../../src/temporal/search-attributes-setup.js';
 
 const installDir = defaultInstallDir(PROJECT_ROOT);
@@ -24,7 +24,7 @@ export async function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
     server: {
       executable: executable(TEMPORAL_CLI),
       searchAttributes: PULSE_SEARCH_ATTRIBUTES,
-      extraArgs: DEV_SERVER_DYNAMIC_CONFIG.flatMap((value) => ['--dynamic-config-value', value]),
+      extraArgs: devServerDynamicConfig().flatMap((value) => ['--dynamic-config-value', value]),
     },
   });
 }

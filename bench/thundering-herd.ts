@@ -1,0 +1,140 @@
+/**
+ * Benchmark 6, thundering herd: N tasks all due at the same instant, per side on a fresh server. Scheduling
+ * them takes a while, so the instant is chosen from a first measured burst: far enough ahead that every task is
+ * in before it. Reports the time from that instant to the last callback, and the lateness spread.
+ */
+import { closedLoop } from './lib/load.js';
+import { createLatencyRecorder, formatSummary, type LatencySummary } from './lib/histogram.js';
+import { machineInfo } from './lib/machine.js';
+import type { BenchOptions, SideName } from './lib/options.js';
+import { loadAverage } from './lib/proc.js';
+import { formatMs, printTable, ratio, writeResult, type BenchResult } from './lib/report.js';
+import { cpuUsedBetween, startStack, warmUp } from './lib/stack.js';
+import { runIfMain } from './lib/standalone.js';
+
+const HOUR_MS = 3_600_000;
+const HEADROOM = 1.15;
+const MARGIN_MS = 3000;
+
+interface HerdRun {
+  readonly tasks: number;
+  readonly scheduledPerSecond: number;
+  /** How long before the due instant the last task was accepted (negative: after it). */
+  readonly lastAcceptedBeforeDueMs: number;
+  readonly lastCallbackAfterDueMs: number;
+  readonly lateness: LatencySummary;
+  readonly drainPerSecond: number;
+  readonly missing: number;
+  readonly errors: number;
+  /** CPU seconds per process while the herd was scheduled and while it drained. */
+  readonly cpuSeconds: {
+    readonly scheduling: Record<string, number>;
+    readonly draining: Record<string, number>;
+  };
+}
+
+async function herdOn(options: BenchOptions, side: SideName): Promise<HerdRun> {
+  const tasks = options.herd.tasks;
+  const stack = await startStack({ sides: [side], connections: options.concurrency });
+  try {
+    await warmUp(stack, 'instant');
+    const target = stack.side(side);
+    const calibration = await closedLoop({
+      concurrency: options.concurrency,
+      count: Math.max(100, Math.round(tasks / 20)),
+      operation: () => target.schedule({ dueAtMs: Date.now() + HOUR_MS, kind: 'instant' }),
+    });
+    const dueAtMs = Math.round(Date.now() + (tasks / calibration.perSecond) * 1000 * HEADROOM + MARGIN_MS);
+    const ids: string[] = [];
+    const cpuBefore = stack.cpuSeconds();
+    const run = await closedLoop({
+      concurrency: options.concurrency,
+      count: tasks,
+      operation: async () => {
+        ids.push(await target.schedule({ dueAtMs, kind: 'instant' }));
+      },
+    });
+    const lastAcceptedBeforeDueMs = dueAtMs - Date.now();
+    const cpuScheduled = stack.cpuSeconds();
+    console.log(
+      `  ${side}: ${ids.length} tasks in at ${run.perSecond.toFixed(0)}/s, ${formatMs(lastAcceptedBeforeDueMs)} before they are due`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, dueAtMs - Date.now())));
+    const cpuDue = stack.cpuSeconds();
+    const missing = await stack.receiver.waitFor(ids, Math.max(120_000, tasks * 60));
+    const cpuDrained = stack.cpuSeconds();
+    const lateness = createLatencyRecorder();
+    let last = 0;
+    for (const id of ids) {
+      const arrivedAt = stack.receiver.arrivals.get(id);
+      if (arrivedAt === undefined) continue;
+      lateness.record(arrivedAt - dueAtMs);
+      last = Math.max(last, arrivedAt - dueAtMs);
+    }
+    const summary = lateness.summary();
+    console.log(
+      `  ${side}: last callback ${formatMs(last)} after the due instant; ${formatSummary(summary)}`,
+    );
+    console.log(`  ${side}: CPU s while draining: ${JSON.stringify(cpuUsedBetween(cpuDue, cpuDrained))}`);
+    return {
+      tasks: ids.length,
+      scheduledPerSecond: Math.round(run.perSecond),
+      lastAcceptedBeforeDueMs: Math.round(lastAcceptedBeforeDueMs),
+      lastCallbackAfterDueMs: Math.round(last),
+      lateness: summary,
+      drainPerSecond: Math.round((summary.count / last) * 1000),
+      missing: missing.length,
+      errors: run.errors,
+      cpuSeconds: {
+        scheduling: cpuUsedBetween(cpuBefore, cpuScheduled),
+        draining: cpuUsedBetween(cpuDue, cpuDrained),
+      },
+    };
+  } finally {
+    await stack.stop();
+  }
+}
+
+export async function thunderingHerd(options: BenchOptions): Promise<BenchResult> {
+  const startedAt = new Date();
+  const loadStart = loadAverage();
+  console.log(`\n== 6. thundering herd (${options.herd.tasks} tasks due at the same instant) ==`);
+  const bySide: Record<string, HerdRun> = {};
+  for (const side of options.sides) bySide[side] = await herdOn(options, side);
+  const base = bySide.baseline!;
+  console.log('');
+  printTable(
+    ['side', 'last callback', '×baseline', 'p50', 'p99', 'drain/s', 'missing'],
+    Object.entries(bySide).map(([side, r]) => [
+      side,
+      formatMs(r.lastCallbackAfterDueMs),
+      `${ratio(r.lastCallbackAfterDueMs, base.lastCallbackAfterDueMs)}×`,
+      formatMs(r.lateness.p50Ms),
+      formatMs(r.lateness.p99Ms),
+      String(r.drainPerSecond),
+      String(r.missing),
+    ]),
+  );
+  const result: BenchResult = {
+    name: 'herd',
+    title: 'Thundering herd: time from the due instant to the last callback',
+    startedAt: startedAt.toISOString(),
+    durationS: Math.round((Date.now() - startedAt.getTime()) / 1000),
+    machine: machineInfo(),
+    options: options.herd,
+    loadAverage: { start: loadStart, end: loadAverage() },
+    results: {
+      bySide,
+      ratios: {
+        pulseToBaseline: ratio(bySide.pulse!.lastCallbackAfterDueMs, base.lastCallbackAfterDueMs),
+        ...(bySide.direct
+          ? { directToBaseline: ratio(bySide.direct.lastCallbackAfterDueMs, base.lastCallbackAfterDueMs) }
+          : {}),
+      },
+    },
+  };
+  writeResult(result);
+  return result;
+}
+
+runIfMain(import.meta.url, thunderingHerd);

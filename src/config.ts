@@ -6,6 +6,9 @@ import type { LocalConfig } from './executors/local-executor.js';
 import { parseDelay } from './time/parse-when.js';
 import type { ServerlessConfig } from './executors/serverless-executor.js';
 
+/** `PULSE_TRACING`: where OpenTelemetry spans go; `off` (the default) loads no tracing code at all. */
+export type TracingMode = 'off' | 'otlp' | 'console';
+
 export interface PulseConfig {
   /** `TEMPORAL_ADDRESS`; undefined means "start the embedded dev server" (npm start only). */
   readonly temporalAddress: string | undefined;
@@ -37,6 +40,8 @@ export interface PulseConfig {
   readonly rateLimitPerMinute: number;
   /** `PULSE_WORKER_LEASE`: how long an external worker's claim holds without an ack (default 60s). */
   readonly workerLeaseMs: number;
+  /** `PULSE_TRACING`: `otlp`, `console`, or `off` (default). */
+  readonly tracing: TracingMode;
 }
 
 function durationFrom(env: NodeJS.ProcessEnv, name: string, fallbackMs: number): number {
@@ -63,6 +68,15 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   if (!Number.isInteger(value) || value < 0)
     throw new Error(`${name} must be a non-negative integer, got '${raw}'`);
   return value;
+}
+
+function tracingFrom(env: NodeJS.ProcessEnv): TracingMode {
+  const raw = env.PULSE_TRACING?.trim().toLowerCase();
+  if (raw === undefined || raw === '' || raw === 'off') return 'off';
+  if (raw === 'otlp' || raw === 'console') return raw;
+  throw new Error(
+    `PULSE_TRACING must be otlp (OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT), console or off, got '${env.PULSE_TRACING}'`,
+  );
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PulseConfig {
@@ -102,5 +116,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PulseConfig {
     maxResultBytes: intFrom(env, 'PULSE_MAX_RESULT_BYTES', 256 * 1024),
     rateLimitPerMinute: intFrom(env, 'PULSE_RATE_LIMIT', 600),
     workerLeaseMs: durationFrom(env, 'PULSE_WORKER_LEASE', 60_000),
+    tracing: tracingFrom(env),
   };
 }

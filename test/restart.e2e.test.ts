@@ -3,7 +3,7 @@
  * SIGINT while a task sleeps and started again with the same command: the task still runs, exactly once.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -130,6 +130,9 @@ describe('npm start survives a restart', () => {
     expect(await portIsOpen(ports.api)).toBe(false);
     expect(Date.now()).toBeLessThan(dueMs);
     expect(receiver.requests).toHaveLength(0);
+    // The embedded server keeps its SQLite file in WAL mode: header bytes 18-19 (write/read format) are 2 and 2.
+    const header = readFileSync(path.join(dataDir, 'temporal.db')).subarray(18, 20);
+    expect([...header]).toEqual([2, 2]);
 
     const second = await startService(env);
     running.push(second);

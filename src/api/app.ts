@@ -71,6 +71,8 @@ export interface AppDeps {
   readonly callbackWindowMs?: number;
   /** `DEFAULT_EXECUTOR`, reported by `GET /executors`. */
   readonly defaultExecutor?: string;
+  /** With `PULSE_TRACING` on: runs each request under the caller's `traceparent`, so spans join its trace. */
+  readonly withTraceParent?: <T>(headers: Headers, handle: () => Promise<T>) => Promise<T>;
   readonly now?: () => Date;
 }
 
@@ -138,6 +140,9 @@ export function createApp(deps: AppDeps) {
       return undefined;
     },
   });
+
+  const { withTraceParent } = deps;
+  if (withTraceParent) app.use('*', (c, next) => withTraceParent(c.req.raw.headers, next));
 
   // Latency by route template (not raw path, so task ids do not explode the label set) and status.
   app.use('*', async (c, next) => {

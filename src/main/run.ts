@@ -13,6 +13,7 @@ import { checkHealth } from '../api/health.js';
 import { loadConfig, type PulseConfig } from '../config.js';
 import { registerCustomExecutors } from '../executors/custom-executors.js';
 import { createExecutorFactory } from '../executors/executor-factory.js';
+import type { PulseTracing } from '../observability/tracing.js';
 import { PROJECT_ROOT } from '../project-root.js';
 import { TEMPORAL_CLI, defaultInstallDir, provisionBinary } from '../temporal/binaries.js';
 import { setRetention, startDevServer, type DevServer } from '../temporal/dev-server.js';
@@ -79,6 +80,8 @@ export async function runPulse(options: RunOptions): Promise<void> {
   try {
     // A bad secret must stop the start, not surface later as unverifiable callbacks.
     if (config.webhookSecret) parseWebhookSecret(config.webhookSecret, 'PULSE_WEBHOOK_SECRET');
+    // First on the stack, so it closes last: the worker's final spans are exported before the process exits.
+    const tracing = await startTracingIfOn(config, stack);
     const address = await temporalAddress(config, options, stack);
     const connection = await Connection.connect({ address });
     stack.push({ name: 'Temporal client connection', close: () => connection.close() });
@@ -111,6 +114,7 @@ export async function runPulse(options: RunOptions): Promise<void> {
           maxResultBytes: config.maxResultBytes,
           dispatcher: guard.dispatcher,
         },
+        ...(tracing ? { tracing: tracing.worker } : {}),
       });
       workerRun = worker.run();
       workerRun.catch((err: unknown) => {
@@ -131,7 +135,11 @@ export async function runPulse(options: RunOptions): Promise<void> {
     }
 
     if (options.api) {
-      const client = new Client({ connection, namespace: config.namespace });
+      const client = new Client({
+        connection,
+        namespace: config.namespace,
+        ...(tracing ? { interceptors: tracing.clientInterceptors } : {}),
+      });
       const app = createApp({
         client,
         namespace: config.namespace,
@@ -149,6 +157,7 @@ export async function runPulse(options: RunOptions): Promise<void> {
         metricsPublic: process.env.PULSE_METRICS_PUBLIC === 'true',
         destinationGuard: guard,
         ...(workerMetrics ? { workerMetricsUrl: `http://${workerMetrics}/metrics` } : {}),
+        ...(tracing ? { withTraceParent: tracing.withTraceParent } : {}),
       });
       const server = await listen(app.fetch, config);
       stack.push({
@@ -188,6 +197,19 @@ export async function runPulse(options: RunOptions): Promise<void> {
     await stop('start-up failure');
     process.exit(1);
   }
+}
+
+async function startTracingIfOn(
+  config: PulseConfig,
+  stack: Array<{ name: string; close: () => Promise<void> }>,
+): Promise<PulseTracing | undefined> {
+  if (config.tracing === 'off') return undefined;
+  // Imported only here, so a Pulse without tracing loads no OpenTelemetry code.
+  const { startTracing } = await import('../observability/tracing.js');
+  const tracing = startTracing(config.tracing);
+  stack.push({ name: 'tracing', close: () => tracing.shutdown() });
+  log(`[pulse] tracing on: spans to ${tracing.destination}`);
+  return tracing;
 }
 
 async function temporalAddress(

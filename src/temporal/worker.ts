@@ -2,6 +2,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import path from 'node:path';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import type { ExecutorFactory } from '../executors/executor-factory.js';
+import type { WorkerTracing } from '../observability/tracing.js';
 import { PROJECT_ROOT } from '../project-root.js';
 
 export const WORKFLOWS_PATH = path.join(PROJECT_ROOT, 'workflows', 'index.ts');
@@ -13,6 +14,8 @@ export interface PulseWorkerDeps {
   readonly executors: ExecutorFactory;
   /** Callback signing, the SSRF guard's dispatcher, the result size bound. */
   readonly activities?: Omit<ActivityDeps, 'executors'>;
+  /** OpenTelemetry interceptors and span sink, when `PULSE_TRACING` is on; absent, none are bundled. */
+  readonly tracing?: WorkerTracing;
   /** Overrides for tests and tuning (concurrency, shutdown grace, ...). */
   readonly options?: Partial<WorkerOptions>;
 }
@@ -31,6 +34,7 @@ export async function createPulseWorker(deps: PulseWorkerDeps): Promise<Worker> 
     maxHeartbeatThrottleInterval: '1s',
     defaultHeartbeatThrottleInterval: '1s',
     shutdownGraceTime: '10s',
+    ...deps.tracing,
     ...deps.options,
   });
 }

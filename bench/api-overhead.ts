@@ -43,7 +43,7 @@ export async function apiOverhead(options: BenchOptions): Promise<BenchResult> {
   console.log(
     `\n== 5. API overhead (${rate} req/s, open loop, ${ROUNDS} rounds of ${durationMs / ROUNDS / 1000} s each) ==`,
   );
-  const server = await startBenchServer('tuned');
+  const server = await startBenchServer();
   const children: BenchChild[] = [];
   const targets: Target[] = [];
   try {

@@ -15,7 +15,13 @@ import { workflowBundles } from './lib/bundles.js';
 import { machineInfo } from './lib/machine.js';
 import { readOptions, type BenchmarkName } from './lib/options.js';
 import { loadAverage } from './lib/proc.js';
-import { RESULTS_DIR, type BenchResult, type BenchmarkRun } from './lib/report.js';
+import {
+  BENCHMARKS_MD,
+  RESULTS_DIR,
+  RESULTS_LABEL,
+  type BenchResult,
+  type BenchmarkRun,
+} from './lib/report.js';
 import { printSummary, summaryMarkdown, summaryRows, updateBenchmarksMd } from './lib/summary.js';
 import { sqliteSettingsFromEnv } from './lib/temporal-server.js';
 import { memoryPerSleepingTask } from './memory.js';
@@ -31,8 +37,6 @@ const BENCHMARKS: Record<BenchmarkName, BenchmarkRun> = {
   api: apiOverhead,
   herd: thunderingHerd,
 };
-
-const BENCHMARKS_MD = path.join(path.dirname(RESULTS_DIR), '..', 'BENCHMARKS.md');
 
 function commandLine(): string {
   const env = Object.entries(process.env)
@@ -88,7 +92,7 @@ async function main(): Promise<void> {
   );
   updateBenchmarksMd(BENCHMARKS_MD, summaryMarkdown(rows, run));
   console.log(
-    `\ndone in ${Math.floor(durationS / 60)} min ${durationS % 60} s; results in ${RESULTS_DIR}, table in BENCHMARKS.md`,
+    `\ndone in ${Math.floor(durationS / 60)} min ${durationS % 60} s; results in ${RESULTS_DIR}, table in BENCHMARKS.md (${RESULTS_LABEL})`,
   );
   if (Object.keys(failures).length > 0) process.exitCode = 1;
 }

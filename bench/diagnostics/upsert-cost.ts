@@ -33,7 +33,7 @@ const tasksFlag = process.argv.find((arg) => arg.startsWith('--tasks='));
 const TASKS = tasksFlag ? Number(tasksFlag.slice('--tasks='.length)) : 400;
 
 async function measure(variant: Variant, bundles: { pulse: string; upserts: string }) {
-  const server = await startBenchServer('tuned');
+  const server = await startBenchServer();
   const receiver = await startReceiver();
   const connection = await Connection.connect({ address: server.address });
   const native = await NativeConnection.connect({ address: server.address });

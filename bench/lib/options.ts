@@ -20,8 +20,8 @@ export interface BenchOptions {
     readonly leadMs: number;
     /** The sides take turns in blocks of this length, so other load on the machine falls on each alike. */
     readonly blockMs: number;
-    /** Share of the tuned run's tasks (and window) that the default-timer run of Pulse uses. */
-    readonly defaultTimersShare: number;
+    /** Share of the main run's tasks (and window) that the comparison of timer settings uses. */
+    readonly timersShare: number;
   };
   readonly throughput: {
     readonly roundMs: number;
@@ -94,7 +94,7 @@ export function readOptions(
       windowMs: seconds('lateness-window-s', 60, 5),
       leadMs: number('lateness-lead-s', 5) * 1000,
       blockMs: seconds('lateness-block-s', 5, 1),
-      defaultTimersShare: Math.min(1, number('lateness-default-share', 1 / 4)),
+      timersShare: Math.min(1, number('lateness-timers-share', 1 / 4)),
     },
     throughput: {
       roundMs: seconds('throughput-round-s', 6, 2),
@@ -106,7 +106,7 @@ export function readOptions(
       spacingMs: number('overhead-spacing-ms', 150),
       leadMs: number('overhead-lead-s', 2) * 1000,
     },
-    memory: { tasks: count('memory-tasks', 10_000, 200) },
+    memory: { tasks: count('memory-tasks', 5000, 200) },
     api: {
       rate: number('api-rate', 1000),
       durationMs: seconds('api-seconds', 20, 3),

@@ -18,8 +18,8 @@ const SIDE_COLORS: Record<string, Rgb> = {
   pulse: [31, 119, 180],
   direct: [255, 127, 14],
   baseline: [44, 160, 44],
-  tuned: [31, 119, 180],
-  default: [214, 39, 40],
+  default: [31, 119, 180],
+  tuned: [214, 39, 40],
 };
 const INK: Rgb = [40, 40, 40];
 const GRID: Rgb = [225, 225, 225];

@@ -6,7 +6,26 @@ import type { LatencySummary } from './histogram.js';
 import { machineInfo } from './machine.js';
 import type { BenchOptions } from './options.js';
 
-export const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'results');
+const BENCH_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * `--label=NAME` (or `BENCH_LABEL`) files a run apart: its JSON under bench/results/NAME/ and its table in the
+ * `bench:NAME` section of BENCHMARKS.md, so that a run at other sizes leaves the default run's figures alone.
+ */
+export const RESULTS_LABEL = ((): string => {
+  const flag = process.argv.find((arg) => arg.startsWith('--label='))?.slice('--label='.length);
+  const label = (flag ?? process.env.BENCH_LABEL ?? '').trim();
+  if (label && !/^[a-z0-9-]+$/.test(label)) throw new Error(`--label must be a-z, 0-9 and -, got '${label}'`);
+  return label || 'results';
+})();
+
+export const RESULTS_DIR = path.join(
+  BENCH_DIR,
+  'results',
+  ...(RESULTS_LABEL === 'results' ? [] : [RESULTS_LABEL]),
+);
+
+export const BENCHMARKS_MD = path.join(BENCH_DIR, '..', 'BENCHMARKS.md');
 
 /** `a / b` to two decimals; NaN when b is 0. */
 export function ratio(a: number, b: number): number {

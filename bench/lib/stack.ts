@@ -129,7 +129,7 @@ async function pulseSide(
 
 export async function startStack(options: StackOptions): Promise<Stack> {
   const bundles = await workflowBundles();
-  const server = await startBenchServer(options.timers ?? 'tuned', options.sqlite);
+  const server = await startBenchServer(options.timers ?? 'default', options.sqlite);
   const closers: Array<() => Promise<void>> = [() => server.stop()];
   const stop = async () => {
     for (const close of closers.reverse()) await close().catch((err: unknown) => console.error(err));

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { LatencySummary } from './histogram.js';
 import type { MachineInfo } from './machine.js';
 import { MIB } from './proc.js';
-import { formatMs, printTable, type BenchResult } from './report.js';
+import { RESULTS_LABEL, formatMs, printTable, type BenchResult } from './report.js';
 
 export interface SummaryRow {
   readonly benchmark: string;
@@ -131,20 +131,28 @@ export function summaryRows(results: readonly BenchResult[]): SummaryRow[] {
         break;
       }
       case 'memory': {
-        const bySide = r.bySide as Record<string, { perTenThousand: Record<string, number> }>;
-        const pulse = bySide.pulse!.perTenThousand;
-        const base = bySide.baseline!.perTenThousand;
-        for (const [key, label] of [
-          ['workerRss', 'worker RSS per 10k sleeping'],
-          ['serverRss', 'server RSS per 10k sleeping'],
-          ['dbBytes', 'SQLite size per 10k sleeping'],
+        type Side = {
+          sleeping: number;
+          workerCache: number;
+          growth: Record<string, number>;
+          perTenThousand: Record<string, number>;
+        };
+        const bySide = r.bySide as Record<string, Side>;
+        const pulse = bySide.pulse!;
+        const base = bySide.baseline!;
+        const n = pulse.sleeping.toLocaleString('en-US');
+        const scaled = pulse.sleeping === 10_000 ? '' : ` (scaled from ${n})`;
+        for (const [key, label, figures] of [
+          ['workerRss', `worker RSS, ${n} sleeping (cache ≤ ${pulse.workerCache})`, 'growth'],
+          ['serverRss', `server RSS per 10k sleeping${scaled}`, 'perTenThousand'],
+          ['dbBytes', `SQLite size per 10k sleeping${scaled}`, 'perTenThousand'],
         ] as const) {
           rows.push({
             benchmark: '4 memory',
             figure: label,
-            pulse: mib(pulse[key]!),
-            baseline: mib(base[key]!),
-            ratio: times(pulse[key]! / base[key]!),
+            pulse: mib(pulse[figures][key]!),
+            baseline: mib(base[figures][key]!),
+            ratio: times(pulse[figures][key]! / base[figures][key]!),
             target: '',
           });
         }
@@ -200,8 +208,8 @@ export function printSummary(rows: readonly SummaryRow[]): void {
   );
 }
 
-export const RESULTS_START = '<!-- bench:results:start -->';
-export const RESULTS_END = '<!-- bench:results:end -->';
+const RESULTS_START = `<!-- bench:${RESULTS_LABEL}:start -->`;
+const RESULTS_END = `<!-- bench:${RESULTS_LABEL}:end -->`;
 
 export interface RunInfo {
   readonly date: string;

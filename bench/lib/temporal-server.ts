@@ -1,7 +1,7 @@
 /**
  * A fresh `temporal server start-dev` for one benchmark: its own SQLite file in a temp folder, a free port, no
  * Web UI. Started here rather than through `startDevServer` because a benchmark needs the server's pid (for its
- * RSS) and must be able to leave out Pulse's tuned timer setting to compare it with the default.
+ * RSS) and must be able to set the timer setting, to compare the default Pulse ships with the tuned one.
  */
 import { Connection } from '@temporalio/client';
 import { spawn, spawnSync } from 'node:child_process';
@@ -11,27 +11,29 @@ import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/project-root.js';
 import { TEMPORAL_CLI, defaultInstallDir, provisionBinary } from '../../src/temporal/binaries.js';
-import { DEV_SERVER_DYNAMIC_CONFIG } from '../../src/temporal/dev-server.js';
+import { DEV_SERVER_DYNAMIC_CONFIG, DEV_SERVER_SQLITE_PRAGMAS } from '../../src/temporal/dev-server.js';
 import { ensureSearchAttributes } from '../../src/temporal/search-attributes-setup.js';
 import { rssBytes } from './proc.js';
 
 export const NAMESPACE = 'default';
 const READY_TIMEOUT_MS = 60_000;
 
-/** `tuned` is Pulse's `DEV_SERVER_DYNAMIC_CONFIG`; `default` is the dev server as it comes. */
+/**
+ * `default`: the server's own timer batching, as `npm start` ships it. `tuned`: `DEV_SERVER_DYNAMIC_CONFIG`
+ * (`history.timerProcessorMaxTimeShift=100ms`, what `PULSE_TIMER_MAX_TIME_SHIFT=100ms` gives).
+ */
 export type TimerSettings = 'tuned' | 'default';
 
 /**
- * `shipped`: SQLite as `startDevServer` opens it (the CLI's defaults, a rollback journal). `wal`: write-ahead
- * log with `synchronous=NORMAL`, which this benchmark found to cost the server half the CPU per write.
+ * `shipped`: SQLite as `npm start` opens it (`DEV_SERVER_SQLITE_PRAGMAS`: a write-ahead log, synced on every
+ * commit). `cli-default`: the `temporal` CLI's own defaults (a rollback journal), as Pulse shipped before.
  */
-export type SqliteSettings = 'shipped' | 'wal';
-export const WAL_PRAGMAS = ['journal_mode=WAL', 'synchronous=NORMAL'];
+export type SqliteSettings = 'shipped' | 'cli-default';
 
 export function sqliteSettingsFromEnv(env = process.env): SqliteSettings {
-  const value = env.BENCH_SQLITE ?? 'wal';
-  if (value !== 'shipped' && value !== 'wal')
-    throw new Error(`BENCH_SQLITE must be shipped or wal, got '${value}'`);
+  const value = env.BENCH_SQLITE ?? 'shipped';
+  if (value !== 'shipped' && value !== 'cli-default')
+    throw new Error(`BENCH_SQLITE must be shipped or cli-default, got '${value}'`);
   return value;
 }
 
@@ -102,7 +104,7 @@ async function waitUntilReady(address: string, exited: () => boolean): Promise<v
 }
 
 export async function startBenchServer(
-  timers: TimerSettings = 'tuned',
+  timers: TimerSettings = 'default',
   sqlite: SqliteSettings = sqliteSettingsFromEnv(),
 ): Promise<BenchServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-bench-'));
@@ -123,7 +125,9 @@ export async function startBenchServer(
     '--log-level',
     'error',
     ...dynamicConfig.flatMap((value) => ['--dynamic-config-value', value]),
-    ...(sqlite === 'wal' ? WAL_PRAGMAS.flatMap((pragma) => ['--sqlite-pragma', pragma]) : []),
+    ...(sqlite === 'shipped'
+      ? DEV_SERVER_SQLITE_PRAGMAS.flatMap((pragma) => ['--sqlite-pragma', pragma])
+      : []),
   ];
   const child = spawn(temporalCliPath(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

@@ -27,6 +27,8 @@ runChild<BaselineWorkerConfig>(async (config) => {
   });
   const running = worker.run();
   return {
+    // Workflows the worker keeps in memory at most (the SDK's default, from the heap limit).
+    info: { maxCachedWorkflows: worker.options.maxCachedWorkflows },
     stop: async () => {
       worker.shutdown();
       await running;

@@ -35,8 +35,8 @@ const READY_TIMEOUT_MS = 60_000;
 export const DEV_SERVER_DYNAMIC_CONFIG = ['history.timerProcessorMaxTimeShift="100ms"'];
 
 /**
- * SQLite with a write-ahead log instead of the CLI's rollback journal: the benchmarks measured about twice the
- * scheduling throughput (BENCHMARKS.md). `synchronous=FULL` still syncs every commit, so a task the API has
+ * SQLite with a write-ahead log instead of the CLI's rollback journal: the benchmarks measured more scheduling
+ * throughput (BENCHMARKS.md). `synchronous=FULL` still syncs every commit, so a task the API has
  * accepted survives a power cut, not only a crash.
  */
 export const DEV_SERVER_SQLITE_PRAGMAS = ['journal_mode=WAL', 'synchronous=FULL'];

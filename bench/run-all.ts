@@ -2,7 +2,7 @@
  * `npm run bench`: every benchmark in turn, each against its own dev server, then the summary table, printed
  * and written to bench/results/summary.json and into BENCHMARKS.md.
  *
- *   npm run bench                                  # full size (about 15 minutes on 2 cores)
+ *   npm run bench                                  # all six (about 12 minutes on 2 cores)
  *   BENCH_SCALE=0.1 npm run bench                  # a quick run
  *   npm run bench -- --only=lateness,herd --sides=pulse,direct,baseline
  */

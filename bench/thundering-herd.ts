@@ -25,6 +25,8 @@ interface HerdRun {
   readonly lateness: LatencySummary;
   readonly drainPerSecond: number;
   readonly missing: number;
+  /** Callbacks that arrived more than once for the same task. */
+  readonly duplicates: number;
   readonly errors: number;
   /** CPU seconds per process while the herd was scheduled and while it drained. */
   readonly cpuSeconds: {
@@ -84,6 +86,7 @@ async function herdOn(options: BenchOptions, side: SideName): Promise<HerdRun> {
       lateness: summary,
       drainPerSecond: Math.round((summary.count / last) * 1000),
       missing: missing.length,
+      duplicates: stack.receiver.duplicates,
       errors: run.errors,
       cpuSeconds: {
         scheduling: cpuUsedBetween(cpuBefore, cpuScheduled),
@@ -104,7 +107,7 @@ export async function thunderingHerd(options: BenchOptions): Promise<BenchResult
   const base = bySide.baseline!;
   console.log('');
   printTable(
-    ['side', 'last callback', '×baseline', 'p50', 'p99', 'drain/s', 'missing'],
+    ['side', 'last callback', '×baseline', 'p50', 'p99', 'drain/s', 'missing', 'twice'],
     Object.entries(bySide).map(([side, r]) => [
       side,
       formatMs(r.lastCallbackAfterDueMs),
@@ -113,6 +116,7 @@ export async function thunderingHerd(options: BenchOptions): Promise<BenchResult
       formatMs(r.lateness.p99Ms),
       String(r.drainPerSecond),
       String(r.missing),
+      String(r.duplicates),
     ]),
   );
   const result: BenchResult = {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 /**
  * Everything one benchmark runs against: a fresh dev server, the processes of each side, a callback receiver,
  * and one `Side` per contender that schedules a task its own way.
@@ -129,6 +130,8 @@ async function pulseSide(
 
 export async function startStack(options: StackOptions): Promise<Stack> {
   const bundles = await workflowBundles();
+  // The servers sync every commit: writes still queued from an earlier benchmark's files would stall them.
+  spawnSync('sync');
   const server = await startBenchServer(options.timers ?? 'default', options.sqlite);
   const closers: Array<() => Promise<void>> = [() => server.stop()];
   const stop = async () => {

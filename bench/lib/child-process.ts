@@ -36,7 +36,19 @@ export interface BenchChild {
 /** Starts `bench/processes/<script>.ts` with `config` and waits for it to report ready. */
 export async function startChild(name: string, script: string, config: unknown): Promise<BenchChild> {
   const child: ChildProcess = fork(path.join(PROCESSES_DIR, `${script}.ts`), [], {
-    execArgv: ['--expose-gc', '--import', 'tsx'],
+    execArgv: [
+      '--expose-gc',
+      '--import',
+      'tsx',
+      // BENCH_CPU_PROF_DIR=dir: each child writes a V8 CPU profile there when it exits (for diagnostics).
+      ...(process.env.BENCH_CPU_PROF_DIR
+        ? [
+            '--cpu-prof',
+            `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`,
+            `--cpu-prof-name=${script}-${Date.now()}.cpuprofile`,
+          ]
+        : []),
+    ],
     env: { ...process.env, BENCH_CHILD_CONFIG: JSON.stringify(config) },
     // Pulse's JSON logs (three info lines per run) go nowhere, as they would to a log shipper.
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],

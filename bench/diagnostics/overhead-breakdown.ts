@@ -4,7 +4,7 @@
  * workflow's history and prints, per side, the median time between consecutive history events (and from the due
  * instant to the timer, and from the last event to the callback's arrival at the receiver).
  *
- *   npx tsx bench/diagnostics/overhead-breakdown.ts [--runs=60] [--spacing-ms=300] [--sides=pulse,baseline] [--jitter]
+ *   npx tsx bench/diagnostics/overhead-breakdown.ts [--runs=60] [--spacing-ms=300] [--sides=pulse,baseline] [--jitter] [--kind=instant|http]
  */
 import { tsToMs } from '@temporalio/common';
 import proto from '@temporalio/proto';
@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { atPlannedTimes } from '../lib/load.js';
 import type { SideName } from '../lib/options.js';
 import { preciseNow } from '../lib/receiver.js';
-import { startStack, warmUp } from '../lib/stack.js';
+import { startStack, warmUp, type TaskKind } from '../lib/stack.js';
 
 const flag = (name: string, fallback: string): string =>
   process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -22,6 +22,8 @@ const SPACING_MS = Number(flag('spacing-ms', '300'));
 const LEAD_MS = 2_000;
 /** Due instants at random over the window (each side on its own) instead of on a fixed grid. */
 const JITTER = process.argv.includes('--jitter');
+/** `instant` (the overhead benchmark's tasks) or `http` (the lateness benchmark's GET to the receiver). */
+const KIND = flag('kind', 'instant') as TaskKind;
 
 const EventType = proto.temporal.api.enums.v1.EventType;
 const shortName = (type: number): string =>
@@ -40,7 +42,7 @@ const steps = new Map<SideName, Map<string, number[]>>();
 const byPhase = new Map<SideName, number[][]>();
 const raw: unknown[] = [];
 try {
-  await warmUp(stack, 'instant');
+  await warmUp(stack, KIND);
   const start = preciseNow() + LEAD_MS + 500;
   const plan = stack.sides.flatMap((side, i) =>
     Array.from({ length: RUNS }, (_, k) => ({
@@ -56,7 +58,7 @@ try {
     plan,
     (item) => item.dueAtMs - LEAD_MS,
     async (item) => {
-      const id = await item.side.schedule({ dueAtMs: item.dueAtMs, kind: 'instant' });
+      const id = await item.side.schedule({ dueAtMs: item.dueAtMs, kind: KIND });
       due.set(id, { side: item.side.name, dueAtMs: item.dueAtMs });
     },
   );

@@ -156,6 +156,23 @@ async function tunedVersusDefault(options: BenchOptions): Promise<LatenessRun> {
   }
 }
 
+/** Lateness samples in ms, by side, as `lateness.json` keeps them under `results.samples`. */
+export interface LatenessSamples {
+  readonly main: Record<string, readonly number[]>;
+  readonly timerSettings: Record<string, readonly number[]>;
+}
+
+/** Draws the two panels of `lateness.png` (also from a saved result: `npx tsx bench/plot-lateness.ts`). */
+export function plotLateness(file: string, samples: LatenessSamples): void {
+  drawLatenessPlot(file, [
+    { title: 'pulse vs baseline (timer setting as shipped: the dev server default)', samples: samples.main },
+    {
+      title: 'pulse, default vs tuned timer setting (100 ms), two servers in turns',
+      samples: samples.timerSettings,
+    },
+  ]);
+}
+
 export async function fireLateness(options: BenchOptions): Promise<BenchResult> {
   const startedAt = new Date();
   const loadStart = loadAverage();
@@ -172,16 +189,7 @@ export async function fireLateness(options: BenchOptions): Promise<BenchResult> 
     `  Pulse, default timers: ${formatSummary(untuned)}\n  Pulse, tuned timers:   ${formatSummary(tuned)}\n  better: ${better}`,
   );
   const plotFile = path.join(RESULTS_DIR, 'lateness.png');
-  drawLatenessPlot(plotFile, [
-    {
-      title: 'pulse vs baseline (timer setting as shipped: the dev server default)',
-      samples: main.samples,
-    },
-    {
-      title: 'pulse, default vs tuned timers (timerProcessorMaxTimeShift=100ms; two servers, taking turns)',
-      samples: timers.samples,
-    },
-  ]);
+  plotLateness(plotFile, { main: main.samples, timerSettings: timers.samples });
   const p50Ratio = ratio(pulse.p50Ms, baseline.p50Ms);
   const p99Ratio = ratio(pulse.p99Ms, baseline.p99Ms);
   const result: BenchResult = {

@@ -192,6 +192,21 @@ describe('tracing', () => {
     expect(() => loadConfig({ PULSE_TRACING: 'zipkin' })).toThrow(/otlp.*console.*off.*'zipkin'/);
   });
 
+  it('a bad setting stops `npm run api` with its message and no stack trace', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/main/api.ts')], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, PULSE_TRACING: 'zipkin', TEMPORAL_ADDRESS: '127.0.0.1:1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe(
+      "[pulse] failed to start: PULSE_TRACING must be otlp (OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT), console or off, got 'zipkin'",
+    );
+  });
+
   it('exports one trace per task: the API start, the workflow, both activities, under the caller', async () => {
     const otlp = await startReceiver();
     otlp.respond('/v1/traces', 200, {});

@@ -2,7 +2,8 @@
  * The lateness plot in BENCHMARKS.md, drawn pixel by pixel into a PNG (pngjs, pure JS): no browser, no native
  * canvas. One panel per timer setting, one step line per side: the share of tasks per lateness bin.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { PNG } from 'pngjs';
 import { GLYPH_ADVANCE, GLYPH_HEIGHT, GLYPH_WIDTH, glyph } from './font.js';
 
@@ -184,5 +185,6 @@ export function drawLatenessPlot(file: string, panels: readonly PlotPanel[]): vo
     const xMax = niceCeil(Math.max(10, ...sorted.map((values) => percentile(values, 99.5) * 1.1)));
     drawPanel(canvas, 30 + i * PANEL_HEIGHT, panel, xMax);
   });
+  mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, PNG.sync.write(canvas.png));
 }

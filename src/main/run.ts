@@ -33,7 +33,14 @@ export interface RunOptions {
 const log = (line: string): void => console.log(line);
 
 export async function runPulse(options: RunOptions): Promise<void> {
-  const config = loadConfig(options.env);
+  let config: PulseConfig;
+  try {
+    config = loadConfig(options.env);
+  } catch (err) {
+    // A bad setting is the operator's to fix: say which and why, without a stack trace.
+    console.error('[pulse] failed to start:', err instanceof Error ? err.message : err);
+    process.exit(1);
+  }
   // We stop the worker ourselves, after the API, so its in-flight activities can finish.
   // The SDK's own metrics (worker slots, poll latency, task latencies) on a local port, merged into /metrics.
   const workerMetricsPort = Number(process.env.PULSE_WORKER_METRICS_PORT ?? 9464);

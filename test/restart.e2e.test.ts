@@ -2,25 +2,13 @@
  * The whole service as `npm start` runs it (embedded dev server persisting to SQLite, worker, API), stopped with
  * SIGINT while a task sleeps and started again with the same command: the task still runs, exactly once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../src/project-root.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort, startService, stopService, type ServiceProcess } from './helpers/service.js';
 
 async function portIsOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -33,49 +21,9 @@ async function portIsOpen(port: number): Promise<boolean> {
   });
 }
 
-interface Service {
-  readonly child: ChildProcess;
-  readonly output: string[];
-}
-
-function startService(env: NodeJS.ProcessEnv): Promise<Service> {
-  const child = spawn(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/start.ts'], {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`service not ready in 90 s:\n${output.join('')}`)),
-      90_000,
-    );
-    const onData = (chunk: Buffer) => {
-      output.push(chunk.toString('utf8'));
-      if (output.join('').includes('[pulse] ready')) {
-        clearTimeout(timer);
-        resolve({ child, output });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`service exited with ${code} before it was ready:\n${output.join('')}`));
-    });
-  });
-}
-
-async function stopService(service: Service): Promise<number | null> {
-  if (service.child.exitCode !== null) return service.child.exitCode;
-  const exited = new Promise<number | null>((resolve) => service.child.once('exit', (code) => resolve(code)));
-  service.child.kill('SIGINT');
-  return exited;
-}
-
 let receiver: Receiver;
 let dataDir: string;
-const running: Service[] = [];
+const running: ServiceProcess[] = [];
 
 beforeAll(async () => {
   receiver = await startReceiver();

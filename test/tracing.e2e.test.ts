@@ -6,9 +6,8 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
@@ -16,12 +15,11 @@ import { startTracing } from '../src/observability/tracing.js';
 import { PROJECT_ROOT } from '../src/project-root.js';
 import { WORKFLOWS_PATH } from '../src/temporal/worker.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
+import { freePort, startService, stopService, type ServiceProcess } from './helpers/service.js';
 import { createDevServerEnv } from './helpers/temporal.js';
 
-interface Service {
-  readonly child: ChildProcess;
+interface Service extends ServiceProcess {
   readonly baseUrl: string;
-  readonly output: string[];
 }
 
 /** One span as the OTLP/HTTP JSON encoding carries it, with its resource's service name. */
@@ -72,70 +70,26 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** `npm start` against the test's Temporal server, with the OTLP endpoint set either way. */
-async function startService(otlpUrl: string, tracing: string | undefined): Promise<Service> {
+async function startTracedService(otlpUrl: string, tracing: string | undefined): Promise<Service> {
   const port = await freePort();
-  const child = spawn(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/start.ts'], {
-    cwd: PROJECT_ROOT,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: env.address,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      PULSE_TASK_QUEUE: `pulse-tracing-${randomUUID().slice(0, 8)}`,
-      PULSE_WORKER_METRICS_PORT: '0',
-      // The receivers live on 127.0.0.1, which the SSRF guard refuses by default.
-      PULSE_ALLOW_PRIVATE_NETWORKS: 'true',
-      PULSE_TRACING: tracing,
-      OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
-      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: undefined,
-      OTEL_SERVICE_NAME: undefined,
-      OTEL_RESOURCE_ATTRIBUTES: undefined,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const service = await startService({
+    TEMPORAL_ADDRESS: env.address,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PULSE_TASK_QUEUE: `pulse-tracing-${randomUUID().slice(0, 8)}`,
+    PULSE_WORKER_METRICS_PORT: '0',
+    // The receivers live on 127.0.0.1, which the SSRF guard refuses by default.
+    PULSE_ALLOW_PRIVATE_NETWORKS: 'true',
+    PULSE_TRACING: tracing,
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: undefined,
+    OTEL_SERVICE_NAME: undefined,
+    OTEL_RESOURCE_ATTRIBUTES: undefined,
   });
-  const output: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`service not ready in 90 s:\n${output.join('')}`)),
-      90_000,
-    );
-    const onData = (chunk: Buffer) => {
-      output.push(chunk.toString('utf8'));
-      if (output.join('').includes('[pulse] ready')) {
-        clearTimeout(timer);
-        resolve({ child, baseUrl: `http://127.0.0.1:${port}`, output });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`service exited with ${code} before it was ready:\n${output.join('')}`));
-    });
-  });
+  return { ...service, baseUrl: `http://127.0.0.1:${port}` };
 }
 
-/** SIGINT, as an operator would; Pulse closes the API, the worker, then the tracer (which flushes). */
-async function stopService(service: Service): Promise<number | null> {
-  if (service.child.exitCode !== null) return service.child.exitCode;
-  const exited = new Promise<number | null>((resolve) => service.child.once('exit', (code) => resolve(code)));
-  service.child.kill('SIGINT');
-  return exited;
-}
-
-/** Schedules an `http_request` task due now with a callback, and waits until its workflow has finished. */
 async function runOneTask(service: Service, headers: Record<string, string> = {}): Promise<string> {
   const tag = randomUUID().slice(0, 8);
   const response = await fetch(`${service.baseUrl}/tasks/schedule`, {
@@ -210,7 +164,7 @@ describe('tracing', () => {
   it('exports one trace per task: the API start, the workflow, both activities, under the caller', async () => {
     const otlp = await startReceiver();
     otlp.respond('/v1/traces', 200, {});
-    const service = await startService(otlp.url, 'otlp');
+    const service = await startTracedService(otlp.url, 'otlp');
     let taskId = '';
     let exitCode: number | null = null;
     const callerTrace = randomBytes(16).toString('hex');
@@ -261,7 +215,7 @@ describe('tracing', () => {
 
   it('is off by default: the same flow sends nothing, though an OTLP endpoint is set', async () => {
     const otlp = await startReceiver();
-    const service = await startService(otlp.url, undefined);
+    const service = await startTracedService(otlp.url, undefined);
     let exitCode: number | null = null;
     let taskId = '';
     try {

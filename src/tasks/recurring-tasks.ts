@@ -83,6 +83,18 @@ export function schedulePolicies(policy: RecurrencePolicy) {
   };
 }
 
+/**
+ * Whether a schedule was cancelled through the API. The cancel writes both a search attribute and the pause note in
+ * one update, but a describe reads them from two places (the search attribute from the scheduler workflow's record,
+ * the state from a query), and right after the update only the state may show it. Either one is enough.
+ */
+function wasCancelled(
+  attributes: ScheduleSummary['typedSearchAttributes'],
+  state: { paused: boolean; note?: string },
+): boolean {
+  return attributes?.get(PulseStatus) === 'cancelled' || (state.paused && state.note === CANCELLED_NOTE);
+}
+
 /** Status of a schedule-backed task, from what the schedule itself says. */
 export function recurringStatus(description: ScheduleDescription, cancelled: boolean): TaskStatus {
   if (cancelled) return 'cancelled';
@@ -100,7 +112,7 @@ export function recurringStatus(description: ScheduleDescription, cancelled: boo
 }
 
 function summaryStatus(summary: ScheduleSummary): TaskStatus {
-  if (summary.typedSearchAttributes?.get(PulseStatus) === 'cancelled') return 'cancelled';
+  if (wasCancelled(summary.typedSearchAttributes, summary.state)) return 'cancelled';
   if (summary.state.paused) return 'paused';
   if (summary.info.nextActionTimes.length === 0) return 'completed';
   return 'active';
@@ -204,7 +216,7 @@ export function createRecurringTasks(deps: RecurringDeps) {
         };
       }
       const action = description.action;
-      const cancelled = description.typedSearchAttributes.get(PulseStatus) === 'cancelled';
+      const cancelled = wasCancelled(description.typedSearchAttributes, description.state);
       const status = recurringStatus(description, cancelled);
       const input = action.args?.[0] as ScheduledTaskInput | undefined;
       return {

@@ -164,6 +164,9 @@ describe('one-time tasks through the API', () => {
     expect(secondPage.tasks[0].id).not.toBe(firstPage.tasks[0].id);
     const offsetPage = (await pulse.call('GET', '/tasks?status=active&limit=1&offset=1')).body;
     expect(offsetPage.tasks[0].id).toBe(secondPage.tasks[0].id);
+    // The cursor is tied to its filters (not to the query, which holds the time of each request).
+    const elsewhere = await pulse.call('GET', `/tasks?status=paused&limit=1&cursor=${firstPage.next_cursor}`);
+    expect(elsewhere).toMatchObject({ status: 400, body: { code: 'INVALID_CURSOR' } });
 
     const cli = cliPath();
     expect(cli, 'the temporal CLI is provisioned by npm test').toBeDefined();

@@ -8,6 +8,7 @@ import {
   isCancellation,
   proxyActivities,
   setHandler,
+  sleep,
   upsertMemo,
   upsertSearchAttributes,
   uuid4,
@@ -56,6 +57,14 @@ const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
 const DEFAULT_CALLBACK_WINDOW_MS = 24 * 3_600_000;
 
 /**
+ * How long a run may take before its progress (processing; completed with the callback still being delivered)
+ * is written to visibility. Every upsert makes the server rewrite the task's visibility row, which in the embedded
+ * server shares one SQLite writer with everything else. A run that is over sooner, callback included, writes its
+ * row once, when it closes: there is nothing to see in between that would outlive a page refresh.
+ */
+export const QUIET_START_MS = 2000;
+
+/**
  * One scheduled task: sleeps until due (reschedule, pause and cancel act during the sleep), runs the task
  * through its executor, delivers the callback, and returns the run, or fails with it when the run failed.
  */
@@ -91,6 +100,27 @@ export async function scheduledTask(rawInput: ScheduledTaskInput): Promise<RunRe
       { key: PulseStatus, value: status },
       { key: PulseDueAt, value: status === 'active' || status === 'paused' ? new Date(dueAtMs) : null },
     ]);
+  };
+
+  /** True during a run's quiet start: its progress is kept for the query and published later, or at its close. */
+  let holdProgress = false;
+  /** Publishes the run's progress (its status, and the latest run record once there is one) unless held. */
+  const publishProgress = (): void => {
+    if (holdProgress) return;
+    publish();
+    const latest = runs[runs.length - 1];
+    if (latest) upsertMemo({ run: summarize(latest) });
+  };
+  /** Holds progress back for the first `QUIET_START_MS` of the run, then publishes what there is by then. */
+  const startQuietly = (): void => {
+    holdProgress = true;
+    sleep(QUIET_START_MS).then(
+      () => {
+        holdProgress = false;
+        publishProgress();
+      },
+      () => undefined, // cancelled with the task, whose cancellation publishes its own status
+    );
   };
 
   const assertNotStarted = (): void => {
@@ -213,7 +243,9 @@ export async function scheduledTask(rawInput: ScheduledTaskInput): Promise<RunRe
   }
 
   status = 'processing';
-  publish();
+  // Tasks of version 1 (made before the quiet start, or by hand) keep publishing at once, as their histories do.
+  if ((input.version ?? 1) >= 2) startQuietly();
+  publishProgress();
   const scheduledFor = new Date(dueAtMs).toISOString();
   const run = await runOnce(input, uuid4(), scheduledFor).catch((err: unknown) => {
     if (isCancellation(err)) {
@@ -239,8 +271,7 @@ export async function scheduledTask(rawInput: ScheduledTaskInput): Promise<RunRe
   async function finish(run: RunRecord): Promise<RunRecord> {
     runs.push(run);
     status = run.status === 'success' ? 'completed' : 'failed';
-    publish();
-    upsertMemo({ run: summarize(run) });
+    publishProgress();
 
     if (input.callbackUrl) {
       const callback = await sendCallback(
@@ -250,12 +281,20 @@ export async function scheduledTask(rawInput: ScheduledTaskInput): Promise<RunRe
         input.callbackWindowMs ?? DEFAULT_CALLBACK_WINDOW_MS,
       );
       runs[runs.length - 1] = { ...run, callback };
+      // Still quiet: the status was never published; it is now, in the workflow task that closes the run.
+      if (holdProgress) {
+        holdProgress = false;
+        publish();
+      }
       upsertMemo({ run: summarize(runs[runs.length - 1]!) });
       if (CancellationScope.current().consideredCancelled) {
         status = 'cancelled';
         publish();
         throw new CancelledFailure('task cancelled during callback delivery');
       }
+    } else if (holdProgress) {
+      holdProgress = false;
+      publishProgress();
     }
     const finished = runs[runs.length - 1]!;
     if (finished.status === 'failed') {

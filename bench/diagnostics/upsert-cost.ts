@@ -3,7 +3,9 @@
  * variant, N tasks due at one instant on a fresh server, with the worker in this process; the server's CPU
  * time from the due instant to the last callback, per run.
  *
- *   npx tsx bench/diagnostics/upsert-cost.ts [--tasks=400]
+ *   npx tsx bench/diagnostics/upsert-cost.ts [--tasks=400] [--variants=baseline,both,...]
+ *
+ * `folded` and `closing` (both kinds of upsert) move the upserts later in the run (see `UpsertTaskInput.placement`).
  */
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
@@ -24,8 +26,28 @@ import { directInput } from '../lib/stack.js';
 import { startBenchServer } from '../lib/temporal-server.js';
 import type { UpsertTaskInput } from './upsert-workflows.js';
 
-type Variant = 'baseline' | 'search attributes' | 'memo' | 'both' | 'scheduledTask';
-const VARIANTS: readonly Variant[] = ['baseline', 'search attributes', 'memo', 'both', 'scheduledTask'];
+const ALL = [
+  'baseline',
+  'search attributes',
+  'memo',
+  'both',
+  'folded',
+  'closing',
+  'deferred',
+  'scheduledTask',
+] as const;
+type Variant = (typeof ALL)[number];
+const variantsFlag = process.argv.find((arg) => arg.startsWith('--variants='));
+const VARIANTS: readonly Variant[] = variantsFlag
+  ? variantsFlag
+      .slice('--variants='.length)
+      .split(',')
+      .map((name) => {
+        const variant = ALL.find((v) => v === name.trim());
+        if (!variant) throw new Error(`unknown variant '${name}'; known: ${ALL.join(', ')}`);
+        return variant;
+      })
+  : ALL;
 const QUEUE = 'upsert-cost';
 const LEAD_MS = 10_000;
 
@@ -72,8 +94,15 @@ async function measure(variant: Variant, bundles: { pulse: string; upserts: stri
           taskId: id,
           dueAtMs,
           callbackUrl: receiver.callbackUrl,
-          searchAttributes: variant === 'search attributes' || variant === 'both',
-          memo: variant === 'memo' || variant === 'both',
+          searchAttributes:
+            variant === 'search attributes' ||
+            variant.startsWith('both') ||
+            variant === 'folded' ||
+            variant === 'closing',
+          memo:
+            variant === 'memo' || variant.startsWith('both') || variant === 'folded' || variant === 'closing',
+          placement:
+            variant === 'folded' || variant === 'closing' || variant === 'deferred' ? variant : 'pulse',
         };
         await client.workflow.start('baselineWithUpserts', {
           taskQueue: QUEUE,

@@ -13,7 +13,7 @@ import { Client, Connection } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'undici';
 import { SCHEDULED_TASK_WORKFLOW } from '../../src/shared/search-attributes.js';
-import type { ScheduledTaskInput } from '../../src/shared/task-types.js';
+import { TASK_INPUT_VERSION, type ScheduledTaskInput } from '../../src/shared/task-types.js';
 import type { BaselineTaskInput } from '../baseline/types.js';
 import { workflowBundles } from './bundles.js';
 import { startChild, type BenchChild } from './child-process.js';
@@ -82,7 +82,13 @@ export function scheduleRequestBody(task: TaskSpec, receiver: CallbackReceiver):
 
 /** The `scheduledTask` input that the API builds for that body (checked in bench/check-equivalence.ts). */
 export function directInput(taskId: string, task: TaskSpec, receiver: CallbackReceiver): ScheduledTaskInput {
-  const common = { taskId, metadata: {}, dueAtMs: task.dueAtMs, callbackUrl: receiver.callbackUrl };
+  const common = {
+    version: TASK_INPUT_VERSION,
+    taskId,
+    metadata: {},
+    dueAtMs: task.dueAtMs,
+    callbackUrl: receiver.callbackUrl,
+  };
   return task.kind === 'instant'
     ? { ...common, scheduleType: 'run_agent', executor: INSTANT_EXECUTOR, payload: AGENT_PAYLOAD }
     : {

@@ -64,7 +64,20 @@ export interface ScheduledTaskInput {
   readonly callbackWindowMs?: number;
   /** How long a run may go without a heartbeat before its worker is presumed dead; default 10 s. */
   readonly heartbeatTimeoutMs?: number;
+  /**
+   * The workflow behaviour the task was created for (`TASK_INPUT_VERSION` when Pulse made it; absent, 1, in tasks
+   * made before versions and by hand). Histories replay by it: a version changes what the workflow records.
+   */
+  readonly version?: number;
 }
+
+/**
+ * Version of the tasks Pulse creates now. 2: a run's progress reaches visibility only after its quiet start
+ * (`QUIET_START_MS` in the workflow). Versions travel in the input rather than as `patched()` markers because a
+ * marker makes the SDK upsert `TemporalChangeVersion`: one more visibility write per run, the very cost that
+ * version 2 removes.
+ */
+export const TASK_INPUT_VERSION = 2;
 
 /** How delivering the callback of one run ended. */
 export interface CallbackOutcome {

@@ -14,7 +14,12 @@ import {
   PulseScheduleType,
   PulseStatus,
 } from '../shared/search-attributes.js';
-import type { RunRetryPolicy, ScheduledTaskInput, WebhookTarget } from '../shared/task-types.js';
+import {
+  TASK_INPUT_VERSION,
+  type RunRetryPolicy,
+  type ScheduledTaskInput,
+  type WebhookTarget,
+} from '../shared/task-types.js';
 import {
   WhenParseError,
   parseDelay,
@@ -265,6 +270,7 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
       : undefined;
 
   const input: ScheduledTaskInput = {
+    version: TASK_INPUT_VERSION,
     taskId: deps.taskId,
     scheduleType,
     executor: executor.name,

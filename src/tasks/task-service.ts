@@ -18,6 +18,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { PatchTaskRequest, ScheduleTaskRequest } from '../api/schemas.js';
 import { BadRequestError, ConflictError, TaskNotFoundError } from '../errors.js';
 import type { ExecutorFactory } from '../executors/executor-factory.js';
+import { EXTERNAL_EXECUTOR } from '../shared/executor-names.js';
 import { FailureType } from '../shared/failure-types.js';
 import {
   PulseDueAt,
@@ -141,12 +142,20 @@ export function toRunView(run: RunRecord): RunView {
 /**
  * A task's status from its workflow's execution status and the status it last reported. A cancelled or terminated
  * workflow is a cancelled task even if its run had finished (the user stopped what was left, e.g. the callback).
+ * A running task that still reports `active` past its due time has started its run: the workflow publishes
+ * `processing` only once a run has taken a couple of seconds (`QUIET_START_MS`). Tasks left to external workers
+ * are the exception: theirs stays `active` until a worker claims it.
  * `statusClause` below is the same rule as a visibility query; keep the two in step.
  */
-function statusFromExecution(info: TaskInfo, reported: TaskStatus | undefined): TaskStatus {
+function statusFromExecution(info: TaskInfo, reported: TaskStatus | undefined, nowMs: number): TaskStatus {
   switch (info.status.name) {
-    case 'RUNNING':
+    case 'RUNNING': {
+      const dueAtMs = info.typedSearchAttributes.get(PulseDueAt)?.getTime();
+      const external = info.typedSearchAttributes.get(PulseExecutor) === EXTERNAL_EXECUTOR;
+      if (reported === 'active' && !external && dueAtMs !== undefined && dueAtMs <= nowMs)
+        return 'processing';
       return reported ?? 'active';
+    }
     case 'COMPLETED':
       return 'completed';
     case 'CANCELLED':
@@ -158,11 +167,16 @@ function statusFromExecution(info: TaskInfo, reported: TaskStatus | undefined): 
 }
 
 /** Visibility-query form of `statusFromExecution`. */
-function statusClause(status: TaskStatus): string {
+function statusClause(status: TaskStatus, now: Date): string {
+  const due = quote(now.toISOString());
+  const external = quote(EXTERNAL_EXECUTOR);
+  const started = `(PulseStatus = 'active' AND PulseDueAt <= ${due} AND PulseExecutor != ${external})`;
   switch (status) {
     case 'active':
-    case 'paused':
+      return `(PulseStatus = 'active' AND ExecutionStatus = 'Running' AND (PulseDueAt > ${due} OR PulseDueAt IS NULL OR PulseExecutor = ${external}))`;
     case 'processing':
+      return `((PulseStatus = 'processing' OR ${started}) AND ExecutionStatus = 'Running')`;
+    case 'paused':
       return `(PulseStatus = '${status}' AND ExecutionStatus = 'Running')`;
     case 'completed':
       return `(ExecutionStatus = 'Completed' OR (PulseStatus = 'completed' AND ExecutionStatus = 'Running'))`;
@@ -331,14 +345,19 @@ export function createTaskService(deps: TaskServiceDeps) {
         const run = description.memo?.run as RunRecord | undefined;
         return {
           description,
-          status: reported ?? 'active',
+          status: statusFromExecution(description, reported, now().getTime()),
           dueAtMs: dueAt?.getTime() ?? null,
           runs: run ? [run] : [],
         };
       }
     }
     const runs = await closedRuns(handle, description.memo);
-    return { description, status: statusFromExecution(description, reported), dueAtMs: null, runs };
+    return {
+      description,
+      status: statusFromExecution(description, reported, now().getTime()),
+      dueAtMs: null,
+      runs,
+    };
   }
 
   type Loaded =
@@ -556,9 +575,12 @@ export function createTaskService(deps: TaskServiceDeps) {
         clauses.push(`PulseAgentId = ${quote(filters.agent_id)}`);
         scheduleClauses.push(`PulseAgentId = ${quote(filters.agent_id)}`);
       }
-      if (filters.status) clauses.push(statusClause(filters.status));
+      if (filters.status) clauses.push(statusClause(filters.status, now()));
       const query = clauses.join(' AND ');
-      const offset = filters.cursor ? decodeCursor(filters.cursor, query) : filters.offset;
+      // A cursor belongs to its filters. Not to the query itself, which holds the current time when filtering by
+      // status and so differs from one page's request to the next.
+      const scope = JSON.stringify([taskQueue, filters.status, filters.schedule_type, filters.agent_id]);
+      const offset = filters.cursor ? decodeCursor(filters.cursor, scope) : filters.offset;
       // Temporal lists open workflows first and schedules separately, so a page in creation order needs every
       // candidate read and sorted; the scan is capped to keep a request bounded.
       const views: Array<TaskView & { createdMs: number }> = [];
@@ -567,7 +589,7 @@ export function createTaskService(deps: TaskServiceDeps) {
           const reported = info.typedSearchAttributes.get(PulseStatus) as TaskStatus | undefined;
           const dueAt = info.typedSearchAttributes.get(PulseDueAt);
           views.push({
-            ...onceView(info, statusFromExecution(info, reported), dueAt?.getTime() ?? null),
+            ...onceView(info, statusFromExecution(info, reported, now().getTime()), dueAt?.getTime() ?? null),
             createdMs: info.startTime.getTime(),
           });
           if (views.length >= MAX_LIST_SCAN) break;
@@ -602,7 +624,7 @@ export function createTaskService(deps: TaskServiceDeps) {
       return {
         tasks,
         count: tasks.length,
-        next_cursor: more ? encodeCursor(offset + filters.limit, query) : null,
+        next_cursor: more ? encodeCursor(offset + filters.limit, scope) : null,
       };
     },
 
@@ -858,8 +880,8 @@ const invalidCursor = () =>
   );
 
 /** A cursor is a position in the list tied to the query it belongs to, so it cannot be reused with other filters. */
-function cursorKey(query: string): string {
-  return createHash('sha256').update(query).digest('base64url').slice(0, 16);
+function cursorKey(scope: string): string {
+  return createHash('sha256').update(scope).digest('base64url').slice(0, 16);
 }
 
 /** Who sent an `Idempotency-Key`: keys are scoped per API key, so two clients cannot collide. */
@@ -888,17 +910,17 @@ function hashRequest(body: unknown): string {
   return createHash('sha256').update(canonicalJson(body)).digest('base64url');
 }
 
-function encodeCursor(offset: number, query: string): string {
-  return Buffer.from(JSON.stringify({ q: cursorKey(query), o: offset })).toString('base64url');
+function encodeCursor(offset: number, scope: string): string {
+  return Buffer.from(JSON.stringify({ q: cursorKey(scope), o: offset })).toString('base64url');
 }
 
-function decodeCursor(cursor: string, query: string): number {
+function decodeCursor(cursor: string, scope: string): number {
   try {
     const { q, o } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
       q?: unknown;
       o?: unknown;
     };
-    if (q !== cursorKey(query) || typeof o !== 'number' || !Number.isInteger(o) || o < 0 || o > 100_000) {
+    if (q !== cursorKey(scope) || typeof o !== 'number' || !Number.isInteger(o) || o < 0 || o > 100_000) {
       throw invalidCursor();
     }
     return o;

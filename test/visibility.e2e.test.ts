@@ -1,0 +1,206 @@
+/**
+ * What a task writes to visibility, and when, on the dev server. A run that is over within its quiet start
+ * (`QUIET_START_MS`, callback included) writes its visibility row once, when it closes; a longer run publishes
+ * `processing`, and `completed` while its callback is still being retried, once the quiet start is over. The API's
+ * list reads a started run as `processing` from the start. Histories recorded before the quiet start existed still
+ * replay.
+ */
+import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PulseCallbackStatus, PulseStatus } from '../src/shared/search-attributes.js';
+import type { RunRecord } from '../src/shared/task-types.js';
+import { WORKFLOWS_PATH } from '../src/temporal/worker.js';
+import { QUIET_START_MS } from '../workflows/scheduled-task.js';
+import { startPulse, type PulseUnderTest } from './helpers/pulse.js';
+import { startReceiver, type Receiver } from './helpers/receiver.js';
+import { createDevServerEnv } from './helpers/temporal.js';
+
+const HISTORIES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'histories');
+
+let env: TestWorkflowEnvironment;
+let pulse: PulseUnderTest;
+let receiver: Receiver;
+
+beforeAll(async () => {
+  env = await createDevServerEnv();
+  pulse = await startPulse(env);
+  receiver = await startReceiver();
+});
+
+afterAll(async () => {
+  await pulse?.stop();
+  await receiver?.close();
+  await env?.teardown();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Schedules an http_request task due now whose target answers after `agentDelayMs`. */
+async function scheduleNow(name: string, agentDelayMs: number, callback = true): Promise<string> {
+  receiver.respond(`/agent-${name}`, 200, { done: name }, agentDelayMs);
+  const response = await pulse.call('POST', '/tasks/schedule', {
+    schedule_type: 'http_request',
+    when: 'now',
+    payload: { url: `${receiver.url}/agent-${name}`, method: 'POST' },
+    ...(callback ? { callback_url: `${receiver.url}/cb-${name}` } : {}),
+  });
+  expect(response.status, JSON.stringify(response.body)).toBe(200);
+  return response.body.task_id as string;
+}
+
+/** The task's visibility record, as `temporal workflow list` and the Web UI see it. */
+async function visibility(taskId: string): Promise<WorkflowExecutionInfo | undefined> {
+  for await (const info of env.client.workflow.list({ query: `WorkflowId = '${taskId}'` })) return info;
+  return undefined;
+}
+
+/** Polls visibility until `check` holds; returns the record and when it first held. */
+async function visibilityUntil(
+  taskId: string,
+  check: (info: WorkflowExecutionInfo) => boolean,
+  timeoutMs = 15_000,
+): Promise<{ info: WorkflowExecutionInfo; at: number }> {
+  const deadline = Date.now() + timeoutMs;
+  let last: WorkflowExecutionInfo | undefined;
+  while (Date.now() < deadline) {
+    last = await visibility(taskId);
+    if (last && check(last)) return { info: last, at: Date.now() };
+    await sleep(100);
+  }
+  throw new Error(
+    `visibility of ${taskId} never matched; last PulseStatus: ${String(last?.typedSearchAttributes.get(PulseStatus))}`,
+  );
+}
+
+async function listed(status: string): Promise<string[]> {
+  const { body } = await pulse.call('GET', `/tasks?status=${status}&limit=100`);
+  return (body.tasks as Array<{ id: string }>).map((t) => t.id);
+}
+
+describe('visibility writes', () => {
+  it('a run over within the quiet start, callback included, publishes its progress only when it closes', async () => {
+    const taskId = await scheduleNow('quick', 0);
+    await receiver.waitFor(`/cb-quick`, 1, 10_000);
+    const handle = env.client.workflow.getHandle(taskId);
+    await handle.result();
+    const events = (await handle.fetchHistory()).events ?? [];
+    const index = (type: string) => events.findIndex((e) => e[type as keyof typeof e] != null);
+    const lastIndex = (type: string) => events.findLastIndex((e) => e[type as keyof typeof e] != null);
+    const firstUpsert = Math.min(
+      ...['upsertWorkflowSearchAttributesEventAttributes', 'workflowPropertiesModifiedEventAttributes']
+        .map(index)
+        .filter((i) => i >= 0),
+    );
+    // Every upsert comes after the callback activity completed: in the workflow task that closes the run.
+    const callbackDone = lastIndex('activityTaskCompletedEventAttributes');
+    expect(callbackDone).toBeGreaterThan(0);
+    expect(firstUpsert).toBeGreaterThan(callbackDone);
+    expect(index('timerStartedEventAttributes')).toBeGreaterThan(0);
+
+    const { info } = await visibilityUntil(taskId, (i) => i.status.name === 'COMPLETED');
+    expect(info.typedSearchAttributes.get(PulseStatus)).toBe('completed');
+    expect(info.typedSearchAttributes.get(PulseCallbackStatus)).toBe('delivered');
+    const run = (info.memo?.run ?? {}) as RunRecord;
+    expect(run).toMatchObject({
+      status: 'success',
+      result: { status_code: 200, body: { done: 'quick' } },
+      callback: { status: 'delivered' },
+    });
+  });
+
+  it('a run without a callback also writes its record when it closes', async () => {
+    const taskId = await scheduleNow('bare', 0, false);
+    await env.client.workflow.getHandle(taskId).result();
+    const { info } = await visibilityUntil(taskId, (i) => i.status.name === 'COMPLETED');
+    expect(info.typedSearchAttributes.get(PulseStatus)).toBe('completed');
+    expect((info.memo?.run ?? {}) as RunRecord).toMatchObject({
+      status: 'success',
+      result: { status_code: 200, body: { done: 'bare' } },
+    });
+  });
+
+  it('a slow run is processing in the API at once, and in visibility after the quiet start', async () => {
+    const taskId = await scheduleNow('slow', 6000);
+    await receiver.waitFor('/agent-slow', 1, 10_000);
+    const started = Date.now();
+    // Within the quiet start the visibility row still says active; the API reads the started run as processing.
+    expect((await visibility(taskId))?.typedSearchAttributes.get(PulseStatus)).toBe('active');
+    expect(await listed('processing')).toContain(taskId);
+    expect(await listed('active')).not.toContain(taskId);
+    expect((await pulse.call('GET', `/tasks/${taskId}`)).body.status).toBe('processing');
+
+    const { at } = await visibilityUntil(
+      taskId,
+      (i) => i.typedSearchAttributes.get(PulseStatus) === 'processing',
+    );
+    // Published by the quiet-start timer, while the agent is still working (it answers after 6 s).
+    expect(receiver.at('/cb-slow')).toHaveLength(0);
+    expect(at - started).toBeLessThan(6000);
+    expect(at - started).toBeGreaterThan(QUIET_START_MS / 2);
+    expect(await listed('processing')).toContain(taskId);
+
+    await receiver.waitFor('/cb-slow', 1, 15_000);
+    const { info } = await visibilityUntil(taskId, (i) => i.status.name === 'COMPLETED');
+    expect(info.typedSearchAttributes.get(PulseCallbackStatus)).toBe('delivered');
+    expect(await listed('completed')).toContain(taskId);
+  });
+
+  it('a callback still being retried after the quiet start shows as completed, callback pending, with its run', async () => {
+    // The receiver is down for the first four attempts (about 1 + 2 + 4 s of backoff).
+    receiver.script('/cb-retry', (n) => (n <= 4 ? { status: 503, body: { down: true } } : { status: 200 }));
+    const taskId = await scheduleNow('retry', 0);
+    await receiver.waitFor('/cb-retry', 1, 10_000);
+    const { info } = await visibilityUntil(
+      taskId,
+      (i) => i.typedSearchAttributes.get(PulseStatus) === 'completed' && i.status.name === 'RUNNING',
+    );
+    expect(info.typedSearchAttributes.get(PulseCallbackStatus)).toBeUndefined();
+    expect((info.memo?.run ?? {}) as RunRecord).toMatchObject({
+      status: 'success',
+      result: { status_code: 200, body: { done: 'retry' } },
+    });
+    expect(receiver.at('/cb-retry').length).toBeLessThan(5);
+    expect(await listed('completed')).toContain(taskId);
+
+    await receiver.waitFor('/cb-retry', 5, 30_000);
+    const closed = await visibilityUntil(taskId, (i) => i.status.name === 'COMPLETED');
+    expect(closed.info.typedSearchAttributes.get(PulseCallbackStatus)).toBe('delivered');
+    expect((closed.info.memo?.run ?? {}) as RunRecord).toMatchObject({
+      callback: { status: 'delivered', attempts: 5 },
+    });
+  }, 45_000);
+
+  it('a due task left to external workers stays active until a worker claims it', async () => {
+    const response = await pulse.call('POST', '/tasks/schedule', {
+      schedule_type: 'crawl',
+      when: 'now',
+      payload: { pages: ['a'] },
+    });
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    const taskId = response.body.task_id as string;
+    await sleep(500);
+    expect((await pulse.call('GET', `/tasks/${taskId}`)).body.status).toBe('active');
+    expect(await listed('active')).toContain(taskId);
+    expect(await listed('processing')).not.toContain(taskId);
+    await pulse.call('DELETE', `/tasks/${taskId}`);
+  });
+
+  it('histories recorded before the quiet start replay with the current workflow', async () => {
+    const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
+    expect(files.sort()).toEqual(['callback-delivered.json', 'callback-retried.json', 'no-callback.json']);
+    for (const file of files) {
+      // Stored with the proto package's own toObject (the SDK's historyFromJSON trips over the two copies of
+      // protobufjs that npm installs side by side here).
+      const history = temporal.api.history.v1.History.fromObject(
+        JSON.parse(readFileSync(path.join(HISTORIES, file), 'utf8')),
+      );
+      await Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH }, history, file);
+    }
+  });
+});

@@ -95,13 +95,14 @@ export async function scheduledTask(rawInput: ScheduledTaskInput): Promise<RunRe
     ...(claim && !reported ? { leaseExpiresAtMs: claim.leaseExpiresAtMs, dueAtMs } : {}),
   });
 
-  const publish = (): void => {
-    upsertSearchAttributes([
-      { key: PulseStatus, value: status },
-      { key: PulseDueAt, value: status === 'active' || status === 'paused' ? new Date(dueAtMs) : null },
-    ]);
-  };
+  const statusAttributes = () => [
+    { key: PulseStatus, value: status },
+    { key: PulseDueAt, value: status === 'active' || status === 'paused' ? new Date(dueAtMs) : null },
+  ];
+  const publish = (): void => upsertSearchAttributes(statusAttributes());
 
+  /** Whether this run started quietly (tasks of version 2 and later); fixed when the run starts. */
+  let quietStart = false;
   /** True during a run's quiet start: its progress is kept for the query and published later, or at its close. */
   let holdProgress = false;
   /** Publishes the run's progress (its status, and the latest run record once there is one) unless held. */
@@ -113,6 +114,7 @@ export async function scheduledTask(rawInput: ScheduledTaskInput): Promise<RunRe
   };
   /** Holds progress back for the first `QUIET_START_MS` of the run, then publishes what there is by then. */
   const startQuietly = (): void => {
+    quietStart = true;
     holdProgress = true;
     sleep(QUIET_START_MS).then(
       () => {
@@ -279,13 +281,15 @@ export async function scheduledTask(rawInput: ScheduledTaskInput): Promise<RunRe
         input.callbackUrl,
         run,
         input.callbackWindowMs ?? DEFAULT_CALLBACK_WINDOW_MS,
+        (delivery) => {
+          const outcome = { key: PulseCallbackStatus, value: delivery };
+          // Started quietly: status and outcome go in one upsert, in the workflow task that closes the run (the
+          // status may never have been published). Before: the outcome alone, as those histories recorded it.
+          holdProgress = false;
+          upsertSearchAttributes(quietStart ? [...statusAttributes(), outcome] : [outcome]);
+        },
       );
       runs[runs.length - 1] = { ...run, callback };
-      // Still quiet: the status was never published; it is now, in the workflow task that closes the run.
-      if (holdProgress) {
-        holdProgress = false;
-        publish();
-      }
       upsertMemo({ run: summarize(runs[runs.length - 1]!) });
       if (CancellationScope.current().consideredCancelled) {
         status = 'cancelled';
@@ -397,11 +401,13 @@ async function runOnce(input: ResolvedInput, uuid: string, scheduledFor: string)
   }
 }
 
+/** Delivers a run's callback; `record` writes the outcome to the run's search attributes. */
 async function sendCallback(
   taskId: string,
   url: string,
   run: RunRecord,
   windowMs: number,
+  record: (delivery: 'delivered' | 'failed') => void,
 ): Promise<CallbackOutcome> {
   const body: CallbackBody = {
     task_id: taskId,
@@ -422,10 +428,10 @@ async function sendCallback(
   });
   try {
     const { attempts } = await deliverCallback({ url, body, webhookId: run.executionId });
-    upsertSearchAttributes([{ key: PulseCallbackStatus, value: 'delivered' }]);
+    record('delivered');
     return { url, status: 'delivered', attempts };
   } catch (err) {
-    upsertSearchAttributes([{ key: PulseCallbackStatus, value: 'failed' }]);
+    record('failed');
     // A DELETE while the receiver is still being retried stops the retries: the user asked for nothing more.
     if (isCancellation(err))
       return { url, status: 'failed', error: 'delivery stopped: the task was cancelled' };

@@ -15,7 +15,18 @@ import type { BaselineTaskInput } from '../baseline/types.js';
 
 type Activities = ReturnType<typeof createBaselineActivities>;
 
-const { runTask, deliverCallback } = proxyActivities<Activities>({ startToCloseTimeout: '1m' });
+// The same timeouts and retry policies as `baselineTask` (and `scheduledTask`): activity timeouts are timers on
+// the server too.
+const { runTask } = proxyActivities<Activities>({
+  startToCloseTimeout: '10m',
+  heartbeatTimeout: '10s',
+  retry: { maximumAttempts: 3, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+const { deliverCallback } = proxyActivities<Activities>({
+  startToCloseTimeout: '40s',
+  scheduleToCloseTimeout: '24h',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10m' },
+});
 
 export interface UpsertTaskInput extends BaselineTaskInput {
   readonly searchAttributes: boolean;

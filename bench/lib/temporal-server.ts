@@ -63,7 +63,21 @@ export function temporalCliVersion(): string {
   return result.stdout.trim().replace(/^temporal version /, '');
 }
 
-export function freePort(): Promise<number> {
+/** Ports handed out in this process, never handed out twice (servers started side by side cannot collide). */
+const handedOut = new Set<number>();
+
+/** A free port on 127.0.0.1 that this process has not handed out before. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await anyFreePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function anyFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
@@ -109,7 +123,9 @@ export async function startBenchServer(
 ): Promise<BenchServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-bench-'));
   const dbFile = path.join(dir, 'temporal.db');
-  const port = await freePort();
+  // Every port explicit: left to itself, the CLI picks its HTTP and metrics ports at random, and two servers
+  // starting side by side (the timer comparison) once collided ("bind: address already in use").
+  const [port, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const address = `127.0.0.1:${port}`;
   const dynamicConfig = timers === 'tuned' ? DEV_SERVER_DYNAMIC_CONFIG : [];
   const args = [
@@ -121,6 +137,10 @@ export async function startBenchServer(
     '127.0.0.1',
     '--port',
     String(port),
+    '--http-port',
+    String(httpPort),
+    '--metrics-port',
+    String(metricsPort),
     '--headless',
     '--log-level',
     'error',

@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time.js';
 import { assertSuccessful, httpCall } from '../src/executors/http-call.js';
 import { signWebhook } from '../src/security/webhook-signature.js';
 import { taskLogger } from '../src/observability/logger.js';
@@ -12,6 +13,13 @@ export interface DeliverCallbackInput {
   readonly body: CallbackBody;
   /** Stable across attempts (the run's execution id), so receivers can de-duplicate by `webhook-id`. */
   readonly webhookId: string;
+  /** Attempts an earlier activity already made for this delivery; attempts are numbered on from there. */
+  readonly attemptsBefore?: number;
+}
+
+/** What a failed attempt tells the workflow (the SDK does not hand `nextRetryDelay` to workflow code). */
+export interface CallbackRetryDetails {
+  readonly retryDelayMs: number;
 }
 
 export interface DeliverCallbackDeps {
@@ -41,7 +49,8 @@ export function createDeliverCallback(deps: DeliverCallbackDeps = {}) {
    * workflow's delivery window closes. 4xx other than 408/429 is final.
    */
   return async function deliverCallback(input: DeliverCallbackInput): Promise<{ attempts: number }> {
-    const { attempt, workflowExecution } = Context.current().info;
+    const { workflowExecution } = Context.current().info;
+    const attempt = Context.current().info.attempt + (input.attemptsBefore ?? 0);
     const log = taskLogger({
       taskId: input.body.task_id,
       workflowId: workflowExecution?.workflowId ?? input.body.task_id,
@@ -71,13 +80,19 @@ export function createDeliverCallback(deps: DeliverCallbackDeps = {}) {
         { attempt, final, error: err instanceof Error ? err.message : String(err) },
         'callback attempt failed',
       );
-      if (err instanceof ApplicationFailure && (err.nonRetryable || err.nextRetryDelay !== undefined))
-        throw err;
+      if (err instanceof ApplicationFailure && err.nonRetryable) throw err;
       if (Context.current().cancellationSignal.aborted) throw err;
+      // After `Retry-After` when the receiver sent one, else after a jittered backoff.
+      const retryDelayMs =
+        err instanceof ApplicationFailure && err.nextRetryDelay !== undefined
+          ? msToNumber(err.nextRetryDelay)
+          : callbackRetryDelayMs(attempt);
+      const details: CallbackRetryDetails = { retryDelayMs };
       throw ApplicationFailure.create({
-        type: FailureType.TransientHttpError,
+        type: (err instanceof ApplicationFailure && err.type) || FailureType.TransientHttpError,
         message: err instanceof Error ? err.message : String(err),
-        nextRetryDelay: callbackRetryDelayMs(attempt),
+        nextRetryDelay: retryDelayMs,
+        details: [details],
       });
     }
   };

@@ -9,7 +9,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExecutorFactory } from '../src/executors/executor-factory.js';
 import { SCHEDULED_TASK_WORKFLOW } from '../src/shared/search-attributes.js';
-import type { RunRecord, ScheduledTaskInput } from '../src/shared/task-types.js';
+import { TASK_INPUT_VERSION, type RunRecord, type ScheduledTaskInput } from '../src/shared/task-types.js';
 import { createPulseWorker } from '../src/temporal/worker.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { createTimeSkippingEnv } from './helpers/temporal.js';
@@ -51,6 +51,7 @@ describe('callback outage', () => {
     const taskId = 'task_outage';
     const started = await env.currentTimeMs();
     const input: ScheduledTaskInput = {
+      version: TASK_INPUT_VERSION,
       taskId,
       scheduleType: 'http_request',
       executor: 'http',

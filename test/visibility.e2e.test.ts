@@ -1,7 +1,8 @@
 /**
- * What a task writes to visibility, and when, on the dev server. A run that is over within its quiet start
- * (`QUIET_START_MS`, callback included) writes its visibility row once, when it closes; a longer run publishes
- * `processing`, and `completed` while its callback is still being retried, once the quiet start is over. The API's
+ * What a task writes to visibility, and when, on the dev server. A run that ends within its quiet start
+ * (`QUIET_START_MS`) and delivers its callback at the first attempt writes its visibility row once, when it closes.
+ * A longer run publishes `processing` once the quiet start is over; a callback whose first attempt failed
+ * publishes `completed` (callback pending) before it is retried. The API's
  * list reads a started run as `processing` from the start. Histories recorded before the quiet start existed still
  * replay.
  */
@@ -101,7 +102,9 @@ describe('visibility writes', () => {
     const callbackDone = lastIndex('activityTaskCompletedEventAttributes');
     expect(callbackDone).toBeGreaterThan(0);
     expect(firstUpsert).toBeGreaterThan(callbackDone);
+    // The quiet start's timer was started with the run and cancelled when the run ended first.
     expect(index('timerStartedEventAttributes')).toBeGreaterThan(0);
+    expect(index('timerCanceledEventAttributes')).toBeGreaterThan(index('timerStartedEventAttributes'));
 
     const { info } = await visibilityUntil(taskId, (i) => i.status.name === 'COMPLETED');
     expect(info.typedSearchAttributes.get(PulseStatus)).toBe('completed');
@@ -151,7 +154,7 @@ describe('visibility writes', () => {
     expect(await listed('completed')).toContain(taskId);
   });
 
-  it('a callback still being retried after the quiet start shows as completed, callback pending, with its run', async () => {
+  it('a callback whose first attempt failed shows as completed, callback pending, with its run', async () => {
     // The receiver is down for the first four attempts (about 1 + 2 + 4 s of backoff).
     receiver.script('/cb-retry', (n) => (n <= 4 ? { status: 503, body: { down: true } } : { status: 200 }));
     const taskId = await scheduleNow('retry', 0);

@@ -4,6 +4,7 @@
  */
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { tsToMs } from '@temporalio/common/lib/time.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
@@ -12,8 +13,14 @@ import { createExecutorFactory } from '../src/executors/executor-factory.js';
 import { FailureType } from '../src/shared/failure-types.js';
 import { SCHEDULED_TASK_WORKFLOW } from '../src/shared/search-attributes.js';
 import { rescheduleUpdate, setPausedUpdate, taskStateQuery } from '../src/shared/task-messages.js';
-import type { CallbackBody, RunRecord, ScheduledTaskInput } from '../src/shared/task-types.js';
+import {
+  TASK_INPUT_VERSION,
+  type CallbackBody,
+  type RunRecord,
+  type ScheduledTaskInput,
+} from '../src/shared/task-types.js';
 import { createPulseWorker } from '../src/temporal/worker.js';
+import { QUIET_START_MS } from '../workflows/scheduled-task.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { createTimeSkippingEnv } from './helpers/temporal.js';
 
@@ -50,6 +57,7 @@ async function startTask(inMs: number, overrides: Partial<ScheduledTaskInput> = 
   const taskId = `task_${randomUUID().replace(/-/g, '')}`;
   const now = await env.currentTimeMs();
   const input: ScheduledTaskInput = {
+    version: TASK_INPUT_VERSION,
     taskId,
     scheduleType: 'http_request',
     executor: 'http',
@@ -128,14 +136,17 @@ describe('scheduledTask on the time-skipping server', () => {
     expect(receiver.at(earlier.target)).toHaveLength(1);
   });
 
-  it('a task whose due time has passed runs at once, without starting a timer', async () => {
+  it('a task whose due time has passed runs at once, without a timer for its due time', async () => {
     const { handle, target } = await startTask(-HOUR);
     const run = (await handle.result()) as RunRecord;
     expect(run.status).toBe('success');
     expect(receiver.at(target)).toHaveLength(1);
     const history = await handle.fetchHistory();
+    // The one timer is the quiet start's, started with the run (and cancelled when the run ended first).
     const timers = (history.events ?? []).filter((e) => e.timerStartedEventAttributes);
-    expect(timers).toHaveLength(0);
+    expect(timers).toHaveLength(1);
+    expect(tsToMs(timers[0]!.timerStartedEventAttributes!.startToFireTimeout)).toBe(QUIET_START_MS);
+    expect((history.events ?? []).some((e) => e.timerCanceledEventAttributes)).toBe(true);
   });
 
   it('paused past its due time it does not run; resumed it runs at once', async () => {

@@ -14,6 +14,7 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { CallbackRetryDetails, DeliverCallbackInput } from '../activities/deliver-callback.js';
 import type { createActivities } from '../activities/index.js';
 import { EXTERNAL_EXECUTOR } from '../src/shared/executor-names.js';
 import { FailureType } from '../src/shared/failure-types.js';
@@ -55,6 +56,8 @@ const DEFAULT_RUN_TIMEOUT_MS = 10 * 60_000;
 const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
 
 const DEFAULT_CALLBACK_WINDOW_MS = 24 * 3_600_000;
+/** Longer than the callback's own HTTP timeout (30 s), so a slow receiver fails the attempt, not the activity. */
+const CALLBACK_ATTEMPT_TIMEOUT = '40s';
 
 /**
  * How long a run may take before its progress (processing; completed with the callback still being delivered)
@@ -112,17 +115,26 @@ export async function scheduledTask(rawInput: ScheduledTaskInput): Promise<RunRe
     const latest = runs[runs.length - 1];
     if (latest) upsertMemo({ run: summarize(latest) });
   };
-  /** Holds progress back for the first `QUIET_START_MS` of the run, then publishes what there is by then. */
+  /** The quiet start's timer; cancelled when the run ends sooner. */
+  const quietTimer = new CancellationScope();
+  /** Holds progress back while the run's first `QUIET_START_MS` last, then publishes what there is by then. */
   const startQuietly = (): void => {
     quietStart = true;
     holdProgress = true;
-    sleep(QUIET_START_MS).then(
-      () => {
-        holdProgress = false;
-        publishProgress();
-      },
-      () => undefined, // cancelled with the task, whose cancellation publishes its own status
-    );
+    quietTimer
+      .run(() => sleep(QUIET_START_MS))
+      .then(
+        () => {
+          holdProgress = false;
+          publishProgress();
+        },
+        () => undefined, // the run ended first, or the task was cancelled (which publishes its own status)
+      );
+  };
+  /** Publishes what was held back: the callback is being retried, which may take a while. */
+  const publishRetrying = (): void => {
+    holdProgress = false;
+    publishProgress();
   };
 
   const assertNotStarted = (): void => {
@@ -273,6 +285,9 @@ export async function scheduledTask(rawInput: ScheduledTaskInput): Promise<RunRe
   async function finish(run: RunRecord): Promise<RunRecord> {
     runs.push(run);
     status = run.status === 'success' ? 'completed' : 'failed';
+    // The callback's own attempts decide what is published next, not a clock: under load, a timer still running
+    // through delivery fires for most runs and costs each a workflow task of its own.
+    if (quietStart && holdProgress) quietTimer.cancel();
     publishProgress();
 
     if (input.callbackUrl) {
@@ -281,6 +296,7 @@ export async function scheduledTask(rawInput: ScheduledTaskInput): Promise<RunRe
         input.callbackUrl,
         run,
         input.callbackWindowMs ?? DEFAULT_CALLBACK_WINDOW_MS,
+        quietStart ? publishRetrying : undefined,
         (delivery) => {
           const outcome = { key: PulseCallbackStatus, value: delivery };
           // Started quietly: status and outcome go in one upsert, in the workflow task that closes the run (the
@@ -401,12 +417,17 @@ async function runOnce(input: ResolvedInput, uuid: string, scheduledFor: string)
   }
 }
 
-/** Delivers a run's callback; `record` writes the outcome to the run's search attributes. */
+/**
+ * Delivers a run's callback; `record` writes the outcome to the run's search attributes. With `onRetrying`, the
+ * first attempt is an activity of its own, so the workflow learns that delivery is being retried (and calls
+ * `onRetrying`) only when the first attempt failed; one activity otherwise, retried by Temporal.
+ */
 async function sendCallback(
   taskId: string,
   url: string,
   run: RunRecord,
   windowMs: number,
+  onRetrying: (() => void) | undefined,
   record: (delivery: 'delivered' | 'failed') => void,
 ): Promise<CallbackOutcome> {
   const body: CallbackBody = {
@@ -421,13 +442,11 @@ async function sendCallback(
   // Retried until a 2xx, for at most the delivery window; the activity picks each delay (Retry-After, or
   // jittered backoff). A receiver that stays down is recorded as a failed delivery in the run record (and the
   // PulseCallbackStatus search attribute) instead of failing the task, because the run itself did happen.
-  const { deliverCallback } = proxyActivities<Activities>({
-    startToCloseTimeout: '40s',
-    scheduleToCloseTimeout: windowMs,
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10m' },
-  });
+  const request: DeliverCallbackInput = { url, body, webhookId: run.executionId };
   try {
-    const { attempts } = await deliverCallback({ url, body, webhookId: run.executionId });
+    const attempts = onRetrying
+      ? await deliverFirstAttemptAlone(request, windowMs, onRetrying)
+      : (await retriedDelivery(windowMs).deliverCallback(request)).attempts;
     record('delivered');
     return { url, status: 'delivered', attempts };
   } catch (err) {
@@ -440,6 +459,47 @@ async function sendCallback(
       status: 'failed',
       error: `delivery failed for ${Math.round(windowMs / 1000)} s: ${describeFailure(err)}`,
     };
+  }
+}
+
+/** The callback activity, retried by Temporal until a 2xx or until `windowMs` has passed. */
+function retriedDelivery(windowMs: number) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: CALLBACK_ATTEMPT_TIMEOUT,
+    scheduleToCloseTimeout: windowMs,
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10m' },
+  });
+}
+
+/**
+ * One attempt; if it fails and may be retried, `onRetrying`, then the activity's own delay (`Retry-After` or
+ * backoff), then the rest of the attempts as one retried activity for what is left of the window. Returns the
+ * number of attempts; throws what the last attempt threw.
+ */
+async function deliverFirstAttemptAlone(
+  request: DeliverCallbackInput,
+  windowMs: number,
+  onRetrying: () => void,
+): Promise<number> {
+  const startedAtMs = Date.now();
+  const { deliverCallback } = proxyActivities<Activities>({
+    startToCloseTimeout: CALLBACK_ATTEMPT_TIMEOUT,
+    scheduleToCloseTimeout: windowMs,
+    retry: { maximumAttempts: 1 },
+  });
+  try {
+    return (await deliverCallback(request)).attempts;
+  } catch (err) {
+    if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
+    const cause = err.cause;
+    if (cause instanceof ApplicationFailure && cause.nonRetryable) throw err;
+    onRetrying();
+    const details = cause instanceof ApplicationFailure ? cause.details?.[0] : undefined;
+    const delayMs = (details as Partial<CallbackRetryDetails> | undefined)?.retryDelayMs ?? 1000;
+    const leftMs = windowMs - (Date.now() - startedAtMs) - delayMs;
+    if (leftMs <= 0) throw err;
+    await sleep(delayMs);
+    return (await retriedDelivery(leftMs).deliverCallback({ ...request, attemptsBefore: 1 })).attempts;
   }
 }
 

@@ -106,6 +106,8 @@ export async function scheduledTask(rawInput: ScheduledTaskInput): Promise<RunRe
 
   /** Whether this run started quietly (tasks of version 2 and later); fixed when the run starts. */
   let quietStart = false;
+  /** Set when the run has ended (`finish`). */
+  let runEnded = false;
   /** True during a run's quiet start: its progress is kept for the query and published later, or at its close. */
   let holdProgress = false;
   /** Publishes the run's progress (its status, and the latest run record once there is one) unless held. */
@@ -117,19 +119,28 @@ export async function scheduledTask(rawInput: ScheduledTaskInput): Promise<RunRe
   };
   /** The quiet start's timer; cancelled when the run ends sooner. */
   const quietTimer = new CancellationScope();
-  /** Holds progress back while the run's first `QUIET_START_MS` last, then publishes what there is by then. */
+  /** Holds progress back while the run's first `QUIET_START_MS` last, then publishes `processing`. */
   const startQuietly = (): void => {
     quietStart = true;
     holdProgress = true;
+    let quietOver = false;
     quietTimer
       .run(() => sleep(QUIET_START_MS))
       .then(
-        () => {
-          holdProgress = false;
-          publishProgress();
-        },
+        () => (quietOver = true),
         () => undefined, // the run ended first, or the task was cancelled (which publishes its own status)
       );
+    // A condition is checked only once every event of the workflow task has been applied. So when the timer fires
+    // in the same workflow task as the run's end (common under load), the run is seen to have ended and nothing
+    // is published here: `finish` decides.
+    condition(() => quietOver).then(
+      () => {
+        if (runEnded) return;
+        holdProgress = false;
+        publishProgress();
+      },
+      () => undefined,
+    );
   };
   /** Publishes what was held back: the callback is being retried, which may take a while. */
   const publishRetrying = (): void => {
@@ -283,6 +294,7 @@ export async function scheduledTask(rawInput: ScheduledTaskInput): Promise<RunRe
 
   /** Records the run, delivers its callback, and ends the workflow with the run's outcome. */
   async function finish(run: RunRecord): Promise<RunRecord> {
+    runEnded = true;
     runs.push(run);
     status = run.status === 'success' ? 'completed' : 'failed';
     // The callback's own attempts decide what is published next, not a clock: under load, a timer still running

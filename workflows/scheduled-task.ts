@@ -60,10 +60,12 @@ const DEFAULT_CALLBACK_WINDOW_MS = 24 * 3_600_000;
 const CALLBACK_ATTEMPT_TIMEOUT = '40s';
 
 /**
- * How long a run may take before its progress (processing; completed with the callback still being delivered)
- * is written to visibility. Every upsert makes the server rewrite the task's visibility row, which in the embedded
- * server shares one SQLite writer with everything else. A run that is over sooner, callback included, writes its
- * row once, when it closes: there is nothing to see in between that would outlive a page refresh.
+ * A run's quiet start: how long it may take before `processing` is written to visibility. Every upsert makes the
+ * server rewrite the task's visibility row, which in the embedded server shares one SQLite writer with everything
+ * else. So a task of version 2 writes its progress only when there is something to see for a while: `processing`
+ * once its run has taken this long (or at once, when the run starts this late), `completed` (callback pending)
+ * once the callback's first attempt has failed. A run that ends sooner and delivers at the first attempt writes its
+ * row once, when it closes; the server skips the writes of the workflow task that closes a workflow.
  */
 export const QUIET_START_MS = 2000;
 
@@ -121,7 +123,6 @@ export async function scheduledTask(rawInput: ScheduledTaskInput): Promise<RunRe
   const quietTimer = new CancellationScope();
   /** Holds progress back while the run's first `QUIET_START_MS` last, then publishes `processing`. */
   const startQuietly = (): void => {
-    quietStart = true;
     holdProgress = true;
     let quietOver = false;
     quietTimer
@@ -269,7 +270,13 @@ export async function scheduledTask(rawInput: ScheduledTaskInput): Promise<RunRe
 
   status = 'processing';
   // Tasks of version 1 (made before the quiet start, or by hand) keep publishing at once, as their histories do.
-  if ((input.version ?? 1) >= 2) startQuietly();
+  if ((input.version ?? 1) >= 2) {
+    quietStart = true;
+    // A run that starts this late (a backlog of due tasks, or a task resumed after its due time) would outlast
+    // its quiet start anyway: publishing now costs one write, where the timer would fire mid-run and cost a
+    // workflow task as well.
+    if (Date.now() - dueAtMs < QUIET_START_MS) startQuietly();
+  }
   publishProgress();
   const scheduledFor = new Date(dueAtMs).toISOString();
   const run = await runOnce(input, uuid4(), scheduledFor).catch((err: unknown) => {
@@ -297,9 +304,13 @@ export async function scheduledTask(rawInput: ScheduledTaskInput): Promise<RunRe
     runEnded = true;
     runs.push(run);
     status = run.status === 'success' ? 'completed' : 'failed';
-    // The callback's own attempts decide what is published next, not a clock: under load, a timer still running
-    // through delivery fires for most runs and costs each a workflow task of its own.
-    if (quietStart && holdProgress) quietTimer.cancel();
+    if (quietStart) {
+      // From here the callback's own attempts decide what is published, not a clock: a timer running through
+      // delivery fired for most runs under load, and cost each a workflow task of its own. Until the first
+      // attempt fails, or the run closes, nothing is written.
+      if (holdProgress) quietTimer.cancel();
+      holdProgress = true;
+    }
     publishProgress();
 
     if (input.callbackUrl) {

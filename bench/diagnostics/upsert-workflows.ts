@@ -11,22 +11,15 @@ import {
 } from '@temporalio/workflow';
 import { PulseCallbackStatus, PulseDueAt, PulseStatus } from '../../src/shared/search-attributes.js';
 import type { createBaselineActivities } from '../baseline/activities.js';
+import { CALLBACK_OPTIONS, RUN_TASK_OPTIONS } from '../baseline/workflows.js';
 import type { BaselineTaskInput } from '../baseline/types.js';
 
 type Activities = ReturnType<typeof createBaselineActivities>;
 
 // The same timeouts and retry policies as `baselineTask` (and `scheduledTask`): activity timeouts are timers on
 // the server too.
-const { runTask } = proxyActivities<Activities>({
-  startToCloseTimeout: '10m',
-  heartbeatTimeout: '10s',
-  retry: { maximumAttempts: 3, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-});
-const { deliverCallback } = proxyActivities<Activities>({
-  startToCloseTimeout: '40s',
-  scheduleToCloseTimeout: '24h',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10m' },
-});
+const { runTask } = proxyActivities<Activities>(RUN_TASK_OPTIONS);
+const { deliverCallback } = proxyActivities<Activities>(CALLBACK_OPTIONS);
 
 export interface UpsertTaskInput extends BaselineTaskInput {
   readonly searchAttributes: boolean;

@@ -6,6 +6,7 @@ import {
   CancelledFailure,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -19,9 +20,12 @@ import type { createActivities } from '../activities/index.js';
 import { EXTERNAL_EXECUTOR } from '../src/shared/executor-names.js';
 import { FailureType } from '../src/shared/failure-types.js';
 import {
+  PulseAgentId,
   PulseCallbackStatus,
   PulseDueAt,
+  PulseExecutor,
   PulseLeaseExpiresAt,
+  PulseScheduleType,
   PulseStatus,
   TemporalScheduledById,
   TemporalScheduledStartTime,
@@ -171,13 +175,21 @@ export async function scheduledTask(rawInput: ScheduledTaskInput): Promise<RunRe
   );
   setHandler(
     amendUpdate,
-    ({ input: next, memo }) => {
+    ({ input: next, memo, attributes }) => {
       input = {
         ...next,
         taskId: input.taskId,
         ...(input.dueAtMs !== undefined ? { dueAtMs: input.dueAtMs } : {}),
       };
       upsertMemo(memo);
+      // Amends made before requests carried their attributes replay as they ran: without this write.
+      if (attributes) {
+        upsertSearchAttributes([
+          { key: PulseScheduleType, value: attributes.scheduleType },
+          { key: PulseExecutor, value: attributes.executor },
+          { key: PulseAgentId, value: attributes.agentId },
+        ]);
+      }
       return state();
     },
     { validator: (_request: AmendRequest) => assertNotStarted() },
@@ -254,6 +266,28 @@ export async function scheduledTask(rawInput: ScheduledTaskInput): Promise<RunRe
     return { accepted: true };
   });
 
+  /**
+   * Cancelled while a run was under way (an executor's activity, or an external worker's claim): the run is
+   * recorded as cancelled, so the task says what happened instead of "never ran".
+   */
+  const cancelledDuringRun = (executionId: string, startedAtMs: number): void => {
+    // Histories cancelled mid-run before this record existed replay without it.
+    if (!patched('record-cancelled-run')) return;
+    const finishedAtMs = Date.now();
+    const run: RunRecord = {
+      executionId,
+      status: 'cancelled',
+      scheduledFor: new Date(dueAtMs).toISOString(),
+      startedAtMs,
+      finishedAtMs,
+      executionTimeMs: finishedAtMs - startedAtMs,
+      result: null,
+      error: 'the task was cancelled while this run was in progress; the run was stopped',
+    };
+    runs.push(run);
+    upsertMemo({ run: summarize(run) });
+  };
+
   try {
     if (external) {
       const run = await awaitExternalWorker();
@@ -262,6 +296,7 @@ export async function scheduledTask(rawInput: ScheduledTaskInput): Promise<RunRe
     await waitUntilDue();
   } catch (err) {
     if (isCancellation(err)) {
+      if (claim && !reported) cancelledDuringRun(claim.executionId, claim.claimedAtMs);
       status = 'cancelled';
       publish();
     }
@@ -279,8 +314,11 @@ export async function scheduledTask(rawInput: ScheduledTaskInput): Promise<RunRe
   }
   publishProgress();
   const scheduledFor = new Date(dueAtMs).toISOString();
-  const run = await runOnce(input, uuid4(), scheduledFor).catch((err: unknown) => {
+  const executionId = `${input.taskId}:${uuid4()}`;
+  const runStartedAtMs = Date.now();
+  const run = await runOnce(input, executionId, scheduledFor).catch((err: unknown) => {
     if (isCancellation(err)) {
+      cancelledDuringRun(executionId, runStartedAtMs);
       status = 'cancelled';
       publish();
     }
@@ -383,7 +421,11 @@ function summarize(run: RunRecord): RunRecord & { resultOmitted?: boolean } {
   return size > MEMO_RESULT_LIMIT ? { ...run, result: null, resultOmitted: true } : run;
 }
 
-async function runOnce(input: ResolvedInput, uuid: string, scheduledFor: string): Promise<RunRecord> {
+async function runOnce(
+  input: ResolvedInput,
+  executionId: string,
+  scheduledFor: string,
+): Promise<RunRecord> {
   const timeoutMs = input.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
   const retry = input.retry;
   const { executeAgent } = proxyActivities<Activities>({
@@ -402,7 +444,7 @@ async function runOnce(input: ResolvedInput, uuid: string, scheduledFor: string)
   });
   const request: ExecutionRequest = {
     taskId: input.taskId,
-    executionId: `${input.taskId}:${uuid}`,
+    executionId,
     scheduleType: input.scheduleType,
     executor: input.executor,
     payload: input.payload,

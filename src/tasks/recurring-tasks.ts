@@ -13,7 +13,13 @@ import {
 } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { ConflictError, TaskNotFoundError } from '../errors.js';
-import { PulseStatus, SCHEDULED_TASK_WORKFLOW } from '../shared/search-attributes.js';
+import {
+  PulseAgentId,
+  PulseExecutor,
+  PulseScheduleType,
+  PulseStatus,
+  SCHEDULED_TASK_WORKFLOW,
+} from '../shared/search-attributes.js';
 import type { RunRecord, ScheduledTaskInput, TaskStatus } from '../shared/task-types.js';
 import { translateTemporalError } from '../temporal/temporal-errors.js';
 import { nextFireAfter, previewFireTimes, type RecurringWhen } from '../time/parse-when.js';
@@ -22,6 +28,8 @@ import type { BuiltTask, RecurrencePolicy, TaskMemo } from './build-task.js';
 /** Note put on a schedule cancelled through the API (the schedule is paused and kept, so its record stays). */
 const CANCELLED_NOTE = 'Cancelled through the Pulse API';
 const PAUSED_NOTE = 'Paused through the Pulse API';
+/** Search attributes that describe what a task does; a PATCH rewrites them (a missing one is removed). */
+const WORK_ATTRIBUTES = new Set([PulseScheduleType.name, PulseExecutor.name, PulseAgentId.name]);
 
 const OVERLAP = {
   skip: 'SKIP',
@@ -83,6 +91,19 @@ export function schedulePolicies(policy: RecurrencePolicy) {
   };
 }
 
+/** Visibility query for the runs a task's schedule started. */
+function runsOf(taskId: string): string {
+  const id = taskId.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
+  return `TemporalScheduledById = '${id}' AND WorkflowType = '${SCHEDULED_TASK_WORKFLOW}'`;
+}
+
+function pairsOf(
+  attributes: readonly SearchAttributePair[] | { getAll(): SearchAttributePair[] } | undefined,
+): SearchAttributePair[] {
+  if (!attributes) return [];
+  return Array.isArray(attributes) ? [...attributes] : (attributes as { getAll(): SearchAttributePair[] }).getAll();
+}
+
 /**
  * Whether a schedule was cancelled through the API. The cancel writes both a search attribute and the pause note in
  * one update, but a describe reads them from two places (the search attribute from the scheduler workflow's record,
@@ -129,7 +150,7 @@ export function createRecurringTasks(deps: RecurringDeps) {
 
   async function listRuns(taskId: string, limit = 1000): Promise<RecurringRun[]> {
     const runs: RecurringRun[] = [];
-    const query = `TemporalScheduledById = '${taskId.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}' AND WorkflowType = '${SCHEDULED_TASK_WORKFLOW}'`;
+    const query = runsOf(taskId);
     for await (const info of client.workflow.list({ query, pageSize: Math.min(limit, 1000) })) {
       runs.push(runFromInfo(info));
       if (runs.length >= limit) break;
@@ -255,25 +276,34 @@ export function createRecurringTasks(deps: RecurringDeps) {
       else await handle.unpause('Resumed through the Pulse API');
     },
 
-    /** Cancels: stops future runs (pausing, so the record stays) and cancels a run in progress. */
+    /**
+     * Cancels: stops future runs (pausing, so the record stays) and cancels every run still going, including one
+     * that only retries its callback. Cancelling again stops runs again (a run the first cancel missed).
+     */
     async cancel(snapshot: RecurringSnapshot): Promise<void> {
-      const handle = client.schedule.getHandle(snapshot.taskId);
-      await handle.update((previous) => ({
-        ...previous,
-        state: { ...previous.state, paused: true, note: CANCELLED_NOTE },
-        typedSearchAttributes: [
-          ...(previous.typedSearchAttributes?.getAll?.() ?? []).filter(
-            (p) => p.key.name !== PulseStatus.name,
-          ),
-          { key: PulseStatus, value: 'cancelled' },
-        ],
-      }));
+      if (snapshot.status !== 'cancelled') {
+        await client.schedule.getHandle(snapshot.taskId).update((previous) => ({
+          ...previous,
+          state: { ...previous.state, paused: true, note: CANCELLED_NOTE },
+          typedSearchAttributes: [
+            ...pairsOf(previous.typedSearchAttributes).filter((p) => p.key.name !== PulseStatus.name),
+            { key: PulseStatus, value: 'cancelled' },
+          ],
+        }));
+      }
+      // The schedule knows the runs it tracks for its overlap policy; visibility knows every run it started (manual
+      // triggers and runs that finished their work but still deliver a callback included).
+      const running = new Set(
+        (snapshot.description?.info.runningActions ?? []).map((action) => action.workflow.workflowId),
+      );
+      const query = `${runsOf(snapshot.taskId)} AND ExecutionStatus = 'Running'`;
+      for await (const info of client.workflow.list({ query, pageSize: 1000 })) running.add(info.workflowId);
       await Promise.all(
-        (snapshot.description?.info.runningActions ?? []).map((action) =>
+        [...running].map((workflowId) =>
           client.workflow
-            .getHandle(action.workflow.workflowId)
+            .getHandle(workflowId)
             .cancel()
-            .catch(() => undefined),
+            .catch(() => undefined), // it closed in the meantime
         ),
       );
     },
@@ -314,11 +344,30 @@ export function createRecurringTasks(deps: RecurringDeps) {
       }));
     },
 
-    /** Replaces what each future run does (payload, metadata) and the memo describing it. */
-    async amend(taskId: string, input: ScheduledTaskInput, memo: TaskMemo): Promise<void> {
+    /**
+     * Replaces what each future run does (payload, metadata), the memo describing it, and the search attributes
+     * that describe the work, on the schedule and on the runs it starts. Status attributes are left as they are.
+     */
+    async amend(
+      taskId: string,
+      input: ScheduledTaskInput,
+      memo: TaskMemo,
+      attributes: readonly SearchAttributePair[],
+    ): Promise<void> {
+      const work = attributes.filter((p) => WORK_ATTRIBUTES.has(p.key.name));
+      const replaced = (previous: readonly SearchAttributePair[]): SearchAttributePair[] => [
+        ...previous.filter((p) => !WORK_ATTRIBUTES.has(p.key.name)),
+        ...work,
+      ];
       await client.schedule.getHandle(taskId).update((previous) => ({
         ...previous,
-        action: { ...previous.action, args: [input], memo: { ...memo } } as typeof previous.action,
+        action: {
+          ...previous.action,
+          args: [input],
+          memo: { ...memo },
+          typedSearchAttributes: replaced(pairsOf(previous.action.typedSearchAttributes)),
+        } as typeof previous.action,
+        typedSearchAttributes: replaced(pairsOf(previous.typedSearchAttributes)),
       }));
     },
 

@@ -1,7 +1,9 @@
 /**
  * Property test: thousands of generated malformed and hostile bodies thrown at the write endpoints over real HTTP.
  * Whatever arrives, the answer is a 4xx with `detail` and `code` (never a 5xx or a stack trace), nothing gets
- * scheduled, and the service is still healthy afterwards.
+ * scheduled, and the service is still healthy afterwards. Every route that parses a `when` is covered (schedule,
+ * PATCH, GET /preview, the schedule_task and preview_schedule tools over HTTP and MCP), with extreme magnitudes
+ * (1e308, -0, 2^53 + 1, counts up to 10^40) and payload or metadata nested up to 10,000 levels deep.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import fc from 'fast-check';
@@ -66,6 +68,68 @@ const hostileString = fc.oneof(
   ),
 );
 
+/**
+ * Counts no schedule can hold: at least 10^12, which is over 10 years even in milliseconds, up to 2^53 + 1 and far
+ * past it. Together with the units below, every `when` built from one is beyond the supported range.
+ */
+const hugeCount = fc.oneof(
+  fc.constantFrom('9007199254740993', '99999999999999', '300000000000000', '9'.repeat(150)),
+  fc.bigInt({ min: 10n ** 12n, max: 10n ** 40n }).map(String),
+);
+const unit = fc.constantFrom(
+  'ms',
+  's',
+  'm',
+  'h',
+  'd',
+  'w',
+  ' seconds',
+  ' minutes',
+  ' hours',
+  ' days',
+  ' weeks',
+);
+const hugeDelay = fc.tuple(hugeCount, unit).map(([count, u]) => count + u);
+/** Numbers at the edges of what JSON and doubles carry; none is a valid count, duration or time. */
+const extremeNumber = fc.constantFrom(1e308, -1e308, -0, 2 ** 53 + 1, -(2 ** 53) - 1, 5e-324, 1.5);
+
+/** A `when` beyond the supported range (or not a time at all), in every form that parses one. */
+const extremeWhen = fc.oneof(
+  hugeDelay,
+  hugeDelay.map((d) => `in ${d}`),
+  hugeDelay.map((d) => `${d} from now`),
+  hugeDelay.map((d) => `every ${d}`),
+  fc
+    .tuple(fc.constantFrom('1e308', '-0', '1.7976931348623157e308', 'Infinity', 'NaN', '-1'), unit)
+    .map(([n, u]) => `in ${n}${u}`),
+  fc.constantFrom('in 300000 years', '99999999999w', '9999-12-31T23:59:59Z', 'dec 25 9999 10am'),
+  hugeDelay.map((delay) => ({ type: 'once', delay })),
+  hugeDelay.map((d) => ({ type: 'once', natural: `in ${d}` })),
+  hugeDelay.map((interval) => ({ type: 'recurring', repeat: { interval } })),
+  hugeDelay.map((delay) => ({ type: 'recurring', delay, repeat: { interval: '1m' } })),
+);
+
+/**
+ * JSON text nested `depth` levels deep (65 to 10,000: always past the limit once inside a body), of objects,
+ * arrays or both, as `JSON.stringify` would overflow building it.
+ */
+const deepJson = fc
+  .record({ depth: fc.integer({ min: 65, max: 10_000 }), shape: fc.constantFrom('object', 'array', 'mixed') })
+  .map(({ depth, shape }) => {
+    const open = (i: number) => (shape === 'array' || (shape === 'mixed' && i % 2) ? '[' : '{"k":');
+    const close = (i: number) => (shape === 'array' || (shape === 'mixed' && i % 2) ? ']' : '}');
+    let text = '';
+    for (let i = 0; i < depth; i++) text += open(i);
+    text += '1';
+    for (let i = depth - 1; i >= 0; i--) text += close(i);
+    return text;
+  });
+
+/** `body` as JSON text with `deep` (JSON text) in place of the string "DEEP". */
+function withDeep(body: unknown, deep: string): string {
+  return JSON.stringify(body).replace('"DEEP"', deep);
+}
+
 /** A change that makes VALID certainly invalid, so no generated body can schedule something by accident. */
 const breakingMutation = fc.oneof(
   fc.record({ key: fc.constantFrom('schedule_type', 'when', 'payload'), value: fc.constant(undefined) }),
@@ -96,10 +160,27 @@ const breakingMutation = fc.oneof(
     key: fc.constant('timezone'),
     value: hostileString.filter((s) => !['UTC', 'utc'].includes(s)),
   }),
+  fc.record({ key: fc.constant('when'), value: extremeWhen }),
+  fc.record({
+    key: fc.constant('repeat'),
+    value: fc.oneof(
+      hugeDelay.map((interval) => ({ interval })),
+      extremeNumber.map((times) => ({ interval: '1m', times })),
+    ),
+  }),
   fc.record({
     key: fc.constant('webhook_timeout'),
-    value: fc.oneof(fc.constant(-1), fc.constant(0), fc.string()),
+    // 5e-324 s is a (silly) positive timeout, so valid.
+    value: fc.oneof(
+      fc.constant(-1),
+      fc.constant(0),
+      fc.string(),
+      extremeNumber.filter((n) => n !== 5e-324),
+    ),
   }),
+  // -0 reaches the server as 0, a valid retry count.
+  fc.record({ key: fc.constant('webhook_retries'), value: extremeNumber.filter((n) => !Object.is(n, -0)) }),
+  fc.record({ key: fc.constant('retry'), value: extremeNumber.map((max_attempts) => ({ max_attempts })) }),
   fc.record({
     key: fc.constant('retry'),
     value: fc.oneof(fc.string(), fc.constant({ max_attempts: -3 }), fc.constant({ timeout: 'forever' })),
@@ -129,6 +210,10 @@ const scheduleBody = fc.oneof(
   fc.integer({ min: 1, max: 5000 }).map((depth) => ({ raw: '['.repeat(depth) + ']'.repeat(depth) })),
   fc.integer({ min: 1, max: 200 }).map((depth) => ({ raw: '{"a":'.repeat(depth) + '1' + '}'.repeat(depth) })),
   breakingMutation.map((m) => ({ raw: JSON.stringify(mutate(m)) })),
+  deepJson.map((deep) => ({
+    raw: withDeep({ ...VALID, payload: { ...VALID.payload, body: 'DEEP' } }, deep),
+  })),
+  deepJson.map((deep) => ({ raw: withDeep({ ...VALID, metadata: { deep: 'DEEP' } }, deep) })),
   fc.constant({ raw: '{"__proto__": {"polluted": true}, "schedule_type": 1}' }),
   fc.constant({ raw: '{"constructor": {"prototype": {"polluted": true}}}' }),
 );
@@ -158,8 +243,18 @@ const patchBody = fc.oneof(
       }),
       fc.record({ payload: fc.oneof(fc.string(), fc.integer(), fc.constant({ url: 'not a url' })) }),
       fc.record({ timezone: hostileString.filter((s) => !['UTC', 'utc'].includes(s)) }),
+      fc.record({ when: extremeWhen }),
+      fc.record({ repeat: hugeDelay.map((interval) => ({ interval })) }),
     )
     .map((b) => ({ raw: JSON.stringify(b) })),
+  deepJson.map((deep) => ({ raw: withDeep({ payload: { ...VALID.payload, body: 'DEEP' } }, deep) })),
+  deepJson.map((deep) => ({ raw: withDeep({ metadata: { deep: 'DEEP' } }, deep) })),
+);
+
+/** `when` for the read-only previews: anything hostile, and every form of out-of-range time. */
+const previewWhen = fc.oneof(
+  hostileString,
+  extremeWhen.filter((w): w is string => typeof w === 'string'),
 );
 
 /** Bodies for claim and ack: wrong types, missing fields, hostile ids and results. */
@@ -202,7 +297,7 @@ async function send(method: string, path: string, raw: string): Promise<Outcome>
   const response = await fetch(`${pulse.baseUrl}${path}`, {
     method,
     headers: { 'content-type': 'application/json' },
-    body: raw,
+    body: method === 'GET' ? undefined : raw,
   });
   const text = await response.text();
   let body: unknown = text;
@@ -212,6 +307,27 @@ async function send(method: string, path: string, raw: string): Promise<Outcome>
     // keep the text, the assertion below will show it
   }
   return { status: response.status, body };
+}
+
+/** A JSON-RPC `tools/call` over MCP; the server is stateless and answers it as plain JSON. */
+async function callMcpTool(name: string, args: unknown): Promise<Outcome> {
+  const response = await fetch(`${pulse.baseUrl}/mcp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+/** A tool call over MCP failed as a 4xx would over HTTP: an error result naming its status and code. */
+function assertCleanToolError(outcome: Outcome, input: string): void {
+  expect(outcome.status, input).toBe(200);
+  const result = (outcome.body as { result?: { isError?: boolean; _meta?: Record<string, unknown> } }).result;
+  expect(result?.isError, `accepted over MCP: ${input.slice(0, 200)}`).toBe(true);
+  const error = result?._meta?.['pulse/error'] as { status: number; code: string } | undefined;
+  expect(error?.status, `${JSON.stringify(result)} for ${input.slice(0, 200)}`).toBeGreaterThanOrEqual(400);
+  expect(error?.status, `${JSON.stringify(result)} for ${input.slice(0, 200)}`).toBeLessThan(500);
+  expect(typeof error?.code).toBe('string');
 }
 
 function assertClean(outcome: Outcome, input: string): void {
@@ -224,17 +340,64 @@ function assertClean(outcome: Outcome, input: string): void {
 }
 
 describe('hostile input', () => {
-  it('1,700 generated bodies and ids at schedule, patch, claim and ack: never a 5xx, nothing scheduled, still healthy', async () => {
+  it('2,250 generated bodies and ids at schedule, patch, previews, tools, MCP, claim and ack: never a 5xx, nothing scheduled, still healthy', async () => {
     const before = (await pulse.call('GET', '/tasks?limit=1000')).body.count;
     const original = (await pulse.call('GET', `/tasks/${existingTask}`)).body;
     let sent = 0;
 
     await fc.assert(
-      fc.asyncProperty(scheduleBody, async ({ raw }) => {
+      fc.asyncProperty(scheduleBody, fc.boolean(), async ({ raw }, asTool) => {
         sent++;
-        assertClean(await send('POST', '/tasks/schedule', raw), raw);
+        assertClean(await send('POST', asTool ? '/tools/schedule_task' : '/tasks/schedule', raw), raw);
       }),
       { numRuns: 800, seed: 20261124 },
+    );
+    await fc.assert(
+      fc.asyncProperty(breakingMutation, async (mutation) => {
+        sent++;
+        const args = mutate(mutation);
+        assertCleanToolError(await callMcpTool('schedule_task', args), JSON.stringify(args));
+      }),
+      { numRuns: 150, seed: 20261124 },
+    );
+    // Previews are read-only, so a `when` they can read may answer 200; whatever they cannot is a clean 4xx.
+    await fc.assert(
+      fc.asyncProperty(
+        previewWhen,
+        fc.constantFrom('GET', 'TOOL', 'MCP'),
+        fc.option(hostileString),
+        async (when, route, timezone) => {
+          sent++;
+          const input = `${route} ${JSON.stringify({ when, timezone })}`;
+          const args = { when, ...(timezone === null ? {} : { timezone }) };
+          if (route === 'MCP') {
+            const outcome = await callMcpTool('preview_schedule', args);
+            expect(outcome.status, input).toBe(200);
+            const { result } = outcome.body as { result: { _meta?: Record<string, { status: number }> } };
+            expect(result._meta?.['pulse/error']?.status ?? 200, input).toBeLessThan(500);
+            return;
+          }
+          const outcome =
+            route === 'GET'
+              ? await send('GET', `/preview?${new URLSearchParams(args).toString()}`, '')
+              : await send('POST', '/tools/preview_schedule', JSON.stringify(args));
+          if (outcome.status !== 200) assertClean(outcome, input);
+        },
+      ),
+      { numRuns: 300, seed: 20261124 },
+    );
+    await fc.assert(
+      fc.asyncProperty(extremeWhen, fc.constantFrom('GET', 'TOOL'), async (when, route) => {
+        sent++;
+        const input = `${route} ${JSON.stringify(when)}`;
+        // A string out of range is a 400 from both; an object is not a query value, so only the tool sees it.
+        const outcome =
+          route === 'GET' && typeof when === 'string'
+            ? await send('GET', `/preview?when=${encodeURIComponent(when)}`, '')
+            : await send('POST', '/tools/preview_schedule', JSON.stringify({ when }));
+        assertClean(outcome, input);
+      }),
+      { numRuns: 100, seed: 20261124 },
     );
     await fc.assert(
       fc.asyncProperty(patchBody, async ({ raw }) => {
@@ -279,7 +442,7 @@ describe('hostile input', () => {
       ),
       { numRuns: 200, seed: 20261124 },
     );
-    expect(sent).toBeGreaterThanOrEqual(1700);
+    expect(sent).toBeGreaterThanOrEqual(2250);
 
     const health = await pulse.call('GET', '/health');
     expect(health.body.status).toBe('ok');

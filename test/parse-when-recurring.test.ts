@@ -268,6 +268,15 @@ describe('parseRepeat', () => {
     [{ interval: '2m', times: 1.5 }, '{"interval":"2m","times":1.5}', /whole number of at least 1/],
     [{ times: 3 }, '{"times":3}', /"repeat.interval" is required/],
     [['2m'], '["2m"]', /"repeat" is an object/],
+    // Issue 12: these were refused as "not a whole number of seconds", since a float of 6e22 ms has no exact ms.
+    [
+      { interval: '99999999999 weeks' },
+      '99999999999 weeks',
+      /longer than 10 years \(3660 days\), the longest/,
+    ],
+    [{ interval: '99999999999w' }, '99999999999w', /longer than 10 years \(3660 days\), the longest/],
+    [{ interval: `${'9'.repeat(45)}s` }, `${'9'.repeat(45)}s`, /longer than 10 years \(3660 days\)/],
+    [{ interval: '3661d' }, '3661d', /longer than 10 years \(3660 days\)/],
   ])('rejects %j', (repeat, named, reason) => {
     const error = errorOf(() => parseRepeat(repeat, utc));
     expect(error.message).toContain(JSON.stringify(named));
@@ -281,6 +290,8 @@ describe('recurring rejections', () => {
     ['every 500ms', /shorter than 1 second/],
     ['every 1.5 seconds', /not a whole number of seconds/],
     ['every 2 months', /months differ in length/],
+    ['every 99999999999 weeks', /"every 99999999999 weeks" is longer than 10 years \(3660 days\)/],
+    [`every ${'9'.repeat(30)} seconds`, /is longer than 10 years \(3660 days\)/],
     ['every 2 years', /years differ in length/],
     ['every 2 parsecs', /"parsecs" is not a unit/],
     ['every other day', /"every other \.\.\." is not supported/],
@@ -320,6 +331,19 @@ describe('recurring rejections', () => {
     expect(error.message).toContain(JSON.stringify(input));
     expect(error.message).toMatch(reason);
     expect(error.message).toMatch(/Examples that work: .*every 30 seconds, /);
+  });
+
+  it('refuses a repeat interval out of range through every form that carries one (issue 12)', () => {
+    const outOfRange = /99999999999 weeks" is longer than 10 years \(3660 days\)/;
+    const interval = { interval: '99999999999 weeks' };
+    expect(() => parseWhen({ type: 'recurring', repeat: interval }, utc)).toThrow(outOfRange);
+    expect(() => parseWhen({ type: 'recurring', delay: '5m', repeat: interval }, utc)).toThrow(outOfRange);
+    expect(() => parseWhen({ type: 'recurring', natural: 'every 99999999999 weeks' }, utc)).toThrow(
+      outOfRange,
+    );
+    expect(recurringOf(parseWhen({ type: 'recurring', repeat: { interval: '3660d' } }, utc)).spec).toEqual(
+      every(3660 * DAY, now.getTime() % (3660 * DAY)),
+    );
   });
 
   it('rejects malformed recurring object forms', () => {

@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type ParsedWhen,
   type WhenContext,
+  type WhenObject,
   WhenParseError,
   parseDelay,
   parseWhen,
@@ -263,6 +265,73 @@ describe('parseWhen, rejections', () => {
     expect(error.message).toContain(JSON.stringify(input));
     expect(error.message).toMatch(reason);
     expect(error.message).toMatch(/Examples that work: now, .*tomorrow at 2pm, .*daily at 9am, /);
+  });
+});
+
+describe('parseWhen, out of range (issue 12)', () => {
+  // Each of these once summed to an Invalid Date (`RangeError: Invalid time value`, a 500) instead of a reason.
+  it.each<[string | WhenObject]>([
+    ['in 300000 years'],
+    ['99999999999w'],
+    ['in 99999999999 weeks'],
+    ['99999999999 weeks from now'],
+    ['in 9007199254740993 ms'],
+    [`in ${'9'.repeat(190)} seconds`],
+    [{ type: 'once', delay: '99999999999w' }],
+    [{ type: 'once', natural: 'in 300000 years' }],
+    [{ type: 'recurring', delay: '99999999999w', repeat: { interval: '1m' } }],
+    [{ type: 'recurring', time: 'in 300000 years', repeat: { interval: '1m' } }],
+  ])('refuses %j, naming the supported range', (when) => {
+    const error = errorOf(() => parseWhen(when, utc));
+    expect(error.message).toMatch(/more than 10 years ahead; Pulse schedules up to 10 years \(3660 days\)/);
+  });
+
+  it('still accepts the far end of the range', () => {
+    expect(at('in 3660 days')).toBe('2036-12-01T10:00:00.000Z');
+    expect(() => parseWhen('in 3661 days', utc)).toThrow(/more than 10 years ahead/);
+  });
+
+  it('throws nothing but WhenParseError, and only valid dates come out, for any magnitude', () => {
+    const magnitude = fc.oneof(
+      fc.constantFrom('0', '1e308', '9007199254740993', '99999999999', '300000', '0.000001', '9'.repeat(150)),
+      fc.bigInt({ min: 0n, max: 10n ** 40n }).map(String),
+      fc.double({ min: 0, noNaN: true }).map((n) => n.toFixed(3)),
+    );
+    const unit = fc.constantFrom(
+      'ms',
+      's',
+      'm',
+      'h',
+      'd',
+      'w',
+      'y',
+      ' seconds',
+      ' hours',
+      ' weeks',
+      ' years',
+    );
+    const delay = fc.tuple(magnitude, unit).map(([n, u]) => n + u);
+    const when = fc.oneof(
+      delay,
+      delay.map((d) => `in ${d}`),
+      delay.map((d) => `${d} from now`),
+      delay.map((d) => ({ type: 'once', delay: d })),
+      fc
+        .tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 1, max: 12 }))
+        .map(([y, m]) => `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-01T00:00:00Z`),
+      fc.integer({ min: 0, max: 9999 }).map((y) => `dec 25 ${String(y).padStart(4, '0')} 10am`),
+    );
+    fc.assert(
+      fc.property(when, (input) => {
+        try {
+          const parsed = parseWhen(input, utc);
+          expect(Number.isNaN(parsed.at.getTime()), JSON.stringify(input)).toBe(false);
+        } catch (err) {
+          if (!(err instanceof WhenParseError)) throw err;
+        }
+      }),
+      { numRuns: 2000, seed: 20261124 },
+    );
   });
 });
 

@@ -29,6 +29,7 @@ import {
   type RecurringWhen,
 } from '../time/parse-when.js';
 import { isValidTimeZone } from '../time/time-zone.js';
+import { MAX_AHEAD_WORDS, isWithinMaxAhead } from '../time/duration.js';
 
 export interface BuildTaskDeps {
   readonly executors: ExecutorFactory;
@@ -115,6 +116,13 @@ function durationField(
   const ms = parseDelay(value);
   if (ms === undefined || ms <= 0) {
     errors.push({ field, message: `'${value}' is not a duration such as 500ms, 30s, 5m or 1h` });
+    return undefined;
+  }
+  if (!isWithinMaxAhead(ms)) {
+    errors.push({
+      field,
+      message: `'${value}' is longer than ${MAX_AHEAD_WORDS}, the longest duration Pulse takes`,
+    });
     return undefined;
   }
   return ms;

@@ -54,8 +54,19 @@ export function unitWord(word: string): DurationUnit | undefined {
   return Object.hasOwn(UNIT_ALIASES, word) ? UNIT_ALIASES[word] : undefined;
 }
 
-/** Upper bound for a delay or a due time: far enough for any calendar, near enough to catch typos. */
+/**
+ * Upper bound for a delay, a repeat interval or a due time: far enough for any calendar, near enough to catch
+ * typos, and far inside what a `Date` can hold (±8.64e15 ms), so nothing past it ever becomes an Invalid Date.
+ */
 export const MAX_AHEAD_MS = 10 * 366 * UNIT_MS.d;
+
+/** `MAX_AHEAD_MS` in words, for the messages that name the supported range. */
+export const MAX_AHEAD_WORDS = '10 years (3660 days)';
+
+/** True when `ms` is a finite length of at most `MAX_AHEAD_MS`; false for huge counts and for Infinity. */
+export function isWithinMaxAhead(ms: number): boolean {
+  return Number.isFinite(ms) && ms <= MAX_AHEAD_MS;
+}
 
 const DELAY = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/;
 

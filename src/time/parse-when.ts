@@ -10,7 +10,7 @@
  */
 import { daysInMonth } from './civil-date.js';
 import { looksLikeCron, parseCron } from './cron.js';
-import { MAX_AHEAD_MS, UNIT_MS, parseDelay, unitWord } from './duration.js';
+import { MAX_AHEAD_WORDS, UNIT_MS, isWithinMaxAhead, parseDelay, unitWord } from './duration.js';
 import { nextFireAfter } from './fire-times.js';
 import { parseOncePhrase } from './natural-once.js';
 import { countWord, tokenize } from './phrase-words.js';
@@ -86,9 +86,16 @@ function parseRelative(text: string): number | undefined {
   return Math.round(amount * UNIT_MS[unit]);
 }
 
+/**
+ * Refuses an instant beyond the supported range. A huge delay (`in 300000 years`, `99999999999w`) sums to an
+ * Invalid Date whose NaN passes any `>` test, so the length ahead is checked for being finite too.
+ */
 function checkAhead(input: string, instant: Date, now: Date): Date {
-  if (instant.getTime() - now.getTime() > MAX_AHEAD_MS) {
-    return reject(input, 'that is more than 10 years ahead');
+  if (!isWithinMaxAhead(instant.getTime() - now.getTime())) {
+    return reject(
+      input,
+      `that is more than 10 years ahead; Pulse schedules up to ${MAX_AHEAD_WORDS} from now`,
+    );
   }
   return instant;
 }
@@ -209,11 +216,17 @@ export function parseRepeat(repeat: unknown, ctx: WhenContext, start?: Date): Re
   if (typeof repeat !== 'object' || repeat === null || Array.isArray(repeat)) {
     return reject(input, '"repeat" is an object such as {"interval": "2m", "times": 5}');
   }
-  const { interval, times } = repeat as RepeatInput;
+  const { interval, cron, times } = repeat as RepeatInput;
+  if (cron != null) {
+    // The original's own tool model gives `{"cron": "0 */4 * * *"}` as a repeat: the cron's times from `start` on.
+    if (interval != null) return reject(input, 'give "repeat.interval" or "repeat.cron", not both');
+    const { spec } = parseCronObject({ type: 'cron', cron }, ctx, input) as RecurringWhen;
+    return recurring(spec, ctx.timezone, ctx, cron, { start, times: parseTimes(times, input) });
+  }
   if (typeof interval !== 'string' || interval.trim() === '') {
     return reject(
       input,
-      '"repeat.interval" is required: a delay such as "2m" or a phrase such as "daily at 9am"',
+      '"repeat.interval" is required: a delay such as "2m" or a phrase such as "daily at 9am" (or "repeat.cron")',
     );
   }
   const limit = parseTimes(times, input);

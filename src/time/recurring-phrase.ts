@@ -14,7 +14,14 @@
  *   (`at 9am and 5pm`), since one calendar entry is the product of its hours and minutes.
  * - `monthly on the 15th`: days 1–28 only, because a 29th–31st silently skips the months without one.
  */
-import { type DurationUnit, MAX_AHEAD_MS, UNIT_MS, parseDelay, unitWord } from './duration.js';
+import {
+  type DurationUnit,
+  MAX_AHEAD_WORDS,
+  UNIT_MS,
+  isWithinMaxAhead,
+  parseDelay,
+  unitWord,
+} from './duration.js';
 import {
   type Read,
   type TimeOfDay,
@@ -169,13 +176,19 @@ function calendar(fields: Omit<CalendarRecurrence, 'type'>): CalendarRecurrence 
 /** An interval of `everyMs`, checked against what a schedule can run; `words` is how the input wrote it. */
 function intervalOf(everyMs: number, words: string, input: string): PhraseSpec {
   if (everyMs <= 0) return reject(input, `"${words}" never repeats; the interval must be at least 1 second`);
+  // Before the whole-second test: a float this large (6.048e22 ms) has no exact millisecond count to test.
+  if (!isWithinMaxAhead(everyMs)) {
+    return reject(
+      input,
+      `"${words}" is longer than ${MAX_AHEAD_WORDS}, the longest interval Pulse schedules`,
+    );
+  }
   if (everyMs < 1000) {
     return reject(input, `"${words}" is shorter than 1 second, the finest step a schedule takes`);
   }
   if (everyMs % 1000 !== 0) {
     return reject(input, `"${words}" is not a whole number of seconds, the finest step a schedule takes`);
   }
-  if (everyMs > MAX_AHEAD_MS) return reject(input, `"${words}" is more than 10 years`);
   return { type: 'interval', everyMs };
 }
 

@@ -101,6 +101,8 @@ export interface WhenContext {
 /** `repeat` as the contract sends it, every field possibly null. */
 export interface RepeatInput {
   readonly interval?: string | null;
+  /** Instead of `interval`: a cron expression, as the original's tool model allows. */
+  readonly cron?: string | null;
   readonly times?: number | null;
 }
 

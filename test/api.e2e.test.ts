@@ -106,6 +106,7 @@ describe('one-time tasks through the API', () => {
       status: 'completed',
       result: body.result,
       execution_id: body.execution_id,
+      stored_at: expect.any(String),
     });
     const byId = await pulse.call('GET', `/tasks/${taskId}/result?execution_id=${body.execution_id}`);
     expect(byId.body.status).toBe('completed');
@@ -191,6 +192,137 @@ describe('one-time tasks through the API', () => {
     for (const id of [a.body.task_id, b.body.task_id]) {
       expect((await pulse.call('DELETE', `/tasks/${id}`)).status).toBe(200);
     }
+  });
+
+  it('GET /tasks?start_time=&end_time= bounds the next execution, of one-time and recurring tasks alike', async () => {
+    const type = `window_${Date.now()}`;
+    const schedule = async (when: unknown, extra: Record<string, unknown> = {}) => {
+      const response = await pulse.call(
+        'POST',
+        '/tasks/schedule',
+        httpTask('/window', when, { schedule_type: type, ...extra }),
+      );
+      expect(response.status, JSON.stringify(response.body)).toBe(200);
+      return response.body as { task_id: string; next_execution: string };
+    };
+    const inOneHour = await schedule('1h');
+    const inThreeHours = await schedule('3h');
+    const everyFiveMinutes = await schedule('every 5 minutes');
+    const yearly = await schedule({ type: 'cron', cron: '0 0 1 1 *' });
+    const nowS = Math.floor(Date.now() / 1000);
+    const ids = async (query: string, expected: number) => {
+      let body: { tasks: Array<{ id: string }>; next_cursor: string | null } = {
+        tasks: [],
+        next_cursor: null,
+      };
+      for (let i = 0; i < 50; i++) {
+        const response = await pulse.call('GET', `/tasks?schedule_type=${type}&${query}`);
+        expect(response.status, JSON.stringify(response.body)).toBe(200);
+        body = response.body;
+        if (body.tasks.length >= expected) break;
+        await sleep(100);
+      }
+      return body;
+    };
+    const all = await ids('limit=100', 4);
+    expect(all.tasks).toHaveLength(4);
+
+    const firstHours = await ids(`start_time=${nowS + 1800}&end_time=${nowS + 2 * 3600}`, 1);
+    expect(firstHours.tasks.map((t) => t.id)).toEqual([inOneHour.task_id]);
+    const soon = await ids(`start_time=${nowS}&end_time=${nowS + 600}`, 1);
+    expect(soon.tasks.map((t) => t.id)).toEqual([everyFiveMinutes.task_id]);
+    const later = await ids(`start_time=${nowS + 2 * 3600}`, 2);
+    expect(later.tasks.map((t) => t.id).sort()).toEqual([inThreeHours.task_id, yearly.task_id].sort());
+    // The bounds are inclusive, to the second of the next execution.
+    const exact = Math.floor(Date.parse(inThreeHours.next_execution) / 1000);
+    const onTheSecond = await ids(`start_time=${exact}&end_time=${exact}`, 1);
+    expect(onTheSecond.tasks.map((t) => t.id)).toEqual([inThreeHours.task_id]);
+    const upTo = await ids(`end_time=${nowS + 2 * 3600}`, 2);
+    expect(upTo.tasks.map((t) => t.id).sort()).toEqual([inOneHour.task_id, everyFiveMinutes.task_id].sort());
+
+    // A cursor belongs to its time range too.
+    const page = await ids(`start_time=${nowS}&limit=1`, 1);
+    expect(page.next_cursor).toEqual(expect.any(String));
+    const next = await pulse.call(
+      'GET',
+      `/tasks?schedule_type=${type}&start_time=${nowS}&limit=1&cursor=${page.next_cursor}`,
+    );
+    expect(next.status).toBe(200);
+    const moved = await pulse.call(
+      'GET',
+      `/tasks?schedule_type=${type}&start_time=${nowS + 1}&limit=1&cursor=${page.next_cursor}`,
+    );
+    expect(moved).toMatchObject({ status: 400, body: { code: 'INVALID_CURSOR' } });
+
+    const reversed = await pulse.call('GET', `/tasks?start_time=${nowS + 10}&end_time=${nowS}`);
+    expect(reversed.status).toBe(400);
+    expect(reversed.body).toMatchObject({
+      code: 'INVALID_TIME_RANGE',
+      detail: expect.stringContaining('start_time'),
+      errors: [{ field: 'query.start_time', message: expect.any(String) }],
+    });
+    for (const bad of ['start_time=soon', 'end_time=1.5', 'start_time=-3']) {
+      const response = await pulse.call('GET', `/tasks?${bad}`);
+      expect(response.status, bad).toBe(422);
+      expect(response.body.errors[0].field, bad).toBe(`query.${bad.split('=')[0]}`);
+    }
+
+    for (const task of [inOneHour, inThreeHours, everyFiveMinutes, yearly]) {
+      expect((await pulse.call('DELETE', `/tasks/${task.task_id}`)).status).toBe(200);
+    }
+  });
+
+  it("GET /tasks/{id}/result says when the result was stored (the run's finish, ISO-8601 UTC)", async () => {
+    const scheduled = await pulse.call('POST', '/tasks/schedule', httpTask('/stored', 'now'));
+    expect(scheduled.status).toBe(200);
+    const taskId = scheduled.body.task_id;
+    expect((await pulse.call('GET', `/tasks/${taskId}/result`)).body).not.toHaveProperty('stored_at');
+    const task = await waitForStatus(taskId, 'completed');
+    expect(task.status).toBe('completed');
+    const result = (await pulse.call('GET', `/tasks/${taskId}/result`)).body;
+    expect(result).toMatchObject({
+      status: 'completed',
+      stored_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+    });
+    const storedMs = Date.parse(result.stored_at);
+    expect(storedMs).toBeGreaterThanOrEqual(task.last_run.executed_at * 1000);
+    expect(storedMs).toBeLessThanOrEqual(Date.now());
+    const byId = (await pulse.call('GET', `/tasks/${taskId}/result?execution_id=${result.execution_id}`))
+      .body;
+    expect(byId.stored_at).toBe(result.stored_at);
+  });
+
+  it('repeat {"cron": "0 */4 * * *"} (the original tool model\'s example) makes a recurring task on that cron', async () => {
+    const scheduled = await pulse.call(
+      'POST',
+      '/tasks/schedule',
+      httpTask('/four-hourly', 'now', { repeat: { cron: '0 */4 * * *', times: null } }),
+    );
+    expect(scheduled.status, JSON.stringify(scheduled.body)).toBe(200);
+    const taskId = scheduled.body.task_id;
+    expect(scheduled.body.ui_url).toContain('/schedules/');
+    const preview = (await pulse.call('GET', `/tasks/${taskId}/preview?count=3`)).body;
+    expect(preview.kind).toBe('recurring');
+    expect(preview.next).toHaveLength(3);
+    for (const at of preview.next) {
+      const date = new Date(at);
+      expect(date.getUTCHours() % 4, at).toBe(0);
+      expect(date.getUTCMinutes(), at).toBe(0);
+    }
+    expect(Date.parse(preview.next[1]) - Date.parse(preview.next[0])).toBe(4 * 3_600_000);
+    const both = await pulse.call(
+      'POST',
+      '/tasks/schedule',
+      httpTask('/four-hourly', 'now', { repeat: { cron: '0 */4 * * *', interval: '4h' } }),
+    );
+    expect(both).toMatchObject({ status: 400, body: { code: 'INVALID_WHEN' } });
+    const badCron = await pulse.call(
+      'POST',
+      '/tasks/schedule',
+      httpTask('/x', 'now', { repeat: { cron: '0 */4 * *' } }),
+    );
+    expect(badCron).toMatchObject({ status: 400, body: { code: 'INVALID_WHEN' } });
+    expect((await pulse.call('DELETE', `/tasks/${taskId}`)).status).toBe(200);
   });
 
   it('DELETE while sleeping: cancelled, no run and no callback after the due time', async () => {

@@ -245,6 +245,60 @@ describe('task lifecycle', () => {
     await Promise.all(ids.map((id) => client.cancel(id)));
   });
 
+  it('list filters by next execution with startTime/endTime (unix seconds or Date)', async () => {
+    const agentId = `client-window-${Date.now()}`;
+    const schedule = (when: string) =>
+      client.scheduleAgent({
+        agentId,
+        entrypointTag: 'main',
+        params: { text: when },
+        executorType: 'word-count',
+        when,
+      });
+    const soon = await schedule('in 1 hour');
+    const late = await schedule('in 5 hours');
+    const nowS = Math.floor(Date.now() / 1000);
+    const early = await eventually(async () => {
+      const page = await client.list({
+        agentId,
+        startTime: nowS,
+        endTime: new Date(Date.now() + 2 * 3_600_000),
+      });
+      if (page.tasks.length < 1) throw new Error('not listed yet');
+      return page;
+    });
+    expect(early.tasks.map((t) => t.id)).toEqual([soon.task_id]);
+    const after = await eventually(async () => {
+      const page = await client.list({ agentId, startTime: new Date(Date.now() + 2 * 3_600_000) });
+      if (page.tasks.length < 1) throw new Error('not listed yet');
+      return page;
+    });
+    expect(after.tasks.map((t) => t.id)).toEqual([late.task_id]);
+    const reversed = await caught(client.list({ startTime: nowS + 10, endTime: nowS }));
+    expect(reversed).toBeInstanceOf(PulseApiError);
+    expect(reversed).toMatchObject({ status: 400, code: 'INVALID_TIME_RANGE' });
+    await Promise.all([soon, late].map((t) => client.cancel(t.task_id)));
+  });
+
+  it('a worker acks without naming the execution: its current claim; the result says when it was stored', async () => {
+    const type = `client_ack_${Date.now()}`;
+    const { task_id: taskId } = await client.schedule({ schedule_type: type, when: 'now', payload: {} });
+    await eventually(async () => {
+      const polled = await client.poll([type]);
+      if (!polled.tasks.some((t) => t.task_id === taskId)) throw new Error('not due yet');
+    });
+    const claim = await client.claim(taskId, 'client-worker');
+    await client.ack(taskId, { workerId: 'client-worker', status: 'success', result: { ok: true } });
+    const result = await client.result(taskId);
+    expect(result).toMatchObject({
+      status: 'completed',
+      execution_id: claim.execution_id,
+      result: { ok: true },
+    });
+    const storedAt: string | undefined = result.stored_at;
+    expect(storedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  });
+
   it('an unknown task is PulseNotFoundError with the API code', async () => {
     const error = await caught(client.get('task_does_not_exist'));
     expect(error).toBeInstanceOf(PulseNotFoundError);

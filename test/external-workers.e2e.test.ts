@@ -178,6 +178,62 @@ describe('external workers', () => {
     expect(ack.status).toBe(200);
   });
 
+  it('an ack without execution_id (absent or null) is for the claim the worker holds; others are refused', async () => {
+    const taskId = await scheduleGeneric('implicit');
+    await pollUntil('implicit', taskId);
+    const stranger = await pulse.call('POST', `/tasks/${taskId}/ack`, {
+      worker_id: 'nobody',
+      status: 'success',
+    });
+    expect(stranger.status).toBe(409);
+    expect(stranger.body).toMatchObject({
+      code: 'NOT_CLAIM_HOLDER',
+      detail: expect.stringContaining('nobody'),
+    });
+
+    const claim = await pulse.call('POST', `/tasks/${taskId}/claim`, { worker_id: 'holder' });
+    expect(claim.status).toBe(200);
+    const impostor = await pulse.call('POST', `/tasks/${taskId}/ack`, {
+      worker_id: 'impostor',
+      status: 'success',
+      execution_id: null,
+    });
+    expect(impostor.status).toBe(409);
+
+    const ack = await pulse.call('POST', `/tasks/${taskId}/ack`, {
+      worker_id: 'holder',
+      status: 'success',
+      execution_id: null,
+      result: { pages: 2 },
+    });
+    expect(ack).toEqual({ status: 200, body: { next_execution: null } });
+    const result = (await pulse.call('GET', `/tasks/${taskId}/result`)).body;
+    expect(result).toMatchObject({
+      status: 'completed',
+      execution_id: claim.body.execution_id,
+      result: { pages: 2 },
+    });
+
+    // The Python SDK's form, without the field at all, on a second task; and the task already acked refuses.
+    const second = await scheduleGeneric('implicit');
+    await pollUntil('implicit', second);
+    const secondClaim = await pulse.call('POST', `/tasks/${second}/claim`, { worker_id: 'holder' });
+    const bare = await pulse.call('POST', `/tasks/${second}/ack`, { worker_id: 'holder', status: 'failed' });
+    expect(bare.status).toBe(200);
+    expect((await pulse.call('GET', `/tasks/${second}/result`)).body).toMatchObject({
+      status: 'failed',
+      execution_id: secondClaim.body.execution_id,
+    });
+    const again = await pulse.call('POST', `/tasks/${taskId}/ack`, {
+      worker_id: 'holder',
+      status: 'success',
+    });
+    expect(again.status).toBe(409);
+    expect(
+      (await pulse.call('POST', '/tasks/task_missing/ack', { worker_id: 'w', status: 'success' })).status,
+    ).toBe(404);
+  });
+
   it('refuses claims that cannot be honoured, with the reason', async () => {
     const future = await scheduleGeneric('later', { when: 'in 1 hour' });
     const notDue = await pulse.call('POST', `/tasks/${future}/claim`, { worker_id: 'w' });

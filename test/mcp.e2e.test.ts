@@ -141,7 +141,7 @@ async function call(name: string, args: Record<string, unknown> = {}): Promise<J
 async function waitForTask(taskId: string, done: (task: Json) => boolean, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const task = await call('get_task_details', { task_id: taskId });
+    const { task } = await call('get_task_details', { task_id: taskId });
     if (done(task) || Date.now() > deadline) return task;
     await sleep(200);
   }
@@ -239,7 +239,7 @@ describe('MCP over streamable HTTP, with an API key', () => {
     });
 
     const details = await call('get_task_details', { task_id: taskId });
-    expect(details).toEqual(overHttp.body);
+    expect(details).toEqual({ task: overHttp.body, execution_history: [], history_count: 0 });
 
     let listed: Json = { tasks: [] };
     for (let i = 0; i < 50 && !listed.tasks.some((t: Json) => t.id === taskId); i++) {
@@ -260,9 +260,9 @@ describe('MCP over streamable HTTP, with an API key', () => {
     expect((await api('GET', `/tasks/${taskId}`)).body.status).toBe('paused');
     expect(await call('resume_task', { task_id: taskId })).toMatchObject({ id: taskId, status: 'active' });
 
-    expect(await call('cancel_task', { task_id: taskId })).toEqual({ status: 'cancelled', task_id: taskId });
+    expect(await call('cancel_task', { task_id: taskId })).toMatchObject({ success: true, task_id: taskId });
     expect((await api('GET', `/tasks/${taskId}`)).body.status).toBe('cancelled');
-    expect(await call('cancel_task', { task_id: taskId })).toEqual({ status: 'cancelled', task_id: taskId });
+    expect(await call('cancel_task', { task_id: taskId })).toMatchObject({ success: true, task_id: taskId });
 
     // A cancelled task cannot run: the tool error is the API's 409 word for word.
     const refused = await mcp.callTool('trigger_task', { task_id: taskId });
@@ -292,6 +292,8 @@ describe('MCP over streamable HTTP, with an API key', () => {
       expect(task).toMatchObject({ id: taskId, status: 'completed', last_run: { status: 'success' } });
       expect(task.runs).toHaveLength(1);
       expect(task.last_run.result).toMatchObject({ status_code: 200 });
+      const details = await call('get_task_details', { task_id: taskId });
+      expect(details).toMatchObject({ history_count: 1, execution_history: [task.last_run] });
     }
   });
 

@@ -130,7 +130,8 @@ describe('POST /tools/{name}', () => {
     expect(direct.body).toMatchObject({ id: taskId, status: 'active', metadata: { via: 'tool-catalog' } });
     const details = await pulse.call('POST', '/tools/get_task_details', { task_id: taskId });
     expect(details.status).toBe(200);
-    expect(details.body).toEqual(direct.body);
+    // The original's tool contract: {task, execution_history, history_count}.
+    expect(details.body).toEqual({ task: direct.body, execution_history: [], history_count: 0 });
     expectMatches(schemaOf('get_task_details'), details.body, 'get_task_details');
 
     let listed: Json = { tasks: [] };
@@ -155,12 +156,98 @@ describe('POST /tools/{name}', () => {
     expectMatches(schemaOf('pause_task'), paused.body, 'pause_task');
 
     const cancelled = await pulse.call('POST', '/tools/cancel_task', { task_id: taskId });
-    expect(cancelled).toEqual({ status: 200, body: { status: 'cancelled', task_id: taskId } });
+    // The original's tool contract: {success, task_id, message}.
+    expect(cancelled).toEqual({
+      status: 200,
+      body: { success: true, task_id: taskId, message: expect.any(String), status: 'cancelled' },
+    });
+    expectMatches(schemaOf('cancel_task'), cancelled.body, 'cancel_task');
     expect((await pulse.call('GET', `/tasks/${taskId}`)).body.status).toBe('cancelled');
 
     // The same call over MCP reads the same task; the SDK client checks the result against outputSchema.
     const viaMcp = await mcp.callTool({ name: 'get_task_details', arguments: { task_id: taskId } });
-    expect(viaMcp.structuredContent).toEqual((await pulse.call('GET', `/tasks/${taskId}`)).body);
+    expect(viaMcp.structuredContent).toMatchObject({
+      task: (await pulse.call('GET', `/tasks/${taskId}`)).body,
+      history_count: 0,
+    });
+  });
+
+  it('get_task_details lists the runs newest first, as the original tool did', async () => {
+    const scheduled = await pulse.call('POST', '/tools/schedule_task', {
+      ...farTask,
+      when: 'now',
+      payload: { url: 'http://127.0.0.1:9/refused', method: 'POST' },
+    });
+    const taskId: string = scheduled.body.task_id;
+    let details: Json = {};
+    for (let i = 0; i < 100; i++) {
+      details = (await pulse.call('POST', '/tools/get_task_details', { task_id: taskId })).body;
+      if (['completed', 'failed'].includes(details.task.status)) break;
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    expect(details.history_count).toBe(1);
+    expect(details.execution_history).toEqual([details.task.last_run]);
+    expect(details.execution_history[0]).toMatchObject({
+      execution_id: expect.any(String),
+      status: 'failed',
+    });
+  });
+
+  it('null in an optional argument means absent, as LangChain and CrewAI tools send it', async () => {
+    const { tools } = await catalog();
+    const requestSchemaOf = (name: string) => tools.find((t: Json) => t.name === name).request_schema;
+    // The original's LangGraph list tool sends every field of its model.
+    const listArgs = {
+      status: null,
+      schedule_type: null,
+      limit: null,
+      offset: null,
+      cursor: null,
+      agent_id: null,
+    };
+    expectMatches(requestSchemaOf('list_tasks'), listArgs, 'list_tasks request');
+    const listed = await pulse.call('POST', '/tools/list_tasks', listArgs);
+    expect(listed.status, JSON.stringify(listed.body)).toBe(200);
+    expect(listed.body).toMatchObject({ tasks: expect.any(Array), count: expect.any(Number) });
+    const viaMcp = await mcp.callTool({ name: 'list_tasks', arguments: { ...listArgs, start_time: null } });
+    expect(viaMcp.isError ?? false, JSON.stringify(viaMcp.content)).toBe(false);
+
+    // schedule_task with every field of the original's ScheduleTaskParams, its own repeat example among them.
+    const scheduleArgs = {
+      schedule_type: 'report_generation',
+      when: 'tomorrow at 9am',
+      payload: { to: 'user@example.com' },
+      repeat: { cron: '0 */4 * * *' },
+      metadata: null,
+      webhook_url: null,
+      webhook_timeout: null,
+      webhook_retries: null,
+      callback_url: null,
+      timezone: null,
+      policy: null,
+      retry: null,
+      callback_window: null,
+    };
+    expectMatches(requestSchemaOf('schedule_task'), scheduleArgs, 'schedule_task request');
+    const scheduled = await pulse.call('POST', '/tools/schedule_task', scheduleArgs);
+    expect(scheduled.status, JSON.stringify(scheduled.body)).toBe(200);
+    expect(scheduled.body.ui_url).toContain('/schedules/');
+    const preview = await pulse.call('POST', '/tools/preview_schedule', {
+      task_id: scheduled.body.task_id,
+      when: null,
+      timezone: null,
+      count: null,
+    });
+    expect(preview.status, JSON.stringify(preview.body)).toBe(200);
+    expect(preview.body.next).toHaveLength(5);
+    expect((await pulse.call('POST', '/tools/cancel_task', { task_id: scheduled.body.task_id })).status).toBe(
+      200,
+    );
+
+    // A required argument is still required.
+    const noId = await pulse.call('POST', '/tools/cancel_task', { task_id: null });
+    expect(noId.status).toBe(422);
+    expect(noId.body.errors).toEqual([{ field: 'task_id', message: expect.any(String) }]);
   });
 
   it('422 for arguments that do not fit the schema, in the API’s shape and words', async () => {

@@ -31,6 +31,7 @@ import {
   HistoryResponse,
   ListTasksQuery,
   ListTasksResponse,
+  MAX_JSON_DEPTH,
   PatchTaskRequest,
   PreviewQuery,
   PreviewResponse,
@@ -43,6 +44,7 @@ import {
   ScheduleTaskResponse,
   TaskIdParam,
   TaskView,
+  pathBeyondDepth,
 } from './schemas.js';
 
 export interface AppDeps {
@@ -251,6 +253,26 @@ export function createApp(deps: AppDeps) {
     return next();
   });
 
+  // Before any route parses the body: a body nested past MAX_JSON_DEPTH is refused here for every route (schedule,
+  // PATCH, tools, MCP, ack), as it would overflow the stack later in Temporal's payload converter.
+  app.use('*', async (c, next) => {
+    if (!['POST', 'PATCH', 'PUT'].includes(c.req.method) || !c.req.raw.body) return next();
+    const text = await c.req.text();
+    // Routes reading c.req.raw (MCP) need a body that is still unread; the others get the cached text.
+    c.req.raw = new Request(c.req.raw, { body: text });
+    const path = pathBeyondDepth(text);
+    if (path) {
+      const where = path.slice(0, 4).join('.') + (path.length > 4 ? '…' : '');
+      const message = `nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep`;
+      throw new BadRequestError(
+        'JSON_TOO_DEEP',
+        `The request body ${message} (at ${where}); Pulse accepts at most ${MAX_JSON_DEPTH}, counting the body itself.`,
+        [{ field: path[0]!, message }],
+      );
+    }
+    return next();
+  });
+
   app.get('/metrics', async (c) => {
     c.header('content-type', METRICS_CONTENT_TYPE);
     return c.body(await renderMetrics(deps.workerMetricsUrl));
@@ -317,7 +339,7 @@ export function createApp(deps: AppDeps) {
       request: { query: ListTasksQuery },
       responses: {
         200: json(ListTasksResponse, 'Tasks, newest first'),
-        400: errorBody('Bad cursor'),
+        400: errorBody('Bad cursor, or start_time after end_time'),
         ...commonErrors,
       },
     }),

@@ -10,7 +10,13 @@ const HttpUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s
 
 export const RepeatSchema = z
   .object({
-    interval: z.string().min(1).max(50).openapi({ example: '2m' }),
+    interval: z.string().min(1).max(50).nullish().openapi({ example: '2m' }),
+    cron: z
+      .string()
+      .min(1)
+      .max(200)
+      .nullish()
+      .openapi({ example: '0 */4 * * *', description: 'Instead of interval: a 5-field cron expression' }),
     times: z
       .number()
       .int()
@@ -132,6 +138,13 @@ export const TaskView = z
 
 export const TaskStatusEnum = z.enum(['active', 'processing', 'paused', 'completed', 'failed', 'cancelled']);
 
+/** A time in a query string: whole unix seconds, from 1970 to the end of year 9999. */
+const UnixSeconds = z.coerce
+  .number({ error: 'must be a time in unix seconds (a whole number)' })
+  .int({ error: 'must be a time in unix seconds (a whole number)' })
+  .min(0)
+  .max(253_402_300_799);
+
 export const ListTasksQuery = z.object({
   status: TaskStatusEnum.optional(),
   schedule_type: z.string().max(100).optional(),
@@ -139,6 +152,12 @@ export const ListTasksQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).max(100_000).default(0),
   cursor: z.string().max(4096).optional(),
+  start_time: UnixSeconds.optional().openapi({
+    description: 'Only tasks whose next execution is at or after this time (unix seconds)',
+  }),
+  end_time: UnixSeconds.optional().openapi({
+    description: 'Only tasks whose next execution is at or before this time (unix seconds)',
+  }),
 });
 
 export const ListTasksResponse = z
@@ -176,10 +195,17 @@ export const ResultQuery = z.object({ execution_id: z.string().max(300).optional
 
 export const ResultResponse = z
   .object({
-    status: z.enum(['completed', 'failed', 'pending', 'not_found']),
+    status: z.enum(['completed', 'failed', 'cancelled', 'pending', 'not_found']).openapi({
+      description:
+        "The run's real outcome; `cancelled`: the task was cancelled while this run was in progress",
+    }),
     result: z.unknown(),
     execution_id: z.string().nullable(),
     error: z.string().optional(),
+    stored_at: z.string().optional().openapi({
+      example: '2026-11-24T09:00:03Z',
+      description: 'When the run finished and its result was stored',
+    }),
   })
   .openapi('TaskResult');
 
@@ -250,3 +276,55 @@ export const TriggerResponse = z
 export const ResultsResponse = z
   .object({ task_id: z.string(), total_executions: z.number(), executions: z.array(RunView) })
   .openapi('TaskResults');
+
+/**
+ * How deep a JSON request body may nest objects and arrays, the body itself being level 1 (so a `payload` may
+ * nest 63 levels in `POST /tasks/schedule`). Real bodies nest under 10. Past a few thousand levels
+ * `JSON.stringify`, which Temporal's payload converter uses, overflows the stack; and what Pulse forwards is
+ * wrapped in an envelope or two and read by agents' and receivers' parsers, some capped at 100 (Ruby's `json`)
+ * or 128 (Rust's `serde_json`). 64 stays clear of all of them.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+const QUOTE = 34;
+const BACKSLASH = 92;
+
+/** A key read from the text for a path in a message; an invalid escape falls back to the text as written. */
+function keyOf(quoted: string): string {
+  try {
+    return String(JSON.parse(quoted));
+  } catch {
+    return quoted.slice(1, -1);
+  }
+}
+
+/**
+ * The path (keys and indexes) at which a JSON text first nests deeper than `limit`, or undefined when it never
+ * does. A single pass over the text with no parsing and no recursion, stopping at the first level too deep, so
+ * a body 500,000 levels deep costs as little as a shallow one and never reaches `JSON.parse`.
+ */
+export function pathBeyondDepth(text: string, limit = MAX_JSON_DEPTH): string[] | undefined {
+  // One entry per open container: its current key (object) or index (array).
+  const path: (string | number)[] = [];
+  let lastString = '';
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '"') {
+      const start = i;
+      for (i++; i < text.length && text.charCodeAt(i) !== QUOTE; i++) {
+        if (text.charCodeAt(i) === BACKSLASH) i++;
+      }
+      lastString = text.slice(start, i + 1);
+    } else if (ch === '{' || ch === '[') {
+      if (path.length >= limit) return path.map(String);
+      path.push(ch === '[' ? 0 : '');
+    } else if (ch === '}' || ch === ']') {
+      path.pop();
+    } else if (ch === ':' && path.length > 0) {
+      path[path.length - 1] = keyOf(lastString);
+    } else if (ch === ',' && typeof path[path.length - 1] === 'number') {
+      path[path.length - 1] = (path[path.length - 1] as number) + 1;
+    }
+  }
+  return undefined;
+}

@@ -52,7 +52,9 @@ const AckRequest = z
   .object({
     worker_id: WorkerId,
     status: z.enum(['success', 'failed']),
-    execution_id: z.string().min(1).max(300),
+    execution_id: z.string().min(1).max(300).nullish().openapi({
+      description: 'The execution id the claim returned; absent or null: the claim this worker holds now',
+    }),
     execution_time_ms: z.number().int().min(0).nullish(),
     error: z.string().max(10_000).nullish(),
     result: z.unknown().optional(),
@@ -134,7 +136,7 @@ export function registerWorkerRoutes(app: OpenAPIHono<any>, tasks: TaskService):
         await tasks.ack(c.req.valid('param').id, {
           worker_id: body.worker_id,
           status: body.status,
-          execution_id: body.execution_id,
+          execution_id: body.execution_id ?? undefined,
           execution_time_ms: body.execution_time_ms ?? undefined,
           error: body.error ?? undefined,
           result: body.result,

@@ -97,6 +97,10 @@ export interface ListOptions {
   readonly offset?: number;
   /** `next_cursor` of the previous page. */
   readonly cursor?: string;
+  /** Only tasks whose next execution is at or after this time (unix seconds, or a Date). */
+  readonly startTime?: number | Date;
+  /** Only tasks whose next execution is at or before this time (unix seconds, or a Date). */
+  readonly endTime?: number | Date;
 }
 
 export interface PreviewWhenOptions {
@@ -128,6 +132,12 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 /** Drops the keys whose value is `undefined`, so they are absent from the JSON rather than null. */
 function defined<T extends Record<string, unknown>>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** A time as the API's list filters take it: whole unix seconds. */
+function unixSecondsOf(time: number | Date | undefined): number | undefined {
+  if (time === undefined) return undefined;
+  return time instanceof Date ? Math.floor(time.getTime() / 1000) : time;
 }
 
 function describeFailure(err: unknown): string {
@@ -176,7 +186,8 @@ export interface ClaimResult {
 
 export interface AckInput {
   workerId: string;
-  executionId: string;
+  /** The claim's `execution_id`; absent: the claim `workerId` holds now. */
+  executionId?: string;
   status: 'success' | 'failed';
   result?: unknown;
   error?: string;
@@ -271,6 +282,8 @@ export class PulseClient {
         limit: options.limit,
         offset: options.offset,
         cursor: options.cursor,
+        start_time: unixSecondsOf(options.startTime),
+        end_time: unixSecondsOf(options.endTime),
       },
     });
   }
@@ -332,7 +345,7 @@ export class PulseClient {
     return this.previewWhen(target.when, target);
   }
 
-  /** The real outcome of the latest run (or of `executionId`): completed, failed, pending or not_found. */
+  /** The real outcome of the latest run (or of `executionId`): completed, failed, cancelled, pending or not_found. */
   result(taskId: string, executionId?: string): Promise<TaskResult> {
     return this.request('GET', `/tasks/${encodeURIComponent(taskId)}/result`, {
       query: { execution_id: executionId },

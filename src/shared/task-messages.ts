@@ -19,6 +19,13 @@ export const amendUpdate = defineUpdate<TaskState, [AmendRequest]>('amend');
 export interface AmendRequest {
   readonly input: Omit<ScheduledTaskInput, 'taskId' | 'dueAtMs'>;
   readonly memo: Record<string, unknown>;
+  /** The search attributes that describe the work, rewritten to match it (absent in amends of older versions). */
+  readonly attributes?: {
+    readonly scheduleType: string;
+    readonly executor: string;
+    /** null: the task names no agent (the attribute is removed). */
+    readonly agentId: string | null;
+  };
 }
 
 /**

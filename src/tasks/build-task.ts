@@ -118,13 +118,6 @@ function durationField(
     errors.push({ field, message: `'${value}' is not a duration such as 500ms, 30s, 5m or 1h` });
     return undefined;
   }
-  if (!isWithinMaxAhead(ms)) {
-    errors.push({
-      field,
-      message: `'${value}' is longer than ${MAX_AHEAD_WORDS}, the longest duration Pulse takes`,
-    });
-    return undefined;
-  }
   return ms;
 }
 
@@ -349,6 +342,14 @@ function readPolicy(policy: ScheduleTaskRequest['policy'], errors: FieldError[])
   // Temporal refuses catch-up windows under 10 s.
   if (catchupWindowMs !== undefined && catchupWindowMs < 10_000) {
     errors.push({ field: 'policy.catchup_window', message: 'must be at least 10s' });
+  }
+  for (const [field, ms] of [
+    ['policy.catchup_window', catchupWindowMs],
+    ['policy.jitter', jitterMs],
+  ] as const) {
+    if (ms !== undefined && !isWithinMaxAhead(ms)) {
+      errors.push({ field, message: `must be at most ${MAX_AHEAD_WORDS}` });
+    }
   }
   return {
     overlap: policy?.overlap ?? 'skip',

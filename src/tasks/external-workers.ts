@@ -4,12 +4,18 @@
  * (exactly one wins), the workflow holds the lease (a dead worker's lease runs out and the task is claimable
  * again), and an ack from anyone but the holder is refused. No side table.
  */
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Payload } from '@temporalio/common';
 import { ConflictError } from '../errors.js';
 import { DEFAULT_MAX_RESULT_BYTES, boundResult } from '../executors/bound-result.js';
 import { EXTERNAL_EXECUTOR } from '../shared/executor-names.js';
-import { PulseDueAt, SCHEDULED_TASK_WORKFLOW, TemporalScheduledById } from '../shared/search-attributes.js';
-import { ackUpdate, claimUpdate } from '../shared/task-messages.js';
+import {
+  PulseDueAt,
+  SCHEDULED_TASK_WORKFLOW,
+  TemporalScheduledById,
+  TemporalScheduledStartTime,
+} from '../shared/search-attributes.js';
+import { ackUpdate, claimUpdate, type ClaimOutcome, type ClaimRequest } from '../shared/task-messages.js';
 import { translateTemporalError } from '../temporal/temporal-errors.js';
 import type { TaskMemo } from './build-task.js';
 
@@ -34,7 +40,8 @@ export interface PolledTask {
 export interface AckBody {
   worker_id: string;
   status: 'success' | 'failed';
-  execution_id: string;
+  /** Absent: the claim the worker holds now (CONTRACT.md). */
+  execution_id?: string | undefined;
   execution_time_ms?: number | undefined;
   error?: string | undefined;
   result?: unknown;
@@ -67,6 +74,37 @@ export function createExternalWorkers(deps: ExternalWorkerDeps) {
     }
   }
 
+  /** The first value in `payloads`, decoded as the client's data converter encoded it. */
+  async function decodeFirst<T>(payloads: readonly Payload[] | null | undefined): Promise<T | undefined> {
+    const { payloadConverter, payloadCodecs } = client.options.loadedDataConverter;
+    let decoded = [...(payloads ?? [])];
+    for (const codec of [...payloadCodecs].reverse()) decoded = await codec.decode(decoded);
+    return decoded[0] ? payloadConverter.fromPayload<T>(decoded[0]) : undefined;
+  }
+
+  /**
+   * The execution id of the claim `workerId` last won on this task, for an ack that names none. The workflow keeps
+   * its claim to itself, but each claim's request and outcome are in its history. The ack stays fenced by the
+   * workflow: if another worker has claimed the task since, the ack is refused as any stale one is.
+   */
+  async function lastClaimOf(handle: WorkflowHandle, workerId: string): Promise<string | undefined> {
+    const claimants = new Map<string, string>();
+    let executionId: string | undefined;
+    for (const event of (await handle.fetchHistory()).events ?? []) {
+      const request = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest;
+      if (request?.input?.name === claimUpdate.name && request.meta?.updateId) {
+        const claim = await decodeFirst<ClaimRequest>(request.input.args?.payloads);
+        if (claim?.workerId === workerId) claimants.set(request.meta.updateId, workerId);
+      }
+      const completed = event.workflowExecutionUpdateCompletedEventAttributes;
+      if (completed?.meta?.updateId && claimants.has(completed.meta.updateId)) {
+        const outcome = await decodeFirst<ClaimOutcome>(completed.outcome?.success?.payloads);
+        if (outcome?.claimed) executionId = outcome.executionId;
+      }
+    }
+    return executionId;
+  }
+
   return {
     /** Due, unclaimed external-worker tasks of the given types, oldest due first. */
     async poll(
@@ -74,14 +112,17 @@ export function createExternalWorkers(deps: ExternalWorkerDeps) {
       limit: number,
     ): Promise<{ tasks: PolledTask[]; next_poll_at: string }> {
       const now = deps.now();
+      const at = quote(now.toISOString());
       const clauses = [
         `WorkflowType = ${quote(SCHEDULED_TASK_WORKFLOW)}`,
         `TaskQueue = ${quote(deps.taskQueue)}`,
         `ExecutionStatus = 'Running'`,
         `PulseExecutor = ${quote(EXTERNAL_EXECUTOR)}`,
-        // Due and unclaimed, or claimed by a worker whose lease has run out.
-        `((PulseStatus = 'active' AND PulseDueAt <= ${quote(now.toISOString())}) OR ` +
-          `(PulseStatus = 'processing' AND PulseLeaseExpiresAt <= ${quote(now.toISOString())}))`,
+        // Due and unclaimed, or claimed by a worker whose lease has run out. A run a Schedule started carries no
+        // PulseDueAt: Temporal's own TemporalScheduledStartTime is its due time, so it costs the run no write.
+        `((PulseStatus = 'active' AND (PulseDueAt <= ${at} OR ` +
+          `(PulseDueAt IS NULL AND TemporalScheduledStartTime <= ${at}))) OR ` +
+          `(PulseStatus = 'processing' AND PulseLeaseExpiresAt <= ${at}))`,
       ];
       if (types.length > 0) clauses.push(`PulseScheduleType IN (${types.map(quote).join(', ')})`);
       const tasks: PolledTask[] = [];
@@ -91,8 +132,10 @@ export function createExternalWorkers(deps: ExternalWorkerDeps) {
           pageSize: Math.min(limit, 1000),
         })) {
           const memo = (info.memo ?? {}) as Partial<TaskMemo>;
-          const due = info.typedSearchAttributes.get(PulseDueAt);
           const owner = info.typedSearchAttributes.get(TemporalScheduledById);
+          const due =
+            info.typedSearchAttributes.get(PulseDueAt) ??
+            info.typedSearchAttributes.get(TemporalScheduledStartTime);
           tasks.push({
             task_id: info.workflowId,
             schedule_type: memo.schedule_type ?? 'unknown',
@@ -126,12 +169,20 @@ export function createExternalWorkers(deps: ExternalWorkerDeps) {
 
     async ack(taskId: string, body: AckBody): Promise<{ next_execution: string | null }> {
       const handle = client.workflow.getHandle(taskId);
+      const executionId =
+        body.execution_id ?? (await update(taskId, () => lastClaimOf(handle, body.worker_id)));
+      if (executionId === undefined) {
+        throw new ConflictError(
+          'NOT_CLAIM_HOLDER',
+          `task ${taskId}: worker '${body.worker_id}' holds no claim on it; claim it first`,
+        );
+      }
       const outcome = await update(taskId, () =>
         handle.executeUpdate(ackUpdate, {
           args: [
             {
               workerId: body.worker_id,
-              executionId: body.execution_id,
+              executionId,
               status: body.status,
               // Bounded like an executor's output: an ack may carry up to the body limit.
               ...(body.result !== undefined

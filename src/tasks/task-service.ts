@@ -21,12 +21,19 @@ import type { ExecutorFactory } from '../executors/executor-factory.js';
 import { EXTERNAL_EXECUTOR } from '../shared/executor-names.js';
 import { FailureType } from '../shared/failure-types.js';
 import {
+  PulseAgentId,
   PulseDueAt,
   PulseExecutor,
   PulseStatus,
   SCHEDULED_TASK_WORKFLOW,
 } from '../shared/search-attributes.js';
-import { amendUpdate, rescheduleUpdate, setPausedUpdate, taskStateQuery } from '../shared/task-messages.js';
+import {
+  type AmendRequest,
+  amendUpdate,
+  rescheduleUpdate,
+  setPausedUpdate,
+  taskStateQuery,
+} from '../shared/task-messages.js';
 import type { RunRecord, ScheduledTaskInput, TaskState, TaskStatus } from '../shared/task-types.js';
 import { translateTemporalError } from '../temporal/temporal-errors.js';
 import { WhenParseError, previewFireTimes } from '../time/parse-when.js';
@@ -98,6 +105,10 @@ export interface ListFilters {
   limit: number;
   offset: number;
   cursor?: string;
+  /** Only tasks whose next execution is at or after this time (unix seconds). */
+  start_time?: number;
+  /** Only tasks whose next execution is at or before this time (unix seconds). */
+  end_time?: number;
 }
 
 /** The parts of a workflow's description or list entry a task view is built from. */
@@ -116,6 +127,9 @@ const QUERY_DEADLINE_MS = 2000;
 /** Most tasks of each kind one `GET /tasks` reads before sorting (pages beyond it are not reachable). */
 const MAX_LIST_SCAN = 10_000;
 const CANCEL_SETTLE_MS = 5000;
+
+/** `/result`'s status for a run's outcome (CONTRACT.md names the first two; a run stopped by a cancel is the third). */
+const RESULT_STATUS = { success: 'completed', failed: 'failed', cancelled: 'cancelled' } as const;
 
 const unixSeconds = (ms: number): number => Math.floor(ms / 1000);
 const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -576,10 +590,33 @@ export function createTaskService(deps: TaskServiceDeps) {
         scheduleClauses.push(`PulseAgentId = ${quote(filters.agent_id)}`);
       }
       if (filters.status) clauses.push(statusClause(filters.status, now()));
+      const { start_time: startTime, end_time: endTime } = filters;
+      if (startTime !== undefined && endTime !== undefined && startTime > endTime) {
+        throw new BadRequestError(
+          'INVALID_TIME_RANGE',
+          `start_time (${startTime}) is after end_time (${endTime}); give start_time <= end_time, both in unix seconds.`,
+          [{ field: 'query.start_time', message: 'must not be after end_time' }],
+        );
+      }
+      // Bounds in milliseconds: end_time names a whole second, so all of it is in the range.
+      const fromMs = startTime === undefined ? undefined : startTime * 1000;
+      const toMs = endTime === undefined ? undefined : endTime * 1000 + 999;
+      const inRange = (ms: number | null): boolean =>
+        ms !== null && (fromMs === undefined || ms >= fromMs) && (toMs === undefined || ms <= toMs);
+      // A one-time task's next execution is its PulseDueAt; a recurring task's is its schedule's next action.
+      if (fromMs !== undefined) clauses.push(`PulseDueAt >= ${quote(new Date(fromMs).toISOString())}`);
+      if (toMs !== undefined) clauses.push(`PulseDueAt <= ${quote(new Date(toMs).toISOString())}`);
       const query = clauses.join(' AND ');
       // A cursor belongs to its filters. Not to the query itself, which holds the current time when filtering by
       // status and so differs from one page's request to the next.
-      const scope = JSON.stringify([taskQueue, filters.status, filters.schedule_type, filters.agent_id]);
+      const scope = JSON.stringify([
+        taskQueue,
+        filters.status,
+        filters.schedule_type,
+        filters.agent_id,
+        // Only when given, so cursors handed out before the time filters existed stay valid.
+        ...(startTime !== undefined || endTime !== undefined ? [startTime ?? null, endTime ?? null] : []),
+      ]);
       const offset = filters.cursor ? decodeCursor(filters.cursor, scope) : filters.offset;
       // Temporal lists open workflows first and schedules separately, so a page in creation order needs every
       // candidate read and sorted; the scan is capped to keep a request bounded.
@@ -597,6 +634,8 @@ export function createTaskService(deps: TaskServiceDeps) {
         for (const summary of await recurring.list(scheduleClauses.join(' AND '), MAX_LIST_SCAN)) {
           const status = recurring.summaryStatus(summary);
           if (filters.status && status !== filters.status) continue;
+          const nextMs = summary.info.nextActionTimes[0]?.getTime() ?? null;
+          if ((fromMs !== undefined || toMs !== undefined) && !inRange(nextMs)) continue;
           const memo = (summary.memo ?? {}) as Partial<TaskMemo>;
           const created = Date.parse(String(memo.schedule_config?.created_at ?? '')) || 0;
           views.push({
@@ -606,7 +645,7 @@ export function createTaskService(deps: TaskServiceDeps) {
               memo,
               createdMs: created,
               status,
-              nextMs: summary.info.nextActionTimes[0]?.getTime() ?? null,
+              nextMs,
               executor: summary.typedSearchAttributes?.get(PulseExecutor) ?? null,
             }),
             createdMs: created,
@@ -631,7 +670,9 @@ export function createTaskService(deps: TaskServiceDeps) {
     /** Cancels a task; a run in progress is cancelled too. Cancelling a cancelled task is a no-op. */
     async cancel(taskId: string): Promise<{ status: 'cancelled'; task_id: string }> {
       const loaded = await load(taskId);
-      if (loaded.view.status === 'cancelled') return { status: 'cancelled', task_id: taskId };
+      if (loaded.kind === 'once' && loaded.view.status === 'cancelled') {
+        return { status: 'cancelled', task_id: taskId };
+      }
       if (loaded.kind === 'recurring') {
         if (loaded.view.status === 'completed' && !loaded.snap.description) {
           throw new ConflictError(
@@ -695,10 +736,14 @@ export function createTaskService(deps: TaskServiceDeps) {
           );
         }
         const { dueAtMs: _dueAtMs, taskId: _taskId, ...work } = built.input;
+        // The attributes the Web UI and GET /tasks?agent_id= read follow the work they describe.
+        const attributes = workAttributes(built);
         if (loaded.kind === 'once') {
           const handle = client.workflow.getHandle(taskId);
           await oneTimeUpdate(taskId, () =>
-            handle.executeUpdate(amendUpdate, { args: [{ input: work, memo: { ...built.memo } }] }),
+            handle.executeUpdate(amendUpdate, {
+              args: [{ input: work, memo: { ...built.memo }, attributes }],
+            }),
           );
           if (patch.when !== undefined || patch.timezone !== undefined) {
             await oneTimeUpdate(taskId, () =>
@@ -706,7 +751,7 @@ export function createTaskService(deps: TaskServiceDeps) {
             );
           }
         } else {
-          await recurring.amend(taskId, built.input, built.memo);
+          await recurring.amend(taskId, built.input, built.memo, built.searchAttributes);
           if (patch.when !== undefined || patch.repeat !== undefined || patch.timezone !== undefined) {
             await recurring.reschedule(loaded.snap, built.recurrence!.when, built);
           }
@@ -864,10 +909,11 @@ export function createTaskService(deps: TaskServiceDeps) {
             (await closedRuns(client.workflow.getHandle(owner.workflowId), undefined))[0]?.result ?? null;
       }
       return {
-        status: run.status === 'success' ? ('completed' as const) : ('failed' as const),
+        status: RESULT_STATUS[run.status],
         result,
         execution_id: run.executionId,
         ...(run.error !== undefined ? { error: run.error } : {}),
+        stored_at: isoSeconds(run.finishedAtMs),
       };
     },
   };
@@ -888,6 +934,16 @@ function cursorKey(scope: string): string {
 export interface IdempotencyKey {
   readonly key: string;
   readonly principal: string;
+}
+
+/** The search attributes that describe what a task does (as opposed to where it stands). */
+function workAttributes(built: BuiltTask): NonNullable<AmendRequest['attributes']> {
+  const value = (name: string) => built.searchAttributes.find((p) => p.key.name === name)?.value;
+  return {
+    scheduleType: built.input.scheduleType,
+    executor: String(value(PulseExecutor.name) ?? built.input.executor ?? ''),
+    agentId: (value(PulseAgentId.name) as string | undefined) ?? null,
+  };
 }
 
 function idempotentTaskId({ key, principal }: IdempotencyKey): string {

@@ -55,7 +55,73 @@ export function validationError(issues: readonly z.core.$ZodIssue[]): SchemaVali
 /** Schemas an agent can consume: draft-07 (what MCP clients' validators compile), with every `$ref` inlined. */
 function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   const json = z.toJSONSchema(schema, { target: 'draft-7', io, reused: 'inline', unrepresentable: 'any' });
-  return io === 'output' ? openResult(json) : json;
+  return io === 'output' ? openResult(json) : nullableOptionals(json);
+}
+
+/**
+ * LangChain and CrewAI tools send every argument, `null` for those the model left out, so a tool takes `null` in
+ * any optional field as the field left out (`withoutNulls`), and its request schema says so.
+ */
+function nullableOptionals(json: JsonSchema): JsonSchema {
+  const properties = json.properties as Record<string, JsonSchema> | undefined;
+  if (!properties) return json;
+  const required = new Set((json.required as string[] | undefined) ?? []);
+  const allowNull = (property: JsonSchema): JsonSchema => {
+    if (Array.isArray(property.anyOf)) {
+      const branches = property.anyOf as JsonSchema[];
+      return branches.some((b) => b.type === 'null')
+        ? property
+        : { ...property, anyOf: [...branches, { type: 'null' }] };
+    }
+    if (property.type === undefined || property.type === 'null') return property;
+    const types = Array.isArray(property.type) ? (property.type as unknown[]) : [property.type];
+    return {
+      ...property,
+      type: types.includes('null') ? types : [...types, 'null'],
+      ...(Array.isArray(property.enum) && !property.enum.includes(null)
+        ? { enum: [...(property.enum as unknown[]), null] }
+        : {}),
+    };
+  };
+  return {
+    ...json,
+    properties: Object.fromEntries(
+      Object.entries(properties).map(([key, property]) => [
+        key,
+        required.has(key) ? property : allowNull(property),
+      ]),
+    ),
+  };
+}
+
+/** The object schema inside optional, nullable and default wrappers, if there is one. */
+function objectShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
+  let inner: z.ZodType = schema;
+  while (inner instanceof z.ZodOptional || inner instanceof z.ZodNullable || inner instanceof z.ZodDefault) {
+    inner = inner.unwrap() as z.ZodType;
+  }
+  return inner instanceof z.ZodObject ? (inner.shape as Record<string, z.ZodType>) : undefined;
+}
+
+/**
+ * The arguments with `null` removed from every optional field that does not itself take `null`, at any depth the
+ * schema describes objects: `null` means absent, so a default applies as it would to a missing field.
+ */
+function withoutNulls(schema: z.ZodType, value: unknown): unknown {
+  const shape = objectShape(schema);
+  if (!shape || value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
+    const fieldSchema = shape[key];
+    if (!fieldSchema) {
+      out[key] = field;
+    } else if (field === null) {
+      if (!fieldSchema.safeParse(undefined).success || fieldSchema.safeParse(null).success) out[key] = null;
+    } else {
+      out[key] = withoutNulls(fieldSchema, field);
+    }
+  }
+  return out;
 }
 
 /**
@@ -94,7 +160,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
     requestSchema: toJsonSchema(spec.input, 'input'),
     responseSchema: toJsonSchema(spec.output, 'output'),
     async invoke(tasks, args) {
-      const parsed = await spec.input.safeParseAsync(args ?? {});
+      const parsed = await spec.input.safeParseAsync(withoutNulls(spec.input, args ?? {}));
       if (!parsed.success) throw validationError(parsed.error.issues);
       return spec.run(tasks, parsed.data);
     },

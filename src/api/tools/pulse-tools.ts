@@ -4,10 +4,10 @@
  */
 import { z } from '@hono/zod-openapi';
 import {
-  CancelResponse,
   ListTasksQuery,
   ListTasksResponse,
   PreviewResponse,
+  RunView,
   ScheduleTaskRequest,
   ScheduleTaskResponse,
   TaskView,
@@ -79,8 +79,9 @@ const ScheduleTaskInput = ScheduleTaskRequest.extend({
   repeat: field.repeat.meta({
     description:
       'Repeat at a fixed interval from `when`: {"interval": "2m", "times": 5} runs 5 times in all, the first at ' +
-      '`when`; "times": null repeats until cancelled. Omit for a one-time task, or for a recurring `when`.',
-    examples: [{ interval: '2m', times: 5 }],
+      '`when`; "times": null repeats until cancelled. {"cron": "0 */4 * * *"} runs on a cron instead, from ' +
+      '`when` on. Omit for a one-time task, or for a recurring `when`.',
+    examples: [{ interval: '2m', times: 5 }, { cron: '0 */4 * * *' }],
   }),
   metadata: field.metadata.meta({
     description:
@@ -139,6 +140,33 @@ const ListTasksInput = z.object({
   cursor: query.cursor.meta({
     description: 'The next_cursor of the previous page, to read the next one (instead of offset).',
   }),
+  start_time: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .meta({ description: 'Only tasks whose next run is at or after this time (unix seconds).' }),
+  end_time: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .meta({ description: 'Only tasks whose next run is at or before this time (unix seconds).' }),
+});
+
+/** The original's `get_task_details` contract: the task, its runs newest first, and how many there are. */
+const TaskDetails = z.object({
+  task: TaskView,
+  execution_history: z.array(RunView).meta({ description: "The task's runs, newest first, with results." }),
+  history_count: z.number(),
+});
+
+/** The original's `cancel_task` contract, with the API's own `status` kept alongside. */
+const CancelToolResult = z.object({
+  success: z.boolean(),
+  task_id: z.string(),
+  message: z.string(),
+  status: z.literal('cancelled'),
 });
 
 const PreviewScheduleInput = z
@@ -196,7 +224,8 @@ export const PULSE_TOOLS: readonly PulseTool[] = [
     title: 'List tasks',
     description:
       'List scheduled tasks, newest first, optionally only those with a given status (active, processing, ' +
-      'paused, completed, failed, cancelled), schedule_type or agent_id. Returns {tasks, count, next_cursor}; ' +
+      'paused, completed, failed, cancelled), schedule_type or agent_id, or whose next run falls between ' +
+      'start_time and end_time (unix seconds). Returns {tasks, count, next_cursor}; ' +
       "pass next_cursor back as `cursor` for the next page. Use get_task_details for one task's runs and results.",
     input: ListTasksInput,
     output: ListTasksResponse,
@@ -209,11 +238,16 @@ export const PULSE_TOOLS: readonly PulseTool[] = [
     description:
       'Everything about one task: its status (active = waiting for its next time, processing = running now, ' +
       'paused, completed, failed, cancelled), what it does (payload), when it runs next (next_execution_iso, UTC), ' +
-      "its schedule (schedule_config), and its runs with each run's result or error (last_run is the latest).",
+      "its schedule (schedule_config), and its runs with each run's result or error (last_run is the latest). " +
+      'Returns {task, execution_history (runs, newest first), history_count}.',
     input: TaskIdInput,
-    output: TaskView,
+    output: TaskDetails,
     annotations: { readOnlyHint: true, openWorldHint: false },
-    run: (tasks, input) => tasks.get(input.task_id),
+    run: async (tasks, input) => {
+      const task = await tasks.get(input.task_id);
+      const history = [...(task.runs ?? [])].reverse();
+      return { task, execution_history: history, history_count: history.length };
+    },
   }),
   defineTool({
     name: 'cancel_task',
@@ -221,11 +255,19 @@ export const PULSE_TOOLS: readonly PulseTool[] = [
     description:
       'Cancel a task for good: it will not run again, and a run in progress is cancelled too. Cancelling a ' +
       'cancelled task succeeds again; a one-time task that already ran cannot be cancelled (error). To stop a ' +
-      'task only for a while, use pause_task.',
+      'task only for a while, use pause_task. Returns {success, task_id, message}.',
     input: TaskIdInput,
-    output: CancelResponse,
+    output: CancelToolResult,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
-    run: (tasks, input) => tasks.cancel(input.task_id),
+    run: async (tasks, input) => {
+      const cancelled = await tasks.cancel(input.task_id);
+      return {
+        success: true,
+        task_id: cancelled.task_id,
+        message: `Task '${cancelled.task_id}' is cancelled; it will not run again.`,
+        status: cancelled.status,
+      };
+    },
   }),
   defineTool({
     name: 'pause_task',

@@ -1,6 +1,15 @@
 /**
  * The embedded Temporal dev server behind `npm start`: the `temporal` CLI's `server start-dev`, persisting to a
  * SQLite file, with the Web UI. When no CLI could be provisioned, the SDK's own download provides one.
+ *
+ * The server must die with Pulse however Pulse ends, or the next `npm start` finds the port taken. It runs in its
+ * own process group (so Ctrl-C reaches Pulse first, which stops it after the worker has drained), so a signal to
+ * Pulse's group misses it, and a SIGKILL or an OOM kill gives Pulse no chance to stop it. Linux's PDEATHSIG cannot
+ * be set from Node, and is not portable anyway. So the server runs under a tiny `sh` watchdog (DEV_SERVER_WATCHDOG)
+ * holding the read end of a pipe whose only writer is Pulse: the kernel closes that end when Pulse dies, by any
+ * means, and the watchdog's end-of-file makes it stop the server. A normal stop takes the same path: Pulse closes
+ * the pipe. What the watchdog cannot cover (it being killed itself, or the server still shutting down when the
+ * next start comes) the pidfile covers: dev-server-pidfile.ts says how a next start proves an orphan is ours.
  */
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
@@ -8,6 +17,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
+import {
+  devServerPidFile,
+  reclaimDevServer,
+  removeDevServerRecord,
+  writeDevServerRecord,
+} from './dev-server-pidfile.js';
+import { stampOf } from './process-stamp.js';
 
 export interface DevServerOptions {
   /** `temporal` CLI; undefined = let the SDK download a dev server. */
@@ -26,6 +43,30 @@ export interface DevServer {
 }
 
 const READY_TIMEOUT_MS = 60_000;
+const STOP_GRACE_MS = 10_000;
+
+/**
+ * `sh -c DEV_SERVER_WATCHDOG sh <cli> <args…>`: runs the server, reports its pid on fd 3, and stops it with
+ * SIGTERM once its stdin (the pipe from Pulse) reaches end-of-file; exits with the server's status. The reader of
+ * the pipe runs in the background because only the shell that started the server can `wait` for it, and an async
+ * list's stdin is /dev/null, hence the copy on fd 4. The server gets neither fd 3 nor fd 4, so it holds nothing
+ * of Pulse's but its output pipes. Once the server has exited, the reader is killed before it could signal a pid
+ * the system may have reused.
+ */
+export const DEV_SERVER_WATCHDOG = [
+  'exec 4<&0',
+  '"$@" 3>&- 4<&- &',
+  'server=$!',
+  'echo "$server" >&3',
+  'exec 3>&-',
+  '{ cat <&4; kill -TERM "$server"; } </dev/null >/dev/null 2>&1 &',
+  'reader=$!',
+  'exec 4<&-',
+  'wait "$server"',
+  'status=$?',
+  'kill "$reader" 2>/dev/null',
+  'exit "$status"',
+].join('\n');
 
 /**
  * Timer batching of at most 100 ms instead of the server's default second. Off by default: the benchmarks
@@ -127,41 +168,89 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     ...devServerDynamicConfig().flatMap((value) => ['--dynamic-config-value', value]),
     ...DEV_SERVER_SQLITE_PRAGMAS.flatMap((pragma) => ['--sqlite-pragma', pragma]),
   ];
+  // What an earlier Pulse on this data left running is stopped, if provably ours, before the port is judged.
+  await reclaimDevServer(options.dbFile, options.log);
   if (await isListening(options.ip, options.port)) {
     throw new Error(
-      `port ${options.port} on ${options.ip} is already in use (a Temporal server left over from an earlier run?). ` +
-        'Stop it, or set TEMPORAL_PORT, or point TEMPORAL_ADDRESS at it to use it as is.',
+      `port ${options.port} on ${options.ip} is already in use by a program that is not a dev server of an ` +
+        'earlier Pulse on this data. Stop it, or set TEMPORAL_PORT, or point TEMPORAL_ADDRESS at it to use it as is.',
     );
   }
   options.log(`[temporal] starting dev server: ${options.cliPath} ${args.join(' ')}`);
   // Own process group, so Ctrl-C reaches us first and we stop the server after the worker has drained.
-  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn('/bin/sh', ['-c', DEV_SERVER_WATCHDOG, 'sh', options.cliPath, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
+  // The pipe is never written; a stop that finds the watchdog gone must not turn into an error.
+  child.stdin!.on('error', () => undefined);
   const relay = (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) options.log(`[temporal] ${line}`);
   };
   child.stdout?.on('data', relay);
   child.stderr?.on('data', relay);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  // Whatever way this process ends (a second Ctrl-C, a crash), the server in its own process group goes too.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  // Whatever way this process ends (a second Ctrl-C, a crash), the watchdog's whole group goes too.
+  const killGroup = () => {
+    // Once the watchdog has exited, its group id may be reused by a stranger; only our own group is signalled.
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  };
+  process.once('exit', killGroup);
+  const pidFile = devServerPidFile(options.dbFile);
   try {
+    const serverPid = await readServerPid(child.stdio[3] as Readable, exited);
+    const server = stampOf(serverPid);
+    const owner = stampOf(process.pid);
+    // Recorded before the wait for readiness: a kill during a slow start must be recoverable too.
+    if (server && owner) {
+      writeDevServerRecord(pidFile, {
+        server,
+        owner,
+        cliPath: options.cliPath,
+        dbFile: options.dbFile,
+      });
+    }
     await waitUntilReady(address, options.namespace, child);
   } catch (err) {
-    child.kill('SIGKILL');
+    killGroup();
+    await exited;
+    removeDevServerRecord(pidFile);
     throw err;
   }
   return {
     address,
     async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(killer);
-      process.removeListener('exit', killOnExit);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.stdin!.end();
+        const killer = setTimeout(killGroup, STOP_GRACE_MS);
+        await exited;
+        clearTimeout(killer);
+      }
+      process.removeListener('exit', killGroup);
+      removeDevServerRecord(pidFile);
     },
   };
+}
+
+/** The server's pid, as the watchdog reports it on fd 3 right after starting it. */
+function readServerPid(report: Readable, exited: Promise<void>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    report.setEncoding('utf8');
+    report.on('data', (chunk: string) => {
+      text += chunk;
+      const line = text.split('\n')[0];
+      if (text.includes('\n') && line) resolve(Number(line));
+    });
+    void exited.then(() =>
+      reject(new Error('temporal dev server watchdog exited before starting the server')),
+    );
+  });
 }
 
 async function startWithSdkDownload(options: DevServerOptions, address: string): Promise<DevServer> {

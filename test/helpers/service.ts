@@ -22,13 +22,23 @@ export interface ServiceProcess {
   readonly output: string[];
 }
 
-/** Runs `scripts/start.ts` (what `npm start` runs) with `env` over the test's own, until it prints `[pulse] ready`. */
-export function startService(env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
-  const child = spawn(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/start.ts'], {
+export interface StartOptions {
+  /** Its own process group, as a shell's job is, so a test can signal the whole group. */
+  readonly detached?: boolean;
+}
+
+function spawnService(env: NodeJS.ProcessEnv, options: StartOptions): ChildProcess {
+  return spawn(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/start.ts'], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
+}
+
+/** Runs `scripts/start.ts` (what `npm start` runs) with `env` over the test's own, until it prints `[pulse] ready`. */
+export function startService(env: NodeJS.ProcessEnv, options: StartOptions = {}): Promise<ServiceProcess> {
+  const child = spawnService(env, options);
   const output: string[] = [];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
@@ -57,4 +67,34 @@ export async function stopService(service: ServiceProcess): Promise<number | nul
   const exited = new Promise<number | null>((resolve) => service.child.once('exit', (code) => resolve(code)));
   service.child.kill('SIGINT');
   return exited;
+}
+
+/** Runs `scripts/start.ts` until it exits by itself (a start that must fail); its exit code and output. */
+export function runServiceToExit(
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 90_000,
+): Promise<{ code: number | null; output: string }> {
+  // Its own group, so a start that wrongly succeeds can be taken down whole.
+  const child = spawnService(env, { detached: true });
+  const output: string[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      process.kill(-child.pid!, 'SIGKILL');
+      reject(new Error(`service still running after ${timeoutMs} ms:\n${output.join('')}`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output: output.join('') });
+    });
+  });
+}
+
+/** SIGKILL to the service's whole process group (it must have been started detached); resolves once it is gone. */
+export async function killServiceGroup(service: ServiceProcess): Promise<void> {
+  if (service.child.exitCode !== null || service.child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => service.child.once('exit', () => resolve()));
+  process.kill(-service.child.pid!, 'SIGKILL');
+  await exited;
 }

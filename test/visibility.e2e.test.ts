@@ -1,28 +1,17 @@
 /**
- * What a task writes to visibility, and when, on the dev server. A run that ends within its quiet start
- * (`QUIET_START_MS`) and delivers its callback at the first attempt writes its visibility row once, when it closes.
- * A longer run publishes `processing` once the quiet start is over; a callback whose first attempt failed
- * publishes `completed` (callback pending) before it is retried. The API's
- * list reads a started run as `processing` from the start. Histories recorded before the quiet start existed still
- * replay.
+ * What a task writes to visibility, and when, on the dev server. A task of the current input version writes
+ * nothing while it runs: its status and run record reach visibility in the workflow task that closes it, which the
+ * server folds into the close. The API reads a started run as `processing` from `PulseDueAt` and the workflow's
+ * own query. (Older versions replay as recorded: test/replay.test.ts.)
  */
 import type { WorkflowExecutionInfo } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { readFileSync, readdirSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PulseCallbackStatus, PulseStatus } from '../src/shared/search-attributes.js';
 import type { RunRecord } from '../src/shared/task-types.js';
-import { WORKFLOWS_PATH } from '../src/temporal/worker.js';
-import { QUIET_START_MS } from '../workflows/scheduled-task.js';
 import { startPulse, type PulseUnderTest } from './helpers/pulse.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { createDevServerEnv } from './helpers/temporal.js';
-
-const HISTORIES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'histories');
 
 let env: TestWorkflowEnvironment;
 let pulse: PulseUnderTest;
@@ -85,7 +74,7 @@ async function listed(status: string): Promise<string[]> {
 }
 
 describe('visibility writes', () => {
-  it('a run over within the quiet start, callback included, publishes its progress only when it closes', async () => {
+  it('a run, callback included, writes its progress only in the workflow task that closes it', async () => {
     const taskId = await scheduleNow('quick', 0);
     await receiver.waitFor(`/cb-quick`, 1, 10_000);
     const handle = env.client.workflow.getHandle(taskId);
@@ -98,13 +87,11 @@ describe('visibility writes', () => {
         .map(index)
         .filter((i) => i >= 0),
     );
-    // Every upsert comes after the callback activity completed: in the workflow task that closes the run.
+    // Every upsert comes after the callback activity completed, and no timer ran: the task was already due.
     const callbackDone = lastIndex('activityTaskCompletedEventAttributes');
     expect(callbackDone).toBeGreaterThan(0);
     expect(firstUpsert).toBeGreaterThan(callbackDone);
-    // The quiet start's timer was started with the run and cancelled when the run ended first.
-    expect(index('timerStartedEventAttributes')).toBeGreaterThan(0);
-    expect(index('timerCanceledEventAttributes')).toBeGreaterThan(index('timerStartedEventAttributes'));
+    expect(index('timerStartedEventAttributes')).toBe(-1);
 
     const { info } = await visibilityUntil(taskId, (i) => i.status.name === 'COMPLETED');
     expect(info.typedSearchAttributes.get(PulseStatus)).toBe('completed');
@@ -128,54 +115,40 @@ describe('visibility writes', () => {
     });
   });
 
-  it('a slow run is processing in the API at once, and in visibility after the quiet start', async () => {
-    const taskId = await scheduleNow('slow', 6000);
+  it('a slow run is processing in the API at once, while its visibility row is left alone until it closes', async () => {
+    const taskId = await scheduleNow('slow', 5000);
     await receiver.waitFor('/agent-slow', 1, 10_000);
-    const started = Date.now();
-    // Within the quiet start the visibility row still says active; the API reads the started run as processing.
-    expect((await visibility(taskId))?.typedSearchAttributes.get(PulseStatus)).toBe('active');
+    // The row still says active; the API reads the started run as processing, in the list and by id.
     expect(await listed('processing')).toContain(taskId);
     expect(await listed('active')).not.toContain(taskId);
     expect((await pulse.call('GET', `/tasks/${taskId}`)).body.status).toBe('processing');
-
-    const { at } = await visibilityUntil(
-      taskId,
-      (i) => i.typedSearchAttributes.get(PulseStatus) === 'processing',
-    );
-    // Published by the quiet-start timer, while the agent is still working (it answers after 6 s).
-    expect(receiver.at('/cb-slow')).toHaveLength(0);
-    expect(at - started).toBeLessThan(6000);
-    expect(at - started).toBeGreaterThan(QUIET_START_MS / 2);
+    await sleep(3000);
+    expect((await visibility(taskId))?.typedSearchAttributes.get(PulseStatus)).toBe('active');
     expect(await listed('processing')).toContain(taskId);
 
     await receiver.waitFor('/cb-slow', 1, 15_000);
     const { info } = await visibilityUntil(taskId, (i) => i.status.name === 'COMPLETED');
+    expect(info.typedSearchAttributes.get(PulseStatus)).toBe('completed');
     expect(info.typedSearchAttributes.get(PulseCallbackStatus)).toBe('delivered');
     expect(await listed('completed')).toContain(taskId);
   });
 
-  it('a callback whose first attempt failed shows as completed, callback pending, with its run', async () => {
-    // The receiver is down for the first four attempts (about 1 + 2 + 4 s of backoff).
-    receiver.script('/cb-retry', (n) => (n <= 4 ? { status: 503, body: { down: true } } : { status: 200 }));
+  it('while a callback is retried the task reads completed by id and processing in the list; it closes delivered', async () => {
+    // The receiver is down for the first two attempts (about 1 + 2 s of backoff).
+    receiver.script('/cb-retry', (n) => (n <= 2 ? { status: 503, body: { down: true } } : { status: 200 }));
     const taskId = await scheduleNow('retry', 0);
     await receiver.waitFor('/cb-retry', 1, 10_000);
-    const { info } = await visibilityUntil(
-      taskId,
-      (i) => i.typedSearchAttributes.get(PulseStatus) === 'completed' && i.status.name === 'RUNNING',
-    );
-    expect(info.typedSearchAttributes.get(PulseCallbackStatus)).toBeUndefined();
-    expect((info.memo?.run ?? {}) as RunRecord).toMatchObject({
-      status: 'success',
-      result: { status_code: 200, body: { done: 'retry' } },
-    });
-    expect(receiver.at('/cb-retry').length).toBeLessThan(5);
-    expect(await listed('completed')).toContain(taskId);
+    const byId = (await pulse.call('GET', `/tasks/${taskId}`)).body;
+    expect(byId.status).toBe('completed');
+    expect(byId.runs[0]).toMatchObject({ status: 'success', result: { body: { done: 'retry' } } });
+    expect((await visibility(taskId))?.typedSearchAttributes.get(PulseStatus)).toBe('active');
+    expect(await listed('processing')).toContain(taskId);
 
-    await receiver.waitFor('/cb-retry', 5, 30_000);
+    await receiver.waitFor('/cb-retry', 3, 30_000);
     const closed = await visibilityUntil(taskId, (i) => i.status.name === 'COMPLETED');
     expect(closed.info.typedSearchAttributes.get(PulseCallbackStatus)).toBe('delivered');
     expect((closed.info.memo?.run ?? {}) as RunRecord).toMatchObject({
-      callback: { status: 'delivered', attempts: 5 },
+      callback: { status: 'delivered', attempts: 3 },
     });
   }, 45_000);
 
@@ -192,18 +165,5 @@ describe('visibility writes', () => {
     expect(await listed('active')).toContain(taskId);
     expect(await listed('processing')).not.toContain(taskId);
     await pulse.call('DELETE', `/tasks/${taskId}`);
-  });
-
-  it('histories recorded before the quiet start replay with the current workflow', async () => {
-    const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
-    expect(files.sort()).toEqual(['callback-delivered.json', 'callback-retried.json', 'no-callback.json']);
-    for (const file of files) {
-      // Stored with the proto package's own toObject (the SDK's historyFromJSON trips over the two copies of
-      // protobufjs that npm installs side by side here).
-      const history = temporal.api.history.v1.History.fromObject(
-        JSON.parse(readFileSync(path.join(HISTORIES, file), 'utf8')),
-      );
-      await Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH }, history, file);
-    }
   });
 });

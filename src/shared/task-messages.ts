@@ -51,7 +51,8 @@ export type AckOutcome = { readonly accepted: true } | { readonly accepted: fals
 
 export interface AckRequest {
   readonly workerId: string;
-  readonly executionId: string;
+  /** Absent: the execution this worker's current claim holds. */
+  readonly executionId?: string;
   readonly status: 'success' | 'failed';
   readonly result?: unknown;
   readonly error?: string;

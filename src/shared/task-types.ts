@@ -72,12 +72,12 @@ export interface ScheduledTaskInput {
 }
 
 /**
- * Version of the tasks Pulse creates now. 2: a run's progress reaches visibility only after its quiet start
- * (`QUIET_START_MS` in the workflow). Versions travel in the input rather than as `patched()` markers because a
- * marker makes the SDK upsert `TemporalChangeVersion`: one more visibility write per run, the very cost that
- * version 2 removes.
+ * Version of the tasks Pulse creates now, which decides what a run writes to visibility (`workflows/progress.ts`):
+ * 1 at every step, 2 after a quiet start (kept for replay in `workflows/legacy/`), 3 only when the run closes.
+ * Versions travel in the input rather than as `patched()` markers because a marker makes the SDK upsert
+ * `TemporalChangeVersion`: one more visibility write per run, the very cost the versions remove.
  */
-export const TASK_INPUT_VERSION = 2;
+export const TASK_INPUT_VERSION = 3;
 
 /** How delivering the callback of one run ended. */
 export interface CallbackOutcome {

@@ -4,8 +4,7 @@
  * (exactly one wins), the workflow holds the lease (a dead worker's lease runs out and the task is claimable
  * again), and an ack from anyone but the holder is refused. No side table.
  */
-import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { Payload } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
 import { ConflictError } from '../errors.js';
 import { DEFAULT_MAX_RESULT_BYTES, boundResult } from '../executors/bound-result.js';
 import { EXTERNAL_EXECUTOR } from '../shared/executor-names.js';
@@ -15,7 +14,7 @@ import {
   TemporalScheduledById,
   TemporalScheduledStartTime,
 } from '../shared/search-attributes.js';
-import { ackUpdate, claimUpdate, type ClaimOutcome, type ClaimRequest } from '../shared/task-messages.js';
+import { ackUpdate, claimUpdate } from '../shared/task-messages.js';
 import { translateTemporalError } from '../temporal/temporal-errors.js';
 import type { TaskMemo } from './build-task.js';
 
@@ -72,37 +71,6 @@ export function createExternalWorkers(deps: ExternalWorkerDeps) {
       if (closed) throw new ConflictError('INVALID_STATE', `task ${taskId} has already finished`);
       throw translateTemporalError(err, taskId);
     }
-  }
-
-  /** The first value in `payloads`, decoded as the client's data converter encoded it. */
-  async function decodeFirst<T>(payloads: readonly Payload[] | null | undefined): Promise<T | undefined> {
-    const { payloadConverter, payloadCodecs } = client.options.loadedDataConverter;
-    let decoded = [...(payloads ?? [])];
-    for (const codec of [...payloadCodecs].reverse()) decoded = await codec.decode(decoded);
-    return decoded[0] ? payloadConverter.fromPayload<T>(decoded[0]) : undefined;
-  }
-
-  /**
-   * The execution id of the claim `workerId` last won on this task, for an ack that names none. The workflow keeps
-   * its claim to itself, but each claim's request and outcome are in its history. The ack stays fenced by the
-   * workflow: if another worker has claimed the task since, the ack is refused as any stale one is.
-   */
-  async function lastClaimOf(handle: WorkflowHandle, workerId: string): Promise<string | undefined> {
-    const claimants = new Map<string, string>();
-    let executionId: string | undefined;
-    for (const event of (await handle.fetchHistory()).events ?? []) {
-      const request = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest;
-      if (request?.input?.name === claimUpdate.name && request.meta?.updateId) {
-        const claim = await decodeFirst<ClaimRequest>(request.input.args?.payloads);
-        if (claim?.workerId === workerId) claimants.set(request.meta.updateId, workerId);
-      }
-      const completed = event.workflowExecutionUpdateCompletedEventAttributes;
-      if (completed?.meta?.updateId && claimants.has(completed.meta.updateId)) {
-        const outcome = await decodeFirst<ClaimOutcome>(completed.outcome?.success?.payloads);
-        if (outcome?.claimed) executionId = outcome.executionId;
-      }
-    }
-    return executionId;
   }
 
   return {
@@ -169,20 +137,13 @@ export function createExternalWorkers(deps: ExternalWorkerDeps) {
 
     async ack(taskId: string, body: AckBody): Promise<{ next_execution: string | null }> {
       const handle = client.workflow.getHandle(taskId);
-      const executionId =
-        body.execution_id ?? (await update(taskId, () => lastClaimOf(handle, body.worker_id)));
-      if (executionId === undefined) {
-        throw new ConflictError(
-          'NOT_CLAIM_HOLDER',
-          `task ${taskId}: worker '${body.worker_id}' holds no claim on it; claim it first`,
-        );
-      }
       const outcome = await update(taskId, () =>
         handle.executeUpdate(ackUpdate, {
           args: [
             {
               workerId: body.worker_id,
-              executionId,
+              // Absent: the execution this worker holds, as the workflow knows it (the ack stays fenced there).
+              ...(body.execution_id != null ? { executionId: body.execution_id } : {}),
               status: body.status,
               // Bounded like an executor's output: an ack may carry up to the body limit.
               ...(body.result !== undefined

@@ -1,0 +1,71 @@
+/** Delivering a run's signed callback: one activity, retried by Temporal for the task's delivery window. */
+import { isCancellation, proxyActivities } from '@temporalio/workflow';
+import type { DeliverCallbackInput } from '../activities/deliver-callback.js';
+import type { createActivities } from '../activities/index.js';
+import type { CallbackBody, CallbackOutcome, RunRecord } from '../src/shared/task-types.js';
+
+type Activities = ReturnType<typeof createActivities>;
+
+/** Longer than the callback's own HTTP timeout (30 s), so a slow receiver fails the attempt, not the activity. */
+export const CALLBACK_ATTEMPT_TIMEOUT = '40s';
+
+/** Delivers one callback within `windowMs`; resolves to the number of attempts it took. */
+export type Deliverer = (request: DeliverCallbackInput, windowMs: number) => Promise<number>;
+
+/** The callback activity, retried until a 2xx or until `windowMs` has passed. */
+export function retriedDelivery(windowMs: number) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: CALLBACK_ATTEMPT_TIMEOUT,
+    scheduleToCloseTimeout: windowMs,
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10m' },
+  });
+}
+
+const deliverRetried: Deliverer = async (request, windowMs) =>
+  (await retriedDelivery(windowMs).deliverCallback(request)).attempts;
+
+/**
+ * Delivers a run's callback and says how it went. A receiver that stays down is recorded as a failed delivery in
+ * the run record instead of failing the task, because the run itself did happen; a cancel stops the retries.
+ */
+export async function sendCallback(
+  taskId: string,
+  url: string,
+  run: RunRecord,
+  windowMs: number,
+  deliver: Deliverer = deliverRetried,
+): Promise<CallbackOutcome> {
+  const body: CallbackBody = {
+    task_id: taskId,
+    execution_id: run.executionId,
+    status: run.status === 'success' ? 'success' : 'failed',
+    result: run.result,
+    execution_time_ms: run.executionTimeMs,
+    timestamp: Math.floor(run.finishedAtMs / 1000),
+    ...(run.error !== undefined ? { error: run.error } : {}),
+  };
+  try {
+    const attempts = await deliver({ url, body, webhookId: run.executionId }, windowMs);
+    return { url, status: 'delivered', attempts };
+  } catch (err) {
+    // A DELETE while the receiver is still being retried stops the retries: the user asked for nothing more.
+    if (isCancellation(err))
+      return { url, status: 'failed', error: 'delivery stopped: the task was cancelled' };
+    return {
+      url,
+      status: 'failed',
+      error: `delivery failed for ${Math.round(windowMs / 1000)} s: ${describeFailure(err)}`,
+    };
+  }
+}
+
+/** The innermost message of an activity failure (a timeout's cause is the last attempt's error). */
+function describeFailure(err: unknown): string {
+  let current: unknown = err;
+  let message = err instanceof Error ? err.message : String(err);
+  while (current instanceof Error) {
+    if (current.message) message = current.message;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return message;
+}

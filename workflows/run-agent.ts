@@ -1,0 +1,87 @@
+/** One run of a task through its executor (the `executeAgent` activity), as a run record. */
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  isCancellation,
+  proxyActivities,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities/index.js';
+import type { ExecutionRequest, RunRecord } from '../src/shared/task-types.js';
+import type { ResolvedInput } from './task-entity.js';
+
+type Activities = ReturnType<typeof createActivities>;
+
+const DEFAULT_RUN_TIMEOUT_MS = 10 * 60_000;
+const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
+
+/** Largest result kept in the memo; the full result stays in the workflow's result. */
+const MEMO_RESULT_LIMIT = 16 * 1024;
+
+/**
+ * The run as kept in the memo, so listing a task's runs is one visibility query instead of one call per run.
+ * Large results are left out of the memo (flagged), and read from the workflow result when asked for.
+ */
+export function summarize(run: RunRecord): RunRecord & { resultOmitted?: boolean } {
+  const size = JSON.stringify(run.result ?? null).length;
+  return size > MEMO_RESULT_LIMIT ? { ...run, result: null, resultOmitted: true } : run;
+}
+
+/**
+ * Runs the task once; an executor's failure (after its retries) is a failed run, a cancellation is thrown on.
+ */
+export async function runAgent(
+  input: ResolvedInput,
+  executionId: string,
+  scheduledFor: string,
+): Promise<RunRecord> {
+  const timeoutMs = input.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
+  const retry = input.retry;
+  const { executeAgent } = proxyActivities<Activities>({
+    startToCloseTimeout: timeoutMs,
+    // The activity heartbeats every second: a dead worker is noticed after this long, not after the run timeout,
+    // and the attempt is retried on another worker.
+    heartbeatTimeout: input.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
+    // A cancelled task is reported cancelled only once its executor has actually stopped.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: {
+      maximumAttempts: retry?.maximumAttempts ?? 3,
+      initialInterval: retry?.initialIntervalMs ?? 1000,
+      backoffCoefficient: retry?.backoffCoefficient ?? 2,
+      maximumInterval: retry?.maximumIntervalMs ?? 60_000,
+    },
+  });
+  const request: ExecutionRequest = {
+    taskId: input.taskId,
+    executionId,
+    scheduleType: input.scheduleType,
+    executor: input.executor,
+    payload: input.payload,
+    metadata: input.metadata ?? {},
+    scheduledFor,
+    timeoutMs,
+    ...(input.webhook ? { webhook: input.webhook } : {}),
+  };
+  const startedAtMs = Date.now();
+  const ran = { executionId, scheduledFor, startedAtMs };
+  try {
+    const output = await executeAgent(request);
+    return {
+      ...ran,
+      status: 'success',
+      finishedAtMs: Date.now(),
+      executionTimeMs: output.executionTimeMs,
+      result: output.result,
+    };
+  } catch (err) {
+    if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
+    const finishedAtMs = Date.now();
+    return {
+      ...ran,
+      status: 'failed',
+      finishedAtMs,
+      executionTimeMs: finishedAtMs - startedAtMs,
+      result: null,
+      error: err.cause?.message ?? err.message,
+    };
+  }
+}

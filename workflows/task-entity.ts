@@ -1,0 +1,151 @@
+/**
+ * A scheduled task's state and the rules for changing it, apart from the workflow that wires them to handlers (the
+ * samples' entity-with-updates shape). Nothing here calls Temporal except the due timer's wait; what must reach
+ * visibility is read back with `statusAttributes`.
+ */
+import { ApplicationFailure } from '@temporalio/workflow';
+import { EXTERNAL_EXECUTOR } from '../src/shared/executor-names.js';
+import { FailureType } from '../src/shared/failure-types.js';
+import { PulseDueAt, PulseStatus } from '../src/shared/search-attributes.js';
+import type {
+  AckOutcome,
+  AckRequest,
+  AmendRequest,
+  ClaimOutcome,
+  ClaimRequest,
+} from '../src/shared/task-messages.js';
+import type { RunRecord, ScheduledTaskInput, TaskState, TaskStatus } from '../src/shared/task-types.js';
+import { DueTimer } from './due-timer.js';
+import { decideAck, decideClaim, type Lease } from './external-lease.js';
+
+/** The workflow's input with the task id it belongs to. */
+export type ResolvedInput = ScheduledTaskInput & { readonly taskId: string };
+
+export class TaskEntity {
+  input: ResolvedInput;
+  status: TaskStatus = 'active';
+  readonly runs: RunRecord[] = [];
+  readonly timer: DueTimer;
+  readonly external: boolean;
+  /** External-worker tasks: who holds the task, until when, and what they reported. */
+  lease: Lease | undefined;
+  reported: RunRecord | undefined;
+
+  constructor(input: ResolvedInput, dueAtMs: number) {
+    this.input = input;
+    this.timer = new DueTimer(dueAtMs);
+    this.external = input.executor === EXTERNAL_EXECUTOR;
+  }
+
+  get taskId(): string {
+    return this.input.taskId;
+  }
+
+  get dueAtMs(): number {
+    return this.timer.dueAtMs;
+  }
+
+  /** Whether the task still waits for its due time (so it has a due time to show). */
+  get waiting(): boolean {
+    return this.status === 'active' || this.status === 'paused';
+  }
+
+  /** Answer of the `taskState` query. */
+  state(): TaskState {
+    return {
+      taskId: this.taskId,
+      status: this.status,
+      dueAtMs: this.waiting ? this.dueAtMs : null,
+      paused: this.timer.paused,
+      runs: this.runs,
+      ...(this.lease && !this.reported
+        ? { leaseExpiresAtMs: this.lease.leaseExpiresAtMs, dueAtMs: this.dueAtMs }
+        : {}),
+    };
+  }
+
+  /** The status search attributes, as they should read now. */
+  statusAttributes() {
+    return [
+      { key: PulseStatus, value: this.status },
+      { key: PulseDueAt, value: this.waiting ? new Date(this.dueAtMs) : null },
+    ];
+  }
+
+  /** Validator of every change to what or when: only a task that has not started running can change. */
+  assertNotStarted(): void {
+    if (!this.waiting) {
+      throw ApplicationFailure.nonRetryable(
+        `task ${this.taskId} is ${this.status}; only a task that has not started running can be changed`,
+        FailureType.InvalidStateChange,
+      );
+    }
+  }
+
+  reschedule(dueAtMs: number): void {
+    this.timer.dueAtMs = dueAtMs;
+  }
+
+  setPaused(paused: boolean): void {
+    this.timer.paused = paused;
+    this.status = paused ? 'paused' : 'active';
+  }
+
+  amend({ input }: AmendRequest): void {
+    this.input = {
+      ...input,
+      taskId: this.taskId,
+      ...(this.input.dueAtMs !== undefined ? { dueAtMs: this.input.dueAtMs } : {}),
+    };
+  }
+
+  claim(request: ClaimRequest, nowMs: number, newExecutionId: () => string): ClaimOutcome {
+    const { outcome, lease } = decideClaim(
+      {
+        taskId: this.taskId,
+        external: this.external,
+        ran: this.reported !== undefined || this.runs.length > 0,
+        cancelled: this.status === 'cancelled',
+        paused: this.timer.paused,
+        dueAtMs: this.dueAtMs,
+        lease: this.lease,
+      },
+      request,
+      nowMs,
+      newExecutionId,
+    );
+    if (lease) {
+      this.lease = lease;
+      this.status = 'processing';
+    }
+    return outcome;
+  }
+
+  ack(request: AckRequest, nowMs: number): AckOutcome {
+    const { outcome, run } = decideAck(
+      this.taskId,
+      this.lease,
+      this.reported !== undefined,
+      request,
+      nowMs,
+      this.dueAtMs,
+    );
+    if (run) this.reported = run;
+    return outcome;
+  }
+
+  /** Records a run that ended; the task's status follows its outcome. */
+  finish(run: RunRecord): void {
+    this.runs.push(run);
+    this.status = run.status === 'success' ? 'completed' : 'failed';
+  }
+
+  /** Replaces the latest run's record (its callback outcome arrived). */
+  updateLatest(run: RunRecord): void {
+    this.runs[this.runs.length - 1] = run;
+  }
+
+  get latest(): RunRecord | undefined {
+    return this.runs[this.runs.length - 1];
+  }
+}

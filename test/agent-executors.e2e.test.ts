@@ -1,7 +1,11 @@
 /**
- * `run_agent` tasks end to end on the dev server, through every executor: RunAgent Serverless (a protocol server
- * of our own on 127.0.0.1), a `runagent serve`-style local agent, JS/TS and Python agent modules, and a custom
- * executor registered in one line.
+ * `run_agent` tasks end to end on the dev server, through every executor: RunAgent agents served by the real
+ * `runagent serve` (the pinned PyPI package, test/fixtures/runagent-agent), reached both as RunAgent Serverless
+ * and as a local agent; JS/TS and Python agent modules; and a custom executor registered in one line.
+ *
+ * A protocol server of our own (helpers/runagent-server.ts) stands in only for what `runagent serve` cannot
+ * produce: an API key to check, older response envelopes, 5xx answers, and a record of each request as it arrived
+ * (headers, body, the connection closing).
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { spawn } from 'node:child_process';
@@ -15,6 +19,7 @@ import { createServerlessExecutor } from '../src/executors/serverless-executor.j
 import { PROJECT_ROOT } from '../src/project-root.js';
 import { startPulse, startPulseApiOnly, type PulseUnderTest } from './helpers/pulse.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
+import { startRealRunAgent, type RealRunAgent } from './helpers/runagent-real.js';
 import { startRunAgentServer, type RunAgentServer } from './helpers/runagent-server.js';
 import { createDevServerEnv } from './helpers/temporal.js';
 
@@ -23,7 +28,7 @@ const KEY = 'serverless-test-key';
 
 let env: TestWorkflowEnvironment;
 let remote: RunAgentServer;
-let local: RunAgentServer;
+let agent: RealRunAgent;
 let receiver: Receiver;
 let pulse: PulseUnderTest;
 let executors: ExecutorFactory;
@@ -31,7 +36,7 @@ let executors: ExecutorFactory;
 beforeAll(async () => {
   env = await createDevServerEnv();
   remote = await startRunAgentServer(KEY);
-  local = await startRunAgentServer();
+  agent = await startRealRunAgent();
   receiver = await startReceiver();
   executors = createExecutorFactory({
     serverless: { enabled: true, baseUrl: remote.url, apiKey: KEY },
@@ -41,13 +46,18 @@ beforeAll(async () => {
     .register({
       ...createServerlessExecutor({ enabled: true, baseUrl: remote.url, apiKey: 'wrong-key' }),
       name: 'serverless-wrong-key',
+    })
+    // The serverless executor against `runagent serve`, which speaks the same protocol and ignores the key.
+    .register({
+      ...createServerlessExecutor({ enabled: true, baseUrl: agent.url, apiKey: KEY }),
+      name: 'serverless-real',
     });
   pulse = await startPulse(env, { executors });
 });
 
 afterAll(async () => {
   await pulse?.stop();
-  await Promise.all([remote?.close(), local?.close(), receiver?.close()]);
+  await Promise.all([remote?.close(), agent?.close(), receiver?.close()]);
   await env?.teardown();
 });
 
@@ -77,6 +87,19 @@ async function callbackOf(callback: string, timeoutMs = 30_000) {
   return request!.json as { status: string; result: unknown; error?: string; task_id: string };
 }
 
+/** The first heartbeat the task's running activity recorded, once there is one. */
+async function firstHeartbeat(taskId: string): Promise<unknown> {
+  for (let i = 0; i < 100; i++) {
+    const description = await env.client.workflow.getHandle(taskId).describe();
+    const pending = description.raw.pendingActivities?.[0];
+    if (pending?.heartbeatDetails?.payloads?.length) {
+      return JSON.parse(Buffer.from(pending.heartbeatDetails.payloads[0]!.data!).toString('utf8'));
+    }
+    await sleep(50);
+  }
+  throw new Error(`task ${taskId} recorded no heartbeat`);
+}
+
 async function resultOf(taskId: string) {
   for (let i = 0; i < 100; i++) {
     const { body } = await pulse.call('GET', `/tasks/${taskId}/result`);
@@ -87,7 +110,26 @@ async function resultOf(taskId: string) {
 }
 
 describe('serverless executor', () => {
-  it('speaks the protocol and decodes the current envelope (data → JSON string → payload JSON string)', async () => {
+  it('decodes the current envelope of a real runagent server (data → JSON string → payload JSON string)', async () => {
+    const { taskId, callback } = await scheduleAgent({
+      agent_id: agent.agentId,
+      entrypoint_tag: 'main',
+      params: { topic: 'tides', depth: 2 },
+      user_id: 'u-42',
+      persistent_memory: true,
+      executor_type: 'serverless-real',
+    });
+    const body = await callbackOf(callback);
+    expect(body).toMatchObject({
+      task_id: taskId,
+      status: 'success',
+      result: { echo: { topic: 'tides', depth: 2 } },
+    });
+    expect(await resultOf(taskId)).toMatchObject({ status: 'completed', result: body.result });
+  });
+
+  // Our own server: runagent serve has no key to check and cannot show the request as it arrived.
+  it('sends the key and the run request the protocol defines', async () => {
     const { taskId, callback } = await scheduleAgent({
       agent_id: 'echo-agent',
       entrypoint_tag: 'main',
@@ -116,6 +158,7 @@ describe('serverless executor', () => {
     expect(await resultOf(taskId)).toMatchObject({ status: 'completed', result: body.result });
   });
 
+  // Our own server: the current runagent only produces the current envelope.
   it('decodes the older envelope forms (data.result_data.data and output_data)', async () => {
     const legacy = await scheduleAgent({
       agent_id: 'legacy-agent',
@@ -129,15 +172,14 @@ describe('serverless executor', () => {
 
   it('checks the entrypoint against the agent architecture before running', async () => {
     const { callback } = await scheduleAgent({
-      agent_id: 'echo-agent',
+      agent_id: agent.agentId,
       entrypoint_tag: 'no_such_entrypoint',
+      executor_type: 'serverless-real',
     });
     expect((await callbackOf(callback)).error).toMatch(
-      /no entrypoint 'no_such_entrypoint'.*main, object_error/,
+      /no entrypoint 'no_such_entrypoint'.*main, fail, slow, main_stream, broken_stream/,
     );
-    expect(remote.runsOf('echo-agent').some((r) => r.body.entrypoint_tag === 'no_such_entrypoint')).toBe(
-      false,
-    );
+    expect((await agent.invocations()).some((r) => r.entrypoint_tag === 'no_such_entrypoint')).toBe(false);
   });
 
   it('is chosen automatically when available', async () => {
@@ -146,6 +188,23 @@ describe('serverless executor', () => {
   });
 
   it('reports agent failures honestly, with string and object errors, without retrying them', async () => {
+    const real = await scheduleAgent({
+      agent_id: agent.agentId,
+      entrypoint_tag: 'fail',
+      params: { reason: 'the tide went out' },
+      executor_type: 'serverless-real',
+    });
+    expect((await callbackOf(real.callback)).error).toMatch(
+      /the agent reported a failure: \[INTERNAL_ERROR\] Agent execution failed: .*the tide went out/,
+    );
+    expect((await pulse.call('GET', `/tasks/${real.taskId}`)).body.status).toBe('failed');
+    await sleep(1000);
+    const failedRuns = (await agent.invocations()).filter(
+      (r) => r.input_data.input_kwargs.reason === 'the tide went out',
+    );
+    expect(failedRuns).toHaveLength(1);
+
+    // Our own server: older servers sent the error as a plain string, and objects carrying a suggestion.
     const plain = await scheduleAgent({ agent_id: 'failing-agent', entrypoint_tag: 'main' });
     const plainBody = await callbackOf(plain.callback);
     expect(plainBody).toMatchObject({
@@ -166,6 +225,7 @@ describe('serverless executor', () => {
     expect(remote.runsOf('failing-agent')).toHaveLength(2);
   });
 
+  // Our own server: runagent serve has no authentication, and validates nothing a 422 would report.
   it('does not retry auth (401) or validation (422) errors', async () => {
     const auth = await scheduleAgent({
       agent_id: 'echo-agent',
@@ -181,6 +241,7 @@ describe('serverless executor', () => {
     expect(remote.runsOf('invalid-agent')).toHaveLength(1);
   });
 
+  // Our own server, here and in the next test: runagent serve cannot be made to answer 5xx.
   it('retries a 5xx per the task retry policy and then succeeds', async () => {
     const { callback } = await scheduleAgent(
       { agent_id: 'flaky-agent', entrypoint_tag: 'main', params: { key: 'k1', fail_times: 2 } },
@@ -205,7 +266,12 @@ describe('serverless executor', () => {
 
   it('a slow run hits the per-task timeout', async () => {
     const { callback } = await scheduleAgent(
-      { agent_id: 'slow-agent', entrypoint_tag: 'main', params: { delay_ms: 5000 } },
+      {
+        agent_id: agent.agentId,
+        entrypoint_tag: 'slow',
+        params: { delay_s: 5 },
+        executor_type: 'serverless-real',
+      },
       { retry: { timeout: '1s', max_attempts: 1 } },
     );
     const body = await callbackOf(callback);
@@ -213,60 +279,104 @@ describe('serverless executor', () => {
     expect(body.error).toMatch(/timed out|timeout/i);
   });
 
-  it('streams *_stream entrypoints over WebSocket, heartbeating each chunk, and assembles the output', async () => {
-    const { taskId, callback } = await scheduleAgent({
-      agent_id: 'echo-agent',
+  it('streams *_stream entrypoints over WebSocket, decoding each chunk: text is joined, anything else listed', async () => {
+    const text = await scheduleAgent({
+      agent_id: agent.agentId,
       entrypoint_tag: 'main_stream',
-      params: { chunks: ['The ', 'tide ', 'turns', '.'], delay_ms: 600 },
+      params: { chunks: ['The ', 'tide ', 'turns', '.'] },
+      executor_type: 'serverless-real',
     });
-    let heartbeat: unknown;
-    for (let i = 0; i < 40 && heartbeat === undefined; i++) {
-      const description = await env.client.workflow.getHandle(taskId).describe();
-      const pending = description.raw.pendingActivities?.[0];
-      if (pending?.heartbeatDetails?.payloads?.length) {
-        heartbeat = JSON.parse(Buffer.from(pending.heartbeatDetails.payloads[0]!.data!).toString('utf8'));
-      }
-      await sleep(100);
-    }
-    expect(heartbeat).toMatchObject({ chunks: expect.any(Number) });
-    expect(await callbackOf(callback)).toMatchObject({ status: 'success', result: 'The tide turns.' });
-    const streamed = remote.runsOf('echo-agent').find((r) => r.body.entrypoint_tag === 'main_stream');
-    expect(streamed!.body.input_kwargs).toMatchObject({ chunks: ['The ', 'tide ', 'turns', '.'] });
+    expect(await callbackOf(text.callback)).toMatchObject({ status: 'success', result: 'The tide turns.' });
+    const mixed = await scheduleAgent({
+      agent_id: agent.agentId,
+      entrypoint_tag: 'main_stream',
+      params: { chunks: ['tide', { height_m: 1.5 }, 3, null] },
+      executor_type: 'serverless-real',
+    });
+    expect((await callbackOf(mixed.callback)).result).toEqual(['tide', { height_m: 1.5 }, 3, null]);
+  });
+
+  it('a stream that fails midway reports the agent failure', async () => {
+    const { callback } = await scheduleAgent({
+      agent_id: agent.agentId,
+      entrypoint_tag: 'broken_stream',
+      params: { reason: 'the stream ran dry' },
+      executor_type: 'serverless-real',
+    });
+    expect(await callbackOf(callback)).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/the agent reported a failure: Streaming error: the stream ran dry/),
+    });
   });
 });
 
 describe('local executor', () => {
   it('runs an agent served by runagent serve at agent_host/agent_port (from metadata, as the SDK sends), with no key', async () => {
-    const port = Number(new URL(local.url).port);
     const { callback } = await scheduleAgent(
-      { agent_id: 'echo-agent', entrypoint_tag: 'main', params: { where: 'local' } },
+      { agent_id: agent.agentId, entrypoint_tag: 'main', params: { where: 'local' } },
       {},
-      { executor_type: 'local', agent_host: '127.0.0.1', agent_port: port },
+      { executor_type: 'local', agent_host: '127.0.0.1', agent_port: agent.port },
     );
     expect(await callbackOf(callback)).toMatchObject({
       status: 'success',
       result: { echo: { where: 'local' } },
     });
-    expect(local.runsOf('echo-agent')[0]!.headers.authorization).toBeUndefined();
-    expect(remote.runsOf('echo-agent').some((r) => (r.body.input_kwargs as { where?: string }).where)).toBe(
-      false,
-    );
   });
 
   it('runs an agent at agent_host/agent_port given in the payload and delivers its output', async () => {
-    const port = Number(new URL(local.url).port);
     const { callback } = await scheduleAgent({
-      agent_id: 'legacy-agent',
+      agent_id: agent.agentId,
       entrypoint_tag: 'main',
       params: { n: 7 },
       executor_type: 'local',
       agent_host: '127.0.0.1',
-      agent_port: port,
+      agent_port: agent.port,
+    });
+    expect(await callbackOf(callback)).toMatchObject({ status: 'success', result: { echo: { n: 7 } } });
+  });
+
+  it('streams from runagent serve: each chunk decoded, in the heartbeat and in the joined output', async () => {
+    const { taskId, callback } = await scheduleAgent({
+      agent_id: agent.agentId,
+      entrypoint_tag: 'main_stream',
+      params: { chunks: ['abc-0;', 'abc-1;', 'abc-2;'], delay_s: 0.6 },
+      executor_type: 'local',
+      agent_host: '127.0.0.1',
+      agent_port: agent.port,
+    });
+    expect(await firstHeartbeat(taskId)).toMatchObject({
+      chunks: expect.any(Number),
+      last: expect.stringMatching(/^abc-\d;$/),
+    });
+    expect(await callbackOf(callback)).toMatchObject({ status: 'success', result: 'abc-0;abc-1;abc-2;' });
+  });
+
+  it('a stream the server refuses before it starts reports why (its `detail`)', async () => {
+    const { callback } = await scheduleAgent({
+      agent_id: agent.agentId,
+      entrypoint_tag: 'nothing_stream',
+      executor_type: 'local',
+      agent_host: '127.0.0.1',
+      agent_port: agent.port,
     });
     expect(await callbackOf(callback)).toMatchObject({
-      status: 'success',
-      result: { legacy: true, echo: { n: 7 } },
+      status: 'failed',
+      error: expect.stringMatching(/request rejected: Entrypoint nothing_stream not found/),
     });
+  });
+
+  it('an agent id runagent serve does not serve is "no such agent", for a stream and for a run', async () => {
+    const target = { executor_type: 'local', agent_host: '127.0.0.1', agent_port: agent.port };
+    const stream = await scheduleAgent({
+      agent_id: 'no-such-agent',
+      entrypoint_tag: 'main_stream',
+      ...target,
+    });
+    const streamError = (await callbackOf(stream.callback)).error;
+    expect(streamError).toMatch(/no such agent at http:\/\/127\.0\.0\.1:\d+ \(handshake answered HTTP 403\)/);
+    expect(streamError).not.toMatch(/authentication/i);
+    const run = await scheduleAgent({ agent_id: 'no-such-agent', entrypoint_tag: 'main', ...target });
+    expect((await callbackOf(run.callback)).error).toMatch(/no such agent \(HTTP 404\)/);
   });
 
   it('runs an exported function of a JS/TS module under LOCAL_AGENT_PATH', async () => {
@@ -454,6 +564,7 @@ describe('choosing and validating executors', () => {
   });
 });
 
+// Our own server throughout: these tests count the requests that arrived and see connections close.
 describe('running well', () => {
   it('ten slow runs due at the same moment run concurrently', async () => {
     const due = new Date(Date.now() + 2500).toISOString();

@@ -72,21 +72,45 @@ function parseJsonString(value: unknown): unknown {
 }
 
 /**
- * Extracts the agent's output from a successful envelope. Current servers put a JSON string
- * `{"type", "payload": "<JSON string>"}` in `data`; older ones used `data.result_data.data` or `output_data`.
+ * RunAgent's structured encoding of one value (its `serialize_object_to_structured`): `{"type", "payload"}` where
+ * `payload` is the value as a JSON string. Servers send it as a JSON string in `/run`'s `data` and in every stream
+ * chunk's `content`.
+ */
+function structuredPayload(value: unknown): { readonly value: unknown } | undefined {
+  const parsed = parseJsonString(value);
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+  const record = parsed as Record<string, unknown>;
+  if (!('type' in record) || !('payload' in record)) return undefined;
+  return { value: parseJsonString(record.payload) };
+}
+
+/**
+ * Extracts the agent's output from a successful envelope. Current servers put the structured encoding in `data`;
+ * older ones used `data.result_data.data` or `output_data`.
  */
 export function decodeRunOutput(envelope: Record<string, unknown>): unknown {
   if ('output_data' in envelope) return parseJsonString(envelope.output_data);
+  const structured = structuredPayload(envelope.data);
+  if (structured) return structured.value;
   const data = parseJsonString(envelope.data);
   if (data && typeof data === 'object' && !Array.isArray(data)) {
     const record = data as Record<string, unknown>;
-    if ('payload' in record && 'type' in record) return parseJsonString(record.payload);
     const resultData = record.result_data as Record<string, unknown> | undefined;
     if (resultData && typeof resultData === 'object' && 'data' in resultData)
       return parseJsonString(resultData.data);
     if ('output_data' in record) return parseJsonString(record.output_data);
   }
   return data ?? null;
+}
+
+/**
+ * Decodes one stream chunk the way `/run` output is decoded. Content that is not in the structured encoding is
+ * kept as it came (older servers sent bare text): parsing it as JSON would turn a text chunk "42" into a number
+ * and break the join of an all-text stream.
+ */
+export function decodeStreamChunk(content: unknown): unknown {
+  const structured = structuredPayload(content);
+  return structured ? structured.value : content;
 }
 
 /** Turns an HTTP answer from a RunAgent server into the agent's output, or the right kind of failure. */
@@ -99,6 +123,10 @@ export function interpretRunResponse(what: string, response: HttpCallResult): un
     `${what}: ${kind} (HTTP ${response.status})${reason ? `: ${reason}` : typeof body === 'string' && body ? `: ${body.slice(0, 300)}` : ''}`;
   if (response.status === 401 || response.status === 403) {
     throw permanentFailure(FailureType.AgentAuthError, describe('authentication failed'));
+  }
+  if (response.status === 404 && !('success' in envelope)) {
+    // `runagent serve` routes only its own agent id; any other id gets the framework's bare `{"detail"}` 404.
+    throw permanentFailure(FailureType.AgentValidationError, describe('no such agent'));
   }
   if (response.status === 400 || response.status === 404 || response.status === 422) {
     throw permanentFailure(FailureType.AgentValidationError, describe('request rejected'));
@@ -156,6 +184,13 @@ export async function fetchEntrypoints(
   return (data?.entrypoints ?? []).map((e) => String(e.tag));
 }
 
+/** A chunk as shown in a heartbeat: enough to see progress in the Web UI, never a large payload. */
+function heartbeatPreview(chunk: unknown): unknown {
+  if (typeof chunk === 'string') return chunk.slice(0, 200);
+  const json = JSON.stringify(chunk) ?? 'null';
+  return json.length <= 200 ? chunk : `${json.slice(0, 200)}…`;
+}
+
 /**
  * Runs a `*_stream` entrypoint over the WebSocket protocol. Each chunk is reported as a heartbeat (so progress is
  * visible in the Web UI while it runs); the result is the chunks joined when they are all text, else their list.
@@ -170,6 +205,7 @@ export async function runAgentStream(
   if (target.apiKey) httpUrl.searchParams.set('token', target.apiKey);
   const what = `stream of agent ${call.agentId}/${call.entrypointTag}`;
   const chunks: unknown[] = [];
+  let started = false;
 
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(httpUrl, {
@@ -199,8 +235,18 @@ export async function runAgentStream(
     socket.on('unexpected-response', (_request, response) => {
       const status = response.statusCode ?? 0;
       const message = `${what}: handshake answered HTTP ${status}`;
-      if (status === 401 || status === 403) finish(permanentFailure(FailureType.AgentAuthError, message));
-      else if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
+      if (status === 403 && !target.apiKey) {
+        // `runagent serve` has no authentication: its framework refuses a WebSocket to a path it does not route,
+        // and it routes run-stream only under its own agent id.
+        finish(
+          permanentFailure(
+            FailureType.AgentValidationError,
+            `${what}: no such agent at ${target.baseUrl} (handshake answered HTTP 403)`,
+          ),
+        );
+      } else if (status === 401 || status === 403) {
+        finish(permanentFailure(FailureType.AgentAuthError, message));
+      } else if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
         finish(permanentFailure(FailureType.AgentValidationError, message));
       } else finish(new Error(message));
     });
@@ -219,19 +265,26 @@ export async function runAgentStream(
           ),
         );
       }
-      if (frame.type === 'data') {
-        const content = frame.content ?? frame.data;
-        chunks.push(content);
-        context.heartbeat({
-          chunks: chunks.length,
-          last: typeof content === 'string' ? content.slice(0, 200) : content,
-        });
+      if (frame.type === 'status' && frame.status === 'stream_started') {
+        started = true;
+      } else if (frame.type === 'data') {
+        started = true;
+        const chunk = decodeStreamChunk(frame.content ?? frame.data);
+        chunks.push(chunk);
+        context.heartbeat({ chunks: chunks.length, last: heartbeatPreview(chunk) });
       } else if (frame.type === 'error' || (frame.type === 'status' && frame.status === 'stream_error')) {
+        // Servers put the reason under `error` once the stream runs and under `detail` when they refuse the request.
+        const reason = errorText(frame.error) ?? errorText(frame.detail) ?? errorText(frame.message);
         finish(
-          permanentFailure(
-            FailureType.AgentError,
-            `${what}: the agent reported a failure: ${errorText(frame.error) ?? errorText(frame.message) ?? 'no message'}`,
-          ),
+          started
+            ? permanentFailure(
+                FailureType.AgentError,
+                `${what}: the agent reported a failure: ${reason ?? 'no message'}`,
+              )
+            : permanentFailure(
+                FailureType.AgentValidationError,
+                `${what}: request rejected: ${reason ?? 'no message'}`,
+              ),
         );
       } else if (frame.type === 'status' && frame.status === 'stream_completed') {
         finish(undefined, chunks.every((c) => typeof c === 'string') ? chunks.join('') : chunks);

@@ -1,12 +1,12 @@
 /**
- * A RunAgent-protocol server on 127.0.0.1 that behaves like the real one (CONTRACT.md "RunAgent protocol"):
- * `POST /api/v1/agents/{id}/run`, `GET .../architecture`, and the `run-stream` WebSocket. Each agent id exercises
- * one behaviour: the current and the older response envelopes, string and object errors, 401 for a wrong key, a
- * 5xx that succeeds on retry, a slow run, a stream.
+ * A RunAgent-protocol server of our own on 127.0.0.1 (`POST /api/v1/agents/{id}/run`, `GET .../architecture`),
+ * for only what the real `runagent serve` (helpers/runagent-real.ts) cannot produce: an API key to refuse (401),
+ * the older response envelopes and plain-string errors, a 422, a 5xx that succeeds on retry, and a record of every
+ * request as it arrived (headers, body, the client hanging up). Each agent id exercises one behaviour. Streams
+ * are tested against the real server only: this one once encoded them the way Pulse misread them.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer } from 'ws';
 
 export interface RunRequest {
   readonly agentId: string;
@@ -26,7 +26,7 @@ export interface RunAgentServer {
   close(): Promise<void>;
 }
 
-const ENTRYPOINTS = ['main', 'object_error', 'main_stream', 'slow'];
+const ENTRYPOINTS = ['main', 'object_error', 'slow'];
 
 function envelope(data: unknown, extra: Record<string, unknown> = {}) {
   return {
@@ -47,14 +47,14 @@ function currentForm(result: unknown) {
   );
 }
 
-/** Starts the server; `apiKey` set = every call must carry it (the remote service), unset = `runagent serve`. */
+/** Starts the server; with `apiKey` every call must carry it (as the remote service requires). */
 export async function startRunAgentServer(apiKey?: string): Promise<RunAgentServer> {
   const runs: RunRequest[] = [];
   const flakyCalls = new Map<string, number>();
   const waiters = new Set<() => void>();
 
-  const authorized = (headers: http.IncomingHttpHeaders, token?: string | null) =>
-    !apiKey || headers.authorization === `Bearer ${apiKey}` || token === apiKey;
+  const authorized = (headers: http.IncomingHttpHeaders) =>
+    !apiKey || headers.authorization === `Bearer ${apiKey}`;
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -136,53 +136,6 @@ export async function startRunAgentServer(apiKey?: string): Promise<RunAgentServ
     });
   });
 
-  const sockets = new WebSocketServer({ noServer: true });
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const match = /^\/api\/v1\/agents\/([^/]+)\/run-stream$/.exec(url.pathname);
-    if (!match || !authorized(req.headers, url.searchParams.get('token'))) {
-      socket.end(`HTTP/1.1 ${match ? '401 Unauthorized' : '404 Not Found'}\r\n\r\n`);
-      return;
-    }
-    sockets.handleUpgrade(req, socket, head, (ws) => {
-      ws.once('message', (raw) => {
-        const body = JSON.parse(raw.toString()) as Record<string, unknown>;
-        runs.push({
-          agentId: decodeURIComponent(match[1]!),
-          body,
-          headers: req.headers,
-          at: Date.now(),
-          closedEarly: false,
-        });
-        for (const wake of waiters) wake();
-        const kwargs = (body.input_kwargs ?? {}) as {
-          chunks?: string[];
-          delay_ms?: number;
-          fail_at?: number;
-        };
-        const chunks = kwargs.chunks ?? ['Hello', ', ', 'world'];
-        ws.send(JSON.stringify({ type: 'status', status: 'stream_started' }));
-        let i = 0;
-        const next = () => {
-          if (ws.readyState !== ws.OPEN) return;
-          if (kwargs.fail_at === i) {
-            ws.send(
-              JSON.stringify({ type: 'error', error: { code: 'STREAM_FAILED', message: 'stream broke' } }),
-            );
-            return;
-          }
-          if (i >= chunks.length) {
-            ws.send(JSON.stringify({ type: 'status', status: 'stream_completed' }));
-            return;
-          }
-          ws.send(JSON.stringify({ type: 'data', content: chunks[i++] }));
-          setTimeout(next, kwargs.delay_ms ?? 10);
-        };
-        next();
-      });
-    });
-  });
-
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const runsOf = (agentId: string) => runs.filter((r) => r.agentId === agentId);
@@ -209,7 +162,6 @@ export async function startRunAgentServer(apiKey?: string): Promise<RunAgentServ
     },
     close: () =>
       new Promise<void>((resolve) => {
-        for (const client of sockets.clients) client.terminate();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

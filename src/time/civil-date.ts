@@ -1,7 +1,8 @@
 /**
- * Calendar-date arithmetic with no time zone attached: a date as printed on a wall calendar. `Date.UTC` is used
- * only as a proleptic Gregorian calculator, never to mean an instant.
+ * Calendar-date arithmetic with no time zone attached: a date as printed on a wall calendar, done by
+ * `Temporal.PlainDate` (temporal-polyfill).
  */
+import { Temporal } from 'temporal-polyfill';
 
 export interface CivilDate {
   readonly year: number;
@@ -10,21 +11,15 @@ export interface CivilDate {
   readonly day: number;
 }
 
-const DAY_MS = 86_400_000;
-
-function fromUtcMs(ms: number): CivilDate {
-  const d = new Date(ms);
-  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
-}
-
 /** The date `days` after `date` (negative goes back). */
 export function addDays(date: CivilDate, days: number): CivilDate {
-  return fromUtcMs(Date.UTC(date.year, date.month - 1, date.day) + days * DAY_MS);
+  const { year, month, day } = Temporal.PlainDate.from(date).add({ days });
+  return { year, month, day };
 }
 
 /** The day of the week of `date`, 0 = Sunday. */
 export function weekdayOf(date: CivilDate): number {
-  return new Date(Date.UTC(date.year, date.month - 1, date.day)).getUTCDay();
+  return Temporal.PlainDate.from(date).dayOfWeek % 7;
 }
 
 /** Position in an ISO week, which starts on Monday: Monday = 0 … Sunday = 6. */
@@ -34,7 +29,7 @@ export function isoWeekdayIndex(weekday: number): number {
 
 /** 28–31: the length of that month in that year. */
 export function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return Temporal.PlainYearMonth.from({ year, month }).daysInMonth;
 }
 
 /** True when `day` exists in that month of that year (so Feb 29 only in leap years). */
@@ -42,12 +37,15 @@ export function isRealDate(year: number, month: number, day: number): boolean {
   return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
 }
 
-/** Milliseconds of a wall-clock reading as if it were UTC: orders wall times and measures their distance. */
+/**
+ * Milliseconds of a wall-clock reading as if it were UTC: orders wall times and measures their distance. Plain
+ * arithmetic on purpose: the recurrence search calls it for every candidate time.
+ */
 export function naiveMs(date: CivilDate, hour = 0, minute = 0, second = 0): number {
   return Date.UTC(date.year, date.month - 1, date.day, hour, minute, second);
 }
 
 /** The date as ISO `2026-11-24`, for messages. */
 export function formatDate(date: CivilDate): string {
-  return `${date.year}-${String(date.month).padStart(2, '0')}-${String(date.day).padStart(2, '0')}`;
+  return Temporal.PlainDate.from(date).toString();
 }

@@ -4,9 +4,10 @@
  * time skipped by a spring-forward gap does not fire that day, and one that occurs twice in a fall-back fold
  * fires twice. (One-time phrases differ on purpose: there a gap time moves forward, see `instantOf`.)
  */
-import { type CivilDate, addDays, naiveMs, weekdayOf } from './civil-date.js';
+import { Temporal } from 'temporal-polyfill';
+import { naiveMs } from './civil-date.js';
 import { type CronFields, parseCron } from './cron.js';
-import { offsetAt, wallTimeOf } from './time-zone.js';
+import { offsetAt, possibleInstantsOf, wallTimeOf } from './time-zone.js';
 import {
   type CalendarField,
   type CalendarFields,
@@ -84,43 +85,42 @@ function matcherOf(spec: Exclude<RecurrenceSpec, { type: 'interval' }>): Matcher
   return spec.type === 'cron' ? cronMatcher(parseCron(spec.expression).fields) : calendarMatcher(spec);
 }
 
-/** The UTC offsets in force around a calendar day: one, or two when a DST change falls on it. */
-function offsetsAround(date: CivilDate, timezone: string): number[] {
-  const midnight = naiveMs(date);
-  return [
-    ...new Set([
-      offsetAt(new Date(midnight - DAY_MS), timezone),
-      offsetAt(new Date(midnight + 2 * DAY_MS), timezone),
-    ]),
-  ];
-}
-
-function dayMatches(matcher: Matcher, date: CivilDate): boolean {
+function dayMatches(matcher: Matcher, date: Temporal.PlainDate): boolean {
   return (
     matcher.months.has(date.month) &&
     matcher.daysOfMonth.has(date.day) &&
-    matcher.daysOfWeek.has(weekdayOf(date))
+    matcher.daysOfWeek.has(date.dayOfWeek % 7)
   );
 }
 
 /** The earliest instant after `afterMs` on `date` whose wall clock matches, if one is earlier than `best`. */
 function earliestOnDay(
   matcher: Matcher,
-  date: CivilDate,
+  date: Temporal.PlainDate,
   timezone: string,
   afterMs: number,
   best: number | undefined,
 ): number | undefined {
-  const offsets = offsetsAround(date, timezone);
+  // The offsets in force around the day (two when a DST change falls on it) bound where each of its wall times
+  // can be, so most are passed over by arithmetic without asking the time zone.
+  const midnight = naiveMs(date);
+  const offsets = [midnight - DAY_MS, midnight + 2 * DAY_MS].map((t) => offsetAt(new Date(t), timezone));
+  const minOffset = Math.min(...offsets);
+  const maxOffset = Math.max(...offsets);
   for (const hour of matcher.hours) {
     for (const minute of matcher.minutes) {
       for (const second of matcher.seconds) {
-        const wall = naiveMs(date, hour, minute, second);
-        // A wall time exists once per offset whose instant reads back as that offset: none in a gap, two in a fold.
-        for (const offset of offsets) {
-          const instant = wall - offset;
-          if (instant <= afterMs || (best !== undefined && instant >= best)) continue;
-          if (offsetAt(new Date(instant), timezone) === offset) best = instant;
+        const naive = naiveMs(date, hour, minute, second);
+        // Wall times come in ascending order, so none after this one can beat `best` either.
+        if (best !== undefined && naive - maxOffset >= best) return best;
+        if (naive - minOffset <= afterMs) continue;
+        // Away from a DST change the offset settles it; on one, a wall time has no instant in a gap, two in a fold.
+        const instants =
+          minOffset === maxOffset
+            ? [naive - minOffset]
+            : possibleInstantsOf(date.toPlainDateTime({ hour, minute, second }), timezone);
+        for (const instant of instants) {
+          if (instant > afterMs && (best === undefined || instant < best)) best = instant;
         }
       }
     }
@@ -131,11 +131,18 @@ function earliestOnDay(
 function nextCalendarFire(matcher: Matcher, timezone: string, after: Date): Date | undefined {
   const afterMs = after.getTime();
   // Start a day early: in a fold, later instants can read an earlier wall-clock date.
-  let date = addDays(wallTimeOf(after, timezone), -1);
+  let date = Temporal.PlainDate.from(wallTimeOf(after, timezone)).subtract({ days: 1 });
+  const end = date.add({ days: SEARCH_DAYS });
   let best: number | undefined;
-  for (let n = 0; n < SEARCH_DAYS; n++, date = addDays(date, 1)) {
+  while (Temporal.PlainDate.compare(date, end) < 0) {
     if (best !== undefined && naiveMs(date) - MAX_OFFSET_MS > best) break;
+    // A month that never matches is passed over whole: yearly schedules would otherwise walk every day.
+    if (!matcher.months.has(date.month)) {
+      date = date.with({ day: 1 }).add({ months: 1 });
+      continue;
+    }
     if (dayMatches(matcher, date)) best = earliestOnDay(matcher, date, timezone, afterMs, best);
+    date = date.add({ days: 1 });
   }
   return best === undefined ? undefined : new Date(best);
 }

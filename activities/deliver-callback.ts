@@ -3,8 +3,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import { assertSuccessful, httpCall } from '../src/executors/http-call.js';
 import { signWebhook } from '../src/security/webhook-signature.js';
-import { taskLogger } from '../src/observability/logger.js';
-import { pulseMetrics } from '../src/observability/metrics.js';
+import { taskLogger, type Logger } from '../src/observability/logger.js';
+import type { PulseMetrics } from '../src/observability/metrics.js';
 import { FailureType } from '../src/shared/failure-types.js';
 import type { CallbackBody } from '../src/shared/task-types.js';
 
@@ -23,6 +23,8 @@ export interface CallbackRetryDetails {
 }
 
 export interface DeliverCallbackDeps {
+  readonly logger: Logger;
+  readonly metrics: PulseMetrics;
   /** `PULSE_WEBHOOK_SECRET`: when set, every delivery is signed per the Standard Webhooks spec. */
   readonly webhookSecret?: string;
   /** The SSRF guard's dispatcher, which checks the address of every connection. */
@@ -42,7 +44,7 @@ export function callbackRetryDelayMs(attempt: number, random = Math.random): num
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
-export function createDeliverCallback(deps: DeliverCallbackDeps = {}) {
+export function createDeliverCallback(deps: DeliverCallbackDeps) {
   /**
    * POSTs a run's result to its callback URL. Every attempt carries the same body and `webhook-id`; transient
    * failures are retried after `Retry-After` when the receiver sent one, else with jittered backoff, until the
@@ -51,7 +53,7 @@ export function createDeliverCallback(deps: DeliverCallbackDeps = {}) {
   return async function deliverCallback(input: DeliverCallbackInput): Promise<{ attempts: number }> {
     const { workflowExecution } = Context.current().info;
     const attempt = Context.current().info.attempt + (input.attemptsBefore ?? 0);
-    const log = taskLogger({
+    const log = taskLogger(deps.logger, {
       taskId: input.body.task_id,
       workflowId: workflowExecution?.workflowId ?? input.body.task_id,
       executionId: input.body.execution_id,
@@ -70,12 +72,12 @@ export function createDeliverCallback(deps: DeliverCallbackDeps = {}) {
         dispatcher: deps.dispatcher,
       });
       assertSuccessful(`callback ${input.url}`, response);
-      pulseMetrics().callbackAttempts.inc({ outcome: 'delivered' });
+      deps.metrics.callbackAttempts.inc({ outcome: 'delivered' });
       log.info({ attempt, status: response.status }, 'callback delivered');
       return { attempts: attempt };
     } catch (err) {
       const final = err instanceof ApplicationFailure && err.nonRetryable;
-      pulseMetrics().callbackAttempts.inc({ outcome: final ? 'final_failure' : 'retry' });
+      deps.metrics.callbackAttempts.inc({ outcome: final ? 'final_failure' : 'retry' });
       log.warn(
         { attempt, final, error: err instanceof Error ? err.message : String(err) },
         'callback attempt failed',

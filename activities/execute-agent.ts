@@ -1,43 +1,33 @@
 import { Context } from '@temporalio/activity';
 import { DEFAULT_MAX_RESULT_BYTES, boundResult } from '../src/executors/bound-result.js';
 import { ApplicationFailure } from '@temporalio/common';
-import { taskLogger } from '../src/observability/logger.js';
-import { metricScheduleType, pulseMetrics } from '../src/observability/metrics.js';
-import { permanentFailure, unknownExecutorFailure } from '../src/errors.js';
+import { taskLogger, type Logger } from '../src/observability/logger.js';
+import { metricScheduleType, type PulseMetrics } from '../src/observability/metrics.js';
+import { permanentFailure } from '../src/errors.js';
 import type { Executor } from '../src/executors/executor.js';
 import type { ExecutorFactory } from '../src/executors/executor-factory.js';
+import { resolveExecutor } from '../src/executors/resolve-executor.js';
 import { FailureType } from '../src/shared/failure-types.js';
 import type { ExecutionOutput, ExecutionRequest } from '../src/shared/task-types.js';
 
 /** Heartbeat often enough that a cancellation or a dead worker is noticed within seconds, not minutes. */
 const HEARTBEAT_EVERY_MS = 1000;
 
-/**
- * The executor a run names; a run that names none (a schedule made by hand with `temporal schedule create`) gets
- * the one the API would have chosen for it.
- */
-function resolveExecutor(executors: ExecutorFactory, request: ExecutionRequest): Executor {
-  if (request.executor) {
-    const named = executors.get(request.executor);
-    if (!named) throw unknownExecutorFailure(request.executor, executors.names());
-    return named;
-  }
-  const requested = [request.payload.executor_type, request.metadata.executor_type].find(
-    (v): v is string => typeof v === 'string' && v.trim() !== '',
-  );
-  const choice = executors.choose({
-    scheduleType: request.scheduleType,
-    requested,
-    hasWebhook: !!request.webhook,
-  });
+/** The executor a run names, or the one the API would have chosen for a run that names none. */
+function executorFor(executors: ExecutorFactory, request: ExecutionRequest): Executor {
+  const choice = resolveExecutor(executors, { ...request, hasWebhook: request.webhook !== undefined });
   if (!choice.ok) throw permanentFailure(FailureType.UnknownExecutor, choice.detail);
   return choice.executor;
 }
 
-export function createExecuteAgent(executors: ExecutorFactory, maxResultBytes = DEFAULT_MAX_RESULT_BYTES) {
+export function createExecuteAgent(
+  executors: ExecutorFactory,
+  maxResultBytes = DEFAULT_MAX_RESULT_BYTES,
+  observability: { readonly logger: Logger; readonly metrics: PulseMetrics },
+) {
   /** Runs one task through the executor it names and returns the executor's JSON result. */
   return async function executeAgent(request: ExecutionRequest): Promise<ExecutionOutput> {
-    const executor = resolveExecutor(executors, request);
+    const executor = executorFor(executors, request);
     const problems = executor.validateParams(request);
     if (problems.length > 0) {
       throw permanentFailure(
@@ -47,12 +37,12 @@ export function createExecuteAgent(executors: ExecutorFactory, maxResultBytes = 
     }
     const context = Context.current();
     const { attempt, retryPolicy, workflowExecution } = context.info;
-    const log = taskLogger({
+    const log = taskLogger(observability.logger, {
       taskId: request.taskId,
       workflowId: workflowExecution?.workflowId ?? request.taskId,
       executionId: request.executionId,
     });
-    const metrics = pulseMetrics();
+    const { metrics } = observability;
     const labels = { schedule_type: metricScheduleType(request.scheduleType), executor: executor.name };
     if (attempt === 1) {
       const lateMs = Date.now() - Date.parse(request.scheduledFor);

@@ -1,9 +1,17 @@
 import type { ExecutorFactory } from '../src/executors/executor-factory.js';
+import { createLogger, type Logger } from '../src/observability/logger.js';
+import { createMetrics, type PulseMetrics } from '../src/observability/metrics.js';
 import { createDeliverCallback } from './deliver-callback.js';
 import { createExecuteAgent } from './execute-agent.js';
 
 export interface ActivityDeps {
   readonly executors: ExecutorFactory;
+  /**
+   * The process's logger and metrics registry, made once by the composition root. Absent (tests and benchmarks
+   * that read neither): a logger at warn and a registry of their own that nothing serves.
+   */
+  readonly logger?: Logger;
+  readonly metrics?: PulseMetrics;
   /** `PULSE_WEBHOOK_SECRET`, for signed callbacks. */
   readonly webhookSecret?: string;
   /** The SSRF guard's dispatcher for callback connections. */
@@ -14,11 +22,12 @@ export interface ActivityDeps {
 
 /** Builds every activity of the `scheduledTask` workflow from its dependencies. */
 export function createActivities(deps: ActivityDeps) {
+  const observability = {
+    logger: deps.logger ?? createLogger({ logLevel: 'warn' }),
+    metrics: deps.metrics ?? createMetrics(),
+  };
   return {
-    executeAgent: createExecuteAgent(deps.executors, deps.maxResultBytes),
-    deliverCallback: createDeliverCallback({
-      webhookSecret: deps.webhookSecret,
-      dispatcher: deps.dispatcher,
-    }),
+    executeAgent: createExecuteAgent(deps.executors, deps.maxResultBytes, observability),
+    deliverCallback: createDeliverCallback({ ...deps, ...observability }),
   };
 }

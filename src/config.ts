@@ -1,8 +1,13 @@
 /**
- * Reads Pulse's configuration from the environment. Only entry points call this; everything else is handed
- * the values it needs.
+ * Reads Pulse's configuration from the environment: the one place that does. Only entry points call this;
+ * everything else is handed the values (or the services built from them) it needs. A bad value is an error
+ * naming the variable, so Pulse refuses to start rather than run on a guess.
  */
+import type { LogLevel as TemporalLogLevel } from '@temporalio/worker';
+import net from 'node:net';
+import type { LevelWithSilent } from 'pino';
 import type { LocalConfig } from './executors/local-executor.js';
+import { LOG_LEVELS } from './observability/logger.js';
 import { parseDelay } from './time/parse-when.js';
 import type { ServerlessConfig } from './executors/serverless-executor.js';
 
@@ -42,6 +47,79 @@ export interface PulseConfig {
   readonly workerLeaseMs: number;
   /** `PULSE_TRACING`: `otlp`, `console`, or `off` (default). */
   readonly tracing: TracingMode;
+  /**
+   * Where OTLP spans go, by the OpenTelemetry rule: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, else
+   * `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`, else `http://localhost:4318/v1/traces`.
+   */
+  readonly otlpTracesUrl: string;
+  /** `PULSE_LOG_LEVEL`: pino's level for Pulse's JSON logs (default info). */
+  readonly logLevel: LevelWithSilent;
+  /** `TEMPORAL_LOG_LEVEL`: the Temporal SDK's own log level (default WARN). */
+  readonly temporalLogLevel: TemporalLogLevel;
+  /** `PULSE_METRICS_PUBLIC`: serve `/metrics` without the API key (for a scraper on a private network). */
+  readonly metricsPublic: boolean;
+  /** `PULSE_WORKER_METRICS_PORT`: the Temporal SDK's Prometheus exporter on 127.0.0.1 (default 9464; 0 = off). */
+  readonly workerMetricsPort: number;
+  /** `TEMPORAL_IP`: the address the embedded dev server binds (default 127.0.0.1). */
+  readonly temporalIp: string;
+  /** `PULSE_RETENTION_DAYS`: how long the embedded dev server keeps closed workflows (default 30). */
+  readonly retentionDays: number;
+  /** `PULSE_ALLOW_PRIVATE_NETWORKS` and `PULSE_ALLOWED_HOSTS`: what the SSRF guard lets user URLs reach. */
+  readonly destinations: { readonly allowPrivateNetworks: boolean; readonly allowedHosts: readonly string[] };
+}
+
+/** What `Authorization: Bearer` can carry (RFC 6750 `b64token`); a key outside it could never be presented. */
+const BEARER_TOKEN = /^[A-Za-z0-9._~+/-]+=*$/;
+const TEMPORAL_LOG_LEVELS: readonly TemporalLogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
+
+function listFrom(env: NodeJS.ProcessEnv, name: string): string[] {
+  return (env[name] ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+function oneOf<T extends string>(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const match = allowed.find((value) => value.toLowerCase() === raw.toLowerCase());
+  if (!match) throw new Error(`${name} must be one of ${allowed.join(', ')}, got '${raw}'`);
+  return match;
+}
+
+function apiKeysFrom(env: NodeJS.ProcessEnv): string[] {
+  const keys = listFrom(env, 'PULSE_API_KEY');
+  const bad = keys.findIndex((key) => !BEARER_TOKEN.test(key));
+  if (bad >= 0) {
+    throw new Error(
+      `PULSE_API_KEY: key ${bad + 1} has characters a Bearer token cannot carry; use letters, digits and . _ ~ + / - (= only at the end)`,
+    );
+  }
+  return keys;
+}
+
+function ipFrom(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (net.isIP(raw) === 0) throw new Error(`${name} must be an IP address such as 127.0.0.1, got '${raw}'`);
+  return raw;
+}
+
+function otlpTracesUrlFrom(env: NodeJS.ProcessEnv): string {
+  const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
+  const url =
+    traces ||
+    `${(env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || 'http://localhost:4318').replace(/\/+$/, '')}/v1/traces`;
+  if (!URL.canParse(url)) {
+    const name = traces ? 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' : 'OTEL_EXPORTER_OTLP_ENDPOINT';
+    throw new Error(`${name} must be a URL such as http://localhost:4318, got '${env[name]}'`);
+  }
+  return url;
 }
 
 function durationFrom(env: NodeJS.ProcessEnv, name: string, fallbackMs: number): number {
@@ -70,6 +148,12 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   return value;
 }
 
+function positiveIntFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = intFrom(env, name, fallback);
+  if (value < 1) throw new Error(`${name} must be a positive integer, got '${env[name]}'`);
+  return value;
+}
+
 function tracingFrom(env: NodeJS.ProcessEnv): TracingMode {
   const raw = env.PULSE_TRACING?.trim().toLowerCase();
   if (raw === undefined || raw === '' || raw === 'off') return 'off';
@@ -87,10 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PulseConfig {
     taskQueue: env.PULSE_TASK_QUEUE || 'pulse',
     host: env.HOST || '0.0.0.0',
     port: intFrom(env, 'PORT', 8000),
-    apiKeys: (env.PULSE_API_KEY ?? '')
-      .split(',')
-      .map((k) => k.trim())
-      .filter(Boolean),
+    apiKeys: apiKeysFrom(env),
     uiUrl: (env.PULSE_UI_URL || `http://localhost:${uiPort}`).replace(/\/+$/, ''),
     uiPort,
     temporalPort: intFrom(env, 'TEMPORAL_PORT', 7233),
@@ -117,5 +198,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PulseConfig {
     rateLimitPerMinute: intFrom(env, 'PULSE_RATE_LIMIT', 600),
     workerLeaseMs: durationFrom(env, 'PULSE_WORKER_LEASE', 60_000),
     tracing: tracingFrom(env),
+    otlpTracesUrl: otlpTracesUrlFrom(env),
+    logLevel: oneOf(env, 'PULSE_LOG_LEVEL', LOG_LEVELS, 'info'),
+    temporalLogLevel: oneOf(env, 'TEMPORAL_LOG_LEVEL', TEMPORAL_LOG_LEVELS, 'WARN'),
+    metricsPublic: boolFrom(env, 'PULSE_METRICS_PUBLIC', false),
+    workerMetricsPort: intFrom(env, 'PULSE_WORKER_METRICS_PORT', 9464),
+    temporalIp: ipFrom(env, 'TEMPORAL_IP', '127.0.0.1'),
+    retentionDays: positiveIntFrom(env, 'PULSE_RETENTION_DAYS', 30),
+    destinations: {
+      allowPrivateNetworks: boolFrom(env, 'PULSE_ALLOW_PRIVATE_NETWORKS', false),
+      allowedHosts: listFrom(env, 'PULSE_ALLOWED_HOSTS'),
+    },
   };
 }

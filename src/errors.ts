@@ -4,7 +4,6 @@
  * and retried by Temporal.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { FailureType } from './shared/failure-types.js';
 
 /** One bad field of a request, as listed in a 4xx body's `errors`. */
 export interface FieldError {
@@ -60,12 +59,4 @@ export class TemporalUnavailableError extends PulseApiError {
 /** A run failure that retrying cannot fix (bad params, an agent's 4xx). */
 export function permanentFailure(type: string, message: string, details?: unknown[]): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: true, details });
-}
-
-/** The task names an executor this worker does not have. */
-export function unknownExecutorFailure(name: string, known: readonly string[]): ApplicationFailure {
-  return permanentFailure(
-    FailureType.UnknownExecutor,
-    `executor '${name}' is not registered on this worker (registered: ${known.join(', ') || 'none'})`,
-  );
 }

@@ -1,10 +1,9 @@
 /**
- * Idempotency keys, rate limits and result bounds, against the dev server.
+ * Idempotency keys and result bounds, against the dev server (the rate limit needs no Temporal:
+ * test/api-validation.test.ts).
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../src/api/app.js';
-import { createExecutorFactory } from '../src/executors/executor-factory.js';
 import { startPulse, type PulseUnderTest } from './helpers/pulse.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { createDevServerEnv } from './helpers/temporal.js';
@@ -114,30 +113,6 @@ describe('Idempotency-Key', () => {
     });
     expect(bad.status).toBe(400);
     await pulse.call('DELETE', `/tasks/${a.body.task_id}`);
-  });
-});
-
-describe('rate limit', () => {
-  it('answers 429 with Retry-After past the limit, per API key; /health is never limited', async () => {
-    const app = createApp({
-      client: env.client,
-      namespace: 'default',
-      taskQueue: pulse.taskQueue,
-      executors: createExecutorFactory(),
-      uiUrl: 'http://localhost:8233',
-      apiKeys: ['key-a', 'key-b'],
-      bodyLimitBytes: 1024 * 1024,
-      defaultTimezone: 'UTC',
-      rateLimitPerMinute: 5,
-    });
-    const as = (key: string) => ({ headers: { authorization: `Bearer ${key}` } });
-    for (let i = 0; i < 5; i++) expect((await app.request('/tasks?limit=1', as('key-a'))).status).toBe(200);
-    const limited = await app.request('/tasks?limit=1', as('key-a'));
-    expect(limited.status).toBe(429);
-    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(await limited.json()).toMatchObject({ code: 'RATE_LIMITED' });
-    expect((await app.request('/tasks?limit=1', as('key-b'))).status).toBe(200);
-    for (let i = 0; i < 10; i++) expect((await app.request('/health')).status).toBe(200);
   });
 });
 

@@ -13,8 +13,9 @@ export const CALLBACK_ATTEMPT_TIMEOUT = '40s';
 export type Deliverer = (request: DeliverCallbackInput, windowMs: number) => Promise<number>;
 
 /** The callback activity, retried until a 2xx or until `windowMs` has passed. */
-export function retriedDelivery(windowMs: number) {
+export function retriedDelivery(windowMs: number, url?: string) {
   return proxyActivities<Activities>({
+    ...(url ? { summary: `callback → ${url.length > 180 ? `${url.slice(0, 179)}…` : url}` } : {}),
     startToCloseTimeout: CALLBACK_ATTEMPT_TIMEOUT,
     scheduleToCloseTimeout: windowMs,
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10m' },
@@ -22,7 +23,7 @@ export function retriedDelivery(windowMs: number) {
 }
 
 const deliverRetried: Deliverer = async (request, windowMs) =>
-  (await retriedDelivery(windowMs).deliverCallback(request)).attempts;
+  (await retriedDelivery(windowMs, request.url).deliverCallback(request)).attempts;
 
 /**
  * Delivers a run's callback and says how it went. A receiver that stays down is recorded as a failed delivery in

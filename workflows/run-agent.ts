@@ -37,6 +37,8 @@ export async function runAgent(
   const timeoutMs = input.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
   const retry = input.retry;
   const { executeAgent } = proxyActivities<Activities>({
+    // What the Web UI shows for the activity: the call the run makes, not the activity's name.
+    summary: runSummary(input),
     startToCloseTimeout: timeoutMs,
     // The activity heartbeats every second: a dead worker is noticed after this long, not after the run timeout,
     // and the attempt is retried on another worker.
@@ -84,4 +86,18 @@ export async function runAgent(
       error: err.cause?.message ?? err.message,
     };
   }
+}
+
+/** One line saying what a run does: `POST https://…`, `agent a1 · main (local)`, `crawl → external worker`. */
+export function runSummary(input: ResolvedInput): string {
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  const payload = input.payload;
+  const executor = input.executor ?? 'auto';
+  let line: string;
+  if (input.webhook) line = `POST ${input.webhook.url} (${input.scheduleType} payload)`;
+  else if (text(payload.url)) line = `${(text(payload.method) ?? 'GET').toUpperCase()} ${text(payload.url)}`;
+  else if (text(payload.agent_id)) {
+    line = `agent ${text(payload.agent_id)} · ${text(payload.entrypoint_tag) ?? 'default'} (${executor})`;
+  } else line = `${input.scheduleType} (${executor})`;
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }

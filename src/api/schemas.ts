@@ -3,6 +3,7 @@
  * OpenAPI document at once.
  */
 import { z } from '@hono/zod-openapi';
+import { MAX_AHEAD_MS, MAX_AHEAD_WORDS, parseDelay } from '../time/duration.js';
 
 const JsonObject = z.record(z.string(), z.unknown());
 
@@ -38,13 +39,73 @@ export const WhenObjectSchema = z
   })
   .openapi('WhenObject');
 
+const DAY_MS = 24 * 3_600_000;
+
+/** The bounds of a duration field and how a refusal names them. */
+interface DurationBounds {
+  readonly minMs?: number;
+  readonly maxMs: number;
+  /** The allowed range in words, for the refusal and the OpenAPI description. */
+  readonly range: string;
+}
+
+/**
+ * A length of time written as a number and a unit (`500ms`, `30s`, `5m`, `1h`, `2d`), read by the same
+ * `parseDelay` the task builder uses, with its bounds checked here so that `/openapi.json` states them.
+ */
+function duration(bounds: DurationBounds, meta: { example: string; description: string }) {
+  return z
+    .string()
+    .max(20)
+    .superRefine((value, ctx) => {
+      const ms = parseDelay(value);
+      if (ms === undefined || ms <= 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `'${value}' is not a duration such as 500ms, 30s, 5m or 1h`,
+        });
+      } else if ((bounds.minMs !== undefined && ms < bounds.minMs) || !(ms <= bounds.maxMs)) {
+        ctx.addIssue({ code: 'custom', message: `must be ${bounds.range}` });
+      }
+    })
+    .openapi({
+      example: meta.example,
+      description: `${meta.description}. A duration such as 30s, 5m or 1h; ${bounds.range}.`,
+    });
+}
+
+/** Milliseconds of a duration the schema has already accepted. */
+export function durationMs(value: string | null | undefined): number | undefined {
+  return value == null ? undefined : parseDelay(value);
+}
+
+const AT_MOST_A_DAY: DurationBounds = { maxMs: DAY_MS, range: 'at most 24h' };
+const AT_MOST_MAX_AHEAD: DurationBounds = { maxMs: MAX_AHEAD_MS, range: `at most ${MAX_AHEAD_WORDS}` };
+
 export const RetrySchema = z
   .object({
     max_attempts: z.number().int().min(1).max(100).nullish(),
-    initial_interval: z.string().max(20).nullish().openapi({ example: '1s' }),
+    initial_interval: duration(AT_MOST_A_DAY, {
+      example: '1s',
+      description: 'Wait before the first retry (default 1s)',
+    }).nullish(),
     backoff: z.number().min(1).max(10).nullish(),
-    max_interval: z.string().max(20).nullish().openapi({ example: '1m' }),
-    timeout: z.string().max(20).nullish().openapi({ example: '10m', description: 'Timeout of one attempt' }),
+    max_interval: duration(AT_MOST_A_DAY, {
+      example: '1m',
+      description: 'Longest wait between retries (default 1m); not shorter than initial_interval',
+    }).nullish(),
+    timeout: duration(AT_MOST_A_DAY, { example: '10m', description: 'Timeout of one attempt' }).nullish(),
+  })
+  .superRefine((retry, ctx) => {
+    const initialMs = durationMs(retry.initial_interval);
+    const maximumMs = durationMs(retry.max_interval);
+    if (initialMs !== undefined && maximumMs !== undefined && maximumMs < initialMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['max_interval'],
+        message: 'must not be shorter than retry.initial_interval',
+      });
+    }
   })
   .openapi('RetryPolicy');
 
@@ -55,8 +116,15 @@ export const PolicySchema = z
     overlap: OverlapPolicy.nullish().openapi({
       description: 'What to do when a run is due while the previous one is still running (default skip)',
     }),
-    catchup_window: z.string().max(20).nullish().openapi({ example: '10m' }),
-    jitter: z.string().max(20).nullish().openapi({ example: '30s' }),
+    // Temporal refuses catch-up windows under 10 s.
+    catchup_window: duration(
+      { ...AT_MOST_MAX_AHEAD, minMs: 10_000, range: `at least 10s and at most ${MAX_AHEAD_WORDS}` },
+      { example: '10m', description: 'How late a missed run may still start (e.g. after an outage)' },
+    ).nullish(),
+    jitter: duration(AT_MOST_MAX_AHEAD, {
+      example: '30s',
+      description: 'Each run starts up to this much later, at random, to spread load',
+    }).nullish(),
     pause_on_failure: z.boolean().nullish(),
   })
   .strict()
@@ -75,13 +143,19 @@ export const ScheduleTaskRequest = z
     repeat: RepeatSchema.nullish(),
     metadata: JsonObject.nullish(),
     webhook_url: HttpUrl.nullish(),
-    webhook_timeout: z.number().positive().max(3600).nullish(),
+    webhook_timeout: z.number().positive().max(3600).nullish().openapi({
+      example: 30,
+      description: 'Seconds to wait for webhook_url to answer (default 30, at most 3600)',
+    }),
     webhook_retries: z.number().int().min(0).max(100).nullish(),
     callback_url: HttpUrl.nullish(),
-    callback_window: z.string().max(20).nullish().openapi({
-      example: '24h',
-      description: 'How long a failing callback is retried before it is recorded as failed (default 24h)',
-    }),
+    callback_window: duration(
+      { minMs: 1000, maxMs: 30 * DAY_MS, range: 'between 1s and 30d' },
+      {
+        example: '24h',
+        description: 'How long a failing callback is retried before it is recorded as failed (default 24h)',
+      },
+    ).nullish(),
     timezone: z.string().max(64).nullish().openapi({ example: 'Europe/Berlin' }),
     policy: PolicySchema.nullish(),
     retry: RetrySchema.nullish(),
@@ -100,10 +174,12 @@ export const ScheduleTaskResponse = z
   })
   .openapi('ScheduleTaskResponse');
 
+export const RunStatusEnum = z.enum(['success', 'failed', 'cancelled']);
+
 export const RunView = z
   .object({
     execution_id: z.string(),
-    status: z.string(),
+    status: RunStatusEnum,
     scheduled_for: z.string(),
     executed_at: z.number(),
     executed_at_iso: z.string(),
@@ -114,6 +190,9 @@ export const RunView = z
   })
   .openapi('Run');
 
+export const TaskStatusEnum = z.enum(['active', 'processing', 'paused', 'completed', 'failed', 'cancelled']);
+export const TaskKindEnum = z.enum(['once', 'recurring']);
+
 export const TaskView = z
   .object({
     id: z.string(),
@@ -122,21 +201,19 @@ export const TaskView = z
     created_at_iso: z.string(),
     payload: JsonObject,
     schedule_config: JsonObject,
-    status: z.string(),
+    status: TaskStatusEnum,
     metadata: JsonObject,
     next_execution: z.number().nullable(),
     next_execution_iso: z.string().nullable(),
     executor: z.string().nullable(),
     workflow_id: z.string(),
     ui_url: z.string(),
-    kind: z.enum(['once', 'recurring']),
+    kind: TaskKindEnum.openapi({ description: '`once` (a workflow) or `recurring` (a Temporal Schedule)' }),
     callback_url: z.string().nullable(),
     runs: z.array(RunView).optional(),
     last_run: RunView.nullable().optional(),
   })
   .openapi('Task');
-
-export const TaskStatusEnum = z.enum(['active', 'processing', 'paused', 'completed', 'failed', 'cancelled']);
 
 /** A time in a query string: whole unix seconds, from 1970 to the end of year 9999. */
 const UnixSeconds = z.coerce
@@ -159,6 +236,8 @@ export const ListTasksQuery = z.object({
     description: 'Only tasks whose next execution is at or before this time (unix seconds)',
   }),
 });
+
+export type ListTasksQuery = z.infer<typeof ListTasksQuery>;
 
 export const ListTasksResponse = z
   .object({ tasks: z.array(TaskView), count: z.number(), next_cursor: z.string().nullable() })
@@ -221,6 +300,18 @@ export const ErrorResponse = z
   })
   .openapi('Error');
 
+/** A due task handed to an external worker by `GET /tasks/poll`. */
+export const PolledTask = z
+  .object({
+    task_id: z.string(),
+    schedule_type: z.string(),
+    payload: JsonObject,
+    scheduled_for: z.string(),
+    metadata: JsonObject,
+  })
+  .openapi('PolledTask');
+export type PolledTask = z.infer<typeof PolledTask>;
+
 export const ExecutorListResponse = z
   .object({
     executors: z.array(
@@ -277,54 +368,5 @@ export const ResultsResponse = z
   .object({ task_id: z.string(), total_executions: z.number(), executions: z.array(RunView) })
   .openapi('TaskResults');
 
-/**
- * How deep a JSON request body may nest objects and arrays, the body itself being level 1 (so a `payload` may
- * nest 63 levels in `POST /tasks/schedule`). Real bodies nest under 10. Past a few thousand levels
- * `JSON.stringify`, which Temporal's payload converter uses, overflows the stack; and what Pulse forwards is
- * wrapped in an envelope or two and read by agents' and receivers' parsers, some capped at 100 (Ruby's `json`)
- * or 128 (Rust's `serde_json`). 64 stays clear of all of them.
- */
-export const MAX_JSON_DEPTH = 64;
-
-const QUOTE = 34;
-const BACKSLASH = 92;
-
-/** A key read from the text for a path in a message; an invalid escape falls back to the text as written. */
-function keyOf(quoted: string): string {
-  try {
-    return String(JSON.parse(quoted));
-  } catch {
-    return quoted.slice(1, -1);
-  }
-}
-
-/**
- * The path (keys and indexes) at which a JSON text first nests deeper than `limit`, or undefined when it never
- * does. A single pass over the text with no parsing and no recursion, stopping at the first level too deep, so
- * a body 500,000 levels deep costs as little as a shallow one and never reaches `JSON.parse`.
- */
-export function pathBeyondDepth(text: string, limit = MAX_JSON_DEPTH): string[] | undefined {
-  // One entry per open container: its current key (object) or index (array).
-  const path: (string | number)[] = [];
-  let lastString = '';
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (ch === '"') {
-      const start = i;
-      for (i++; i < text.length && text.charCodeAt(i) !== QUOTE; i++) {
-        if (text.charCodeAt(i) === BACKSLASH) i++;
-      }
-      lastString = text.slice(start, i + 1);
-    } else if (ch === '{' || ch === '[') {
-      if (path.length >= limit) return path.map(String);
-      path.push(ch === '[' ? 0 : '');
-    } else if (ch === '}' || ch === ']') {
-      path.pop();
-    } else if (ch === ':' && path.length > 0) {
-      path[path.length - 1] = keyOf(lastString);
-    } else if (ch === ',' && typeof path[path.length - 1] === 'number') {
-      path[path.length - 1] = (path[path.length - 1] as number) + 1;
-    }
-  }
-  return undefined;
-}
+// The body-depth limit is checked before any schema runs; its scanner has its own file.
+export { MAX_JSON_DEPTH, pathBeyondDepth } from './json-depth.js';

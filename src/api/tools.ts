@@ -4,8 +4,9 @@
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { BadRequestError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
 import type { TaskService } from '../tasks/task-service.js';
-import { ErrorResponse } from './schemas.js';
+import { errorBody } from './errors.js';
 import { findTool } from './tools/define-tool.js';
 import { handleMcpRequest } from './tools/mcp-server.js';
 import { PULSE_TOOLS } from './tools/pulse-tools.js';
@@ -28,11 +29,6 @@ const ToolCatalog = z
   })
   .openapi('ToolCatalog');
 
-const errorBody = (description: string) => ({
-  content: { 'application/json': { schema: ErrorResponse } },
-  description,
-});
-
 /** Reads a tool call's JSON body; an empty body is a call without arguments. */
 function readArguments(text: string): unknown {
   if (text.trim() === '') return {};
@@ -45,7 +41,7 @@ function readArguments(text: string): unknown {
 
 /** The tool catalog (`GET /meta/tools`, `POST /tools/{name}`) and the MCP server at `/mcp`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function registerToolRoutes(app: OpenAPIHono<any>, tasks: TaskService): void {
+export function registerToolRoutes(app: OpenAPIHono<any>, tasks: TaskService, logger: Logger): void {
   const tools = PULSE_TOOLS;
   const catalog = {
     tools: tools.map((tool) => ({
@@ -100,5 +96,5 @@ export function registerToolRoutes(app: OpenAPIHono<any>, tasks: TaskService): v
     return c.json((await tool.invoke(tasks, readArguments(await c.req.text()))) as object, 200);
   });
 
-  app.all('/mcp', (c) => handleMcpRequest(c.req.raw, tools, tasks));
+  app.all('/mcp', (c) => handleMcpRequest(c.req.raw, tools, tasks, logger));
 }

@@ -1,7 +1,8 @@
 /** External workers: `GET /tasks/poll`, `POST /tasks/{id}/claim`, `POST /tasks/{id}/ack` (CONTRACT.md). */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { TaskService } from '../tasks/task-service.js';
-import { ErrorResponse, TaskIdParam } from './schemas.js';
+import { errorBody } from './errors.js';
+import { TaskIdParam } from './schemas.js';
 
 const WorkerId = z
   .string()
@@ -62,11 +63,6 @@ const AckRequest = z
   .openapi('AckRequest');
 
 const AckResponse = z.object({ next_execution: z.string().nullable() }).openapi('AckResponse');
-
-const errorBody = (description: string) => ({
-  content: { 'application/json': { schema: ErrorResponse } },
-  description,
-});
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function registerWorkerRoutes(app: OpenAPIHono<any>, tasks: TaskService): void {

@@ -1,7 +1,7 @@
 /**
- * Registry of executors and the rule that picks one for a task. The API asks it at schedule time (so an
- * unknown or unavailable executor is a 400 now, not a failed run hours later); the `executeAgent` activity asks
- * it again by name at run time.
+ * Registry of executors and the rule that picks one for what a task asks (`choose`). Both the API at schedule
+ * time and the `executeAgent` activity at run time reach it through `resolveExecutor` (`resolve-executor.ts`),
+ * which reads the request out of the task.
  */
 import type { Availability, Executor } from './executor.js';
 import type { DestinationGuard } from '../security/ssrf-guard.js';

@@ -1,11 +1,12 @@
 /**
- * Brings Pulse up: optionally the embedded Temporal dev server, then the worker and/or the HTTP API, and takes
- * all of it down again in order on SIGINT/SIGTERM. The only place (with the entry files) that reads the
- * environment and opens connections.
+ * The composition root. Brings Pulse up: optionally the embedded Temporal dev server, then the worker and/or the
+ * HTTP API, and takes all of it down again in order on SIGINT/SIGTERM. The environment is read once, by
+ * `loadConfig`; here the process's one logger, one metrics registry, the SSRF guard and the executors are made and
+ * handed to the worker and the API, and connections are opened.
  */
 import { serve, type ServerType } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import net from 'node:net';
 import path from 'node:path';
 import { createApp } from '../api/app.js';
@@ -13,14 +14,17 @@ import { checkHealth } from '../api/health.js';
 import { loadConfig, type PulseConfig } from '../config.js';
 import { registerCustomExecutors } from '../executors/custom-executors.js';
 import { createExecutorFactory } from '../executors/executor-factory.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { createMetrics } from '../observability/metrics.js';
 import type { PulseTracing } from '../observability/tracing.js';
 import { PROJECT_ROOT } from '../project-root.js';
 import { TEMPORAL_CLI, defaultInstallDir, provisionBinary } from '../temporal/binaries.js';
 import { setRetention, startDevServer, type DevServer } from '../temporal/dev-server.js';
 import { ensureSearchAttributes } from '../temporal/search-attributes-setup.js';
 import { createPulseWorker } from '../temporal/worker.js';
-import { destinationGuardFromEnv } from '../security/ssrf-guard.js';
+import { createDestinationGuard, type DestinationGuard } from '../security/ssrf-guard.js';
 import { parseWebhookSecret } from '../security/webhook-signature.js';
+import { createApiServices } from './services.js';
 
 export interface RunOptions {
   readonly api: boolean;
@@ -30,35 +34,42 @@ export interface RunOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
+/** The start-up and shutdown narrative, for the operator watching `npm start`; everything else goes to pino. */
 const log = (line: string): void => console.log(line);
+
+type Stack = Array<{ name: string; close: () => Promise<void> }>;
 
 export async function runPulse(options: RunOptions): Promise<void> {
   let config: PulseConfig;
+  let guard: DestinationGuard;
   try {
     config = loadConfig(options.env);
+    // Every user-supplied destination (callbacks, webhooks, http_request URLs, agent hosts) goes through it; made
+    // here so that a bad PULSE_ALLOWED_HOSTS entry stops the start like any other bad setting.
+    guard = createDestinationGuard(config.destinations);
   } catch (err) {
-    // A bad setting is the operator's to fix: say which and why, without a stack trace.
+    // A bad setting is the operator's to fix: say which and why, without a stack trace. (No logger yet: its level
+    // is one of the settings.)
     console.error('[pulse] failed to start:', err instanceof Error ? err.message : err);
     process.exit(1);
   }
+  const logger = createLogger(config);
   // We stop the worker ourselves, after the API, so its in-flight activities can finish.
   // The SDK's own metrics (worker slots, poll latency, task latencies) on a local port, merged into /metrics.
-  const workerMetricsPort = Number(process.env.PULSE_WORKER_METRICS_PORT ?? 9464);
   const workerMetrics =
-    options.worker && workerMetricsPort > 0 && (await portIsFree(workerMetricsPort))
-      ? `127.0.0.1:${workerMetricsPort}`
+    options.worker && config.workerMetricsPort > 0 && (await portIsFree(config.workerMetricsPort))
+      ? `127.0.0.1:${config.workerMetricsPort}`
       : undefined;
+  const metrics = createMetrics(workerMetrics ? { workerMetricsUrl: `http://${workerMetrics}/metrics` } : {});
   Runtime.install({
     shutdownSignals: [],
-    logger: new DefaultLogger(
-      (process.env.TEMPORAL_LOG_LEVEL?.toUpperCase() as LogLevel | undefined) ?? 'WARN',
-    ),
+    logger: new DefaultLogger(config.temporalLogLevel),
     ...(workerMetrics
       ? { telemetryOptions: { metrics: { prometheus: { bindAddress: workerMetrics } } } }
       : {}),
   });
 
-  const stack: Array<{ name: string; close: () => Promise<void> }> = [];
+  const stack: Stack = [];
   let stopping: Promise<void> | undefined;
   const stop = (reason: string): Promise<void> => {
     stopping ??= (async () => {
@@ -68,7 +79,7 @@ export async function runPulse(options: RunOptions): Promise<void> {
           await item.close();
           log(`[pulse] stopped ${item.name}`);
         } catch (err) {
-          console.error(`[pulse] stopping ${item.name} failed:`, err);
+          logger.error({ err }, `stopping ${item.name} failed`);
         }
       }
     })();
@@ -89,12 +100,10 @@ export async function runPulse(options: RunOptions): Promise<void> {
     if (config.webhookSecret) parseWebhookSecret(config.webhookSecret, 'PULSE_WEBHOOK_SECRET');
     // First on the stack, so it closes last: the worker's final spans are exported before the process exits.
     const tracing = await startTracingIfOn(config, stack);
-    const address = await temporalAddress(config, options, stack);
+    const address = await temporalAddress(config, options, stack, logger);
     const connection = await Connection.connect({ address });
     stack.push({ name: 'Temporal client connection', close: () => connection.close() });
-    await registerSearchAttributes(connection, config.namespace);
-    // Every user-supplied destination (callbacks, webhooks, http_request URLs, agent hosts) goes through it.
-    const guard = destinationGuardFromEnv(options.env ?? process.env);
+    await registerSearchAttributes(connection, config.namespace, logger);
     const executors = createExecutorFactory({
       guard,
       defaultExecutor: config.defaultExecutor,
@@ -116,6 +125,8 @@ export async function runPulse(options: RunOptions): Promise<void> {
         namespace: config.namespace,
         taskQueue: config.taskQueue,
         executors,
+        logger,
+        metrics,
         activities: {
           webhookSecret: config.webhookSecret,
           maxResultBytes: config.maxResultBytes,
@@ -125,7 +136,7 @@ export async function runPulse(options: RunOptions): Promise<void> {
       });
       workerRun = worker.run();
       workerRun.catch((err: unknown) => {
-        console.error('[pulse] worker stopped with an error:', err);
+        logger.error({ err }, 'the worker stopped with an error');
         void stop('worker failure').then(() => process.exit(1));
       });
       stack.push({
@@ -147,25 +158,17 @@ export async function runPulse(options: RunOptions): Promise<void> {
         namespace: config.namespace,
         ...(tracing ? { interceptors: tracing.clientInterceptors } : {}),
       });
-      const app = createApp({
-        client,
-        namespace: config.namespace,
-        taskQueue: config.taskQueue,
-        executors,
-        uiUrl: config.uiUrl,
-        apiKeys: config.apiKeys,
-        bodyLimitBytes: config.bodyLimitBytes,
-        defaultTimezone: config.timezone,
-        defaultExecutor: config.defaultExecutor,
-        callbackWindowMs: config.callbackWindowMs,
-        rateLimitPerMinute: config.rateLimitPerMinute,
-        workerLeaseMs: config.workerLeaseMs,
-        maxResultBytes: config.maxResultBytes,
-        metricsPublic: process.env.PULSE_METRICS_PUBLIC === 'true',
-        destinationGuard: guard,
-        ...(workerMetrics ? { workerMetricsUrl: `http://${workerMetrics}/metrics` } : {}),
-        ...(tracing ? { withTraceParent: tracing.withTraceParent } : {}),
-      });
+      const app = createApp(
+        createApiServices({
+          config,
+          client,
+          executors,
+          guard,
+          metrics,
+          logger,
+          ...(tracing ? { tracing } : {}),
+        }),
+      );
       const server = await listen(app.fetch, config);
       stack.push({
         name: 'HTTP API',
@@ -200,20 +203,18 @@ export async function runPulse(options: RunOptions): Promise<void> {
     }
     log('[pulse] ready');
   } catch (err) {
-    console.error('[pulse] failed to start:', err instanceof Error ? err.message : err);
+    // The message is the operator's to act on (a port in use, an unreachable server); a stack would bury it.
+    logger.fatal({ error: err instanceof Error ? err.message : String(err) }, 'failed to start');
     await stop('start-up failure');
     process.exit(1);
   }
 }
 
-async function startTracingIfOn(
-  config: PulseConfig,
-  stack: Array<{ name: string; close: () => Promise<void> }>,
-): Promise<PulseTracing | undefined> {
+async function startTracingIfOn(config: PulseConfig, stack: Stack): Promise<PulseTracing | undefined> {
   if (config.tracing === 'off') return undefined;
   // Imported only here, so a Pulse without tracing loads no OpenTelemetry code.
   const { startTracing } = await import('../observability/tracing.js');
-  const tracing = startTracing(config.tracing);
+  const tracing = startTracing(config.tracing, { otlpTracesUrl: config.otlpTracesUrl });
   stack.push({ name: 'tracing', close: () => tracing.shutdown() });
   log(`[pulse] tracing on: spans to ${tracing.destination}`);
   return tracing;
@@ -222,7 +223,8 @@ async function startTracingIfOn(
 async function temporalAddress(
   config: PulseConfig,
   options: RunOptions,
-  stack: Array<{ name: string; close: () => Promise<void> }>,
+  stack: Stack,
+  logger: Logger,
 ): Promise<string> {
   if (config.temporalAddress) return config.temporalAddress;
   if (!options.embeddedServer) return `127.0.0.1:${config.temporalPort}`;
@@ -230,18 +232,15 @@ async function temporalAddress(
   const server: DevServer = await startDevServer({
     cliPath: cli?.path,
     dbFile: path.resolve(PROJECT_ROOT, config.dataDir, 'temporal.db'),
-    ip: process.env.TEMPORAL_IP || '127.0.0.1',
+    ip: config.temporalIp,
     port: config.temporalPort,
     uiPort: config.uiPort,
     namespace: config.namespace,
     log,
   });
   stack.push({ name: 'Temporal dev server', close: () => server.stop() });
-  const retentionDays = Number(process.env.PULSE_RETENTION_DAYS || 30);
-  await setRetention(server.address, config.namespace, retentionDays).catch((err: unknown) =>
-    console.warn(
-      `[pulse] could not set the namespace retention: ${err instanceof Error ? err.message : err}`,
-    ),
+  await setRetention(server.address, config.namespace, config.retentionDays).catch((err: unknown) =>
+    logger.warn({ err }, 'could not set the namespace retention'),
   );
   log(
     `[pulse] embedded Temporal dev server on ${server.address}, data in ${path.join(config.dataDir, 'temporal.db')}`,
@@ -249,15 +248,20 @@ async function temporalAddress(
   return server.address;
 }
 
-async function registerSearchAttributes(connection: Connection, namespace: string): Promise<void> {
+async function registerSearchAttributes(
+  connection: Connection,
+  namespace: string,
+  logger: Logger,
+): Promise<void> {
   try {
     const added = await ensureSearchAttributes(connection, namespace);
     if (added.length > 0) log(`[pulse] registered search attributes: ${added.join(', ')}`);
   } catch (err) {
     // A managed cluster may not let this identity add attributes; an operator can add them once by hand.
-    console.warn(
-      `[pulse] could not check or register search attributes (${err instanceof Error ? err.message : err}); ` +
-        'register them with `temporal operator search-attribute create` if tasks fail to start.',
+    logger.warn(
+      { err },
+      'could not check or register search attributes; register them with ' +
+        '`temporal operator search-attribute create` if tasks fail to start',
     );
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Pulse's Prometheus metrics, in one registry per process: tasks scheduled, runs by outcome, fire lateness, run
+ * Pulse's Prometheus metrics, in one registry per process (`createMetrics`): tasks scheduled, runs by outcome, fire lateness, run
  * duration, callback attempts and failures, API latency. `GET /metrics` serves them together with the Temporal
  * worker's own metrics (scraped from the SDK's exporter) in the Prometheus text format.
  */
@@ -7,6 +7,11 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 
 export interface PulseMetrics {
   readonly registry: Registry;
+  /**
+   * The text for `GET /metrics`: Pulse's registry, then the Temporal SDK's own metrics when this process runs a
+   * worker with the SDK exporter on `workerMetricsUrl`.
+   */
+  render(): Promise<string>;
   readonly tasksScheduled: Counter<'schedule_type' | 'executor' | 'kind'>;
   readonly runsFinished: Counter<'schedule_type' | 'executor' | 'status'>;
   readonly fireLateness: Histogram<'schedule_type'>;
@@ -17,11 +22,21 @@ export interface PulseMetrics {
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600];
 
-function createMetrics(): PulseMetrics {
+export interface MetricsOptions {
+  /** The Temporal SDK's Prometheus exporter in this process, appended to `/metrics`. */
+  readonly workerMetricsUrl?: string;
+}
+
+/**
+ * One registry for the process: the composition root makes it once and hands it to the API and the activities
+ * (API and worker in one process, as with npm start, share it).
+ */
+export function createMetrics(options: MetricsOptions = {}): PulseMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'pulse_' });
   return {
     registry,
+    render: () => renderMetrics(registry, options.workerMetricsUrl),
     tasksScheduled: new Counter({
       name: 'pulse_tasks_scheduled_total',
       help: 'Tasks accepted by POST /tasks/schedule',
@@ -64,20 +79,8 @@ function createMetrics(): PulseMetrics {
   };
 }
 
-let shared: PulseMetrics | undefined;
-
-/** The process's metrics; API and worker in one process (npm start) share them. */
-export function pulseMetrics(): PulseMetrics {
-  shared ??= createMetrics();
-  return shared;
-}
-
-/**
- * The text for `GET /metrics`: Pulse's registry, then the Temporal SDK's own metrics when this process runs a
- * worker with the SDK exporter on `workerMetricsUrl`.
- */
-export async function renderMetrics(workerMetricsUrl?: string): Promise<string> {
-  const own = await pulseMetrics().registry.metrics();
+async function renderMetrics(registry: Registry, workerMetricsUrl?: string): Promise<string> {
+  const own = await registry.metrics();
   if (!workerMetricsUrl) return own;
   try {
     const response = await fetch(workerMetricsUrl, { signal: AbortSignal.timeout(2000) });

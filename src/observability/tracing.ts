@@ -1,8 +1,9 @@
 /**
  * Optional OpenTelemetry tracing through Temporal's interceptors, turned on by `PULSE_TRACING` (`otlp` or
  * `console`). One task becomes one trace: the API's StartWorkflow span, the workflow's RunWorkflow span, and a
- * StartActivity/RunActivity pair for `executeAgent` and for `deliverCallback`. The OTLP exporter reads the
- * standard `OTEL_EXPORTER_OTLP_*` variables; the service name is `OTEL_SERVICE_NAME`, else `pulse`.
+ * StartActivity/RunActivity pair for `executeAgent` and for `deliverCallback`. Where spans go is `loadConfig`'s
+ * (`otlpTracesUrl`, from the standard `OTEL_EXPORTER_OTLP_*` variables); the OpenTelemetry libraries themselves
+ * still read their other standard variables (headers, `OTEL_SERVICE_NAME`, else `pulse`).
  *
  * Entry points import this module only when tracing is on, so the default path loads no OpenTelemetry code
  * and the workflow bundle carries no tracing interceptor.
@@ -58,8 +59,13 @@ const headerGetter: otel.TextMapGetter<Headers> = {
   keys: (headers) => [...headers.keys()],
 };
 
+export interface TracingOptions {
+  /** Where the OTLP/HTTP exporter posts spans (`loadConfig`'s `otlpTracesUrl`); the exporter's default if absent. */
+  readonly otlpTracesUrl?: string;
+}
+
 /** Installs a tracer provider for this process and returns what the client, worker and API plug in. */
-export function startTracing(mode: Exclude<TracingMode, 'off'>): PulseTracing {
+export function startTracing(mode: Exclude<TracingMode, 'off'>, options: TracingOptions = {}): PulseTracing {
   const resource = new Resource({
     ...Resource.default().attributes,
     [ATTR_SERVICE_NAME]: 'pulse',
@@ -68,7 +74,9 @@ export function startTracing(mode: Exclude<TracingMode, 'off'>): PulseTracing {
   });
   const processor: SpanProcessor =
     mode === 'otlp'
-      ? new BatchSpanProcessor(new OTLPTraceExporter())
+      ? new BatchSpanProcessor(
+          new OTLPTraceExporter(options.otlpTracesUrl ? { url: options.otlpTracesUrl } : {}),
+        )
       : new SimpleSpanProcessor(new ConsoleSpanExporter());
   const provider = new NodeTracerProvider({
     resource,
@@ -99,7 +107,7 @@ export function startTracing(mode: Exclude<TracingMode, 'off'>): PulseTracing {
     },
     withTraceParent: (headers, handle) =>
       otel.context.with(otel.propagation.extract(otel.ROOT_CONTEXT, headers, headerGetter), handle),
-    destination: mode === 'otlp' ? otlpTracesUrl(process.env) : 'stdout',
+    destination: mode === 'otlp' ? (options.otlpTracesUrl ?? 'the OTLP exporter default') : 'stdout',
     shutdown: () => provider.shutdown(),
   };
 }
@@ -135,12 +143,4 @@ class TaskAttributes implements ActivityInboundCallsInterceptor {
     }
     return next(input);
   }
-}
-
-/** The URL the OTLP/HTTP exporter posts to, by the rule of the OpenTelemetry specification. */
-function otlpTracesUrl(env: NodeJS.ProcessEnv): string {
-  const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
-  if (traces) return traces;
-  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || 'http://localhost:4318';
-  return `${base.replace(/\/+$/, '')}/v1/traces`;
 }

@@ -1,12 +1,14 @@
 /**
- * Turns a validated `POST /tasks/schedule` body into everything needed to start its workflow: the workflow
- * input, the memo the Web UI shows, and the search attributes. Every rejection is a 400 with a precise reason,
- * raised before anything is started.
+ * Turns a `POST /tasks/schedule` body the schema has validated (shapes, durations and their bounds) into everything
+ * needed to start its workflow: the workflow input, the memo the Web UI shows, and the search attributes. What
+ * needs more than the schema (the time, the time zone, the executor and what it accepts) is a 400 with a precise
+ * reason, raised before anything is started.
  */
 import type { SearchAttributePair } from '@temporalio/common';
-import type { ScheduleTaskRequest } from '../api/schemas.js';
+import { durationMs, type PatchTaskRequest, type ScheduleTaskRequest } from '../api/schemas.js';
 import { BadRequestError, type FieldError } from '../errors.js';
 import { AGENT_SCHEDULE_TYPES, type ExecutorFactory } from '../executors/executor-factory.js';
+import { resolveExecutor } from '../executors/resolve-executor.js';
 import {
   PulseAgentId,
   PulseDueAt,
@@ -22,14 +24,13 @@ import {
 } from '../shared/task-types.js';
 import {
   WhenParseError,
-  parseDelay,
   parseRepeat,
   parseWhen,
   type ParsedWhen,
   type RecurringWhen,
 } from '../time/parse-when.js';
 import { isValidTimeZone } from '../time/time-zone.js';
-import { MAX_AHEAD_WORDS, isWithinMaxAhead } from '../time/duration.js';
+import type { TaskMemo, TaskView } from './task-view.js';
 
 export interface BuildTaskDeps {
   readonly executors: ExecutorFactory;
@@ -39,15 +40,6 @@ export interface BuildTaskDeps {
   /** `PULSE_CALLBACK_WINDOW`, for tasks that give no `callback_window`. */
   readonly callbackWindowMs?: number;
   readonly taskId: string;
-}
-
-/** What the memo of a task's workflow holds: the request as the user meant it. */
-export interface TaskMemo {
-  readonly schedule_type: string;
-  readonly payload: Record<string, unknown>;
-  readonly metadata: Record<string, unknown>;
-  readonly schedule_config: Record<string, unknown>;
-  readonly callback_url?: string;
 }
 
 /** How a recurring task's schedule behaves (CONTRACT.md `policy`), durations in ms. */
@@ -65,6 +57,12 @@ export interface BuiltTask {
   readonly input: ScheduledTaskInput;
   readonly memo: TaskMemo;
   readonly searchAttributes: SearchAttributePair[];
+  /** The search attributes that describe what the task does (as opposed to where it stands), for a PATCH. */
+  readonly attributes: {
+    readonly scheduleType: string;
+    readonly executor: string;
+    readonly agentId: string | null;
+  };
   /** Present for recurring tasks, which become Temporal Schedules. */
   readonly recurrence?: { readonly when: RecurringWhen; readonly policy: RecurrencePolicy };
 }
@@ -96,29 +94,12 @@ export function parseSchedule(
 
 const DEFAULT_WEBHOOK_TIMEOUT_S = 30;
 const DEFAULT_WEBHOOK_RETRIES = 3;
-const MAX_RUN_TIMEOUT_MS = 24 * 3_600_000;
-const MAX_RETRY_INTERVAL_MS = 24 * 3_600_000;
-const MAX_CALLBACK_WINDOW_MS = 30 * 24 * 3_600_000;
 /** Room around a webhook push's own timeout, so the attempt ends by the push's timeout, not the run's. */
 const WEBHOOK_TIMEOUT_MARGIN_MS = 5000;
 
 function stringField(source: Record<string, unknown>, key: string): string | undefined {
   const value = source[key];
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-}
-
-function durationField(
-  field: string,
-  value: string | null | undefined,
-  errors: FieldError[],
-): number | undefined {
-  if (value == null) return undefined;
-  const ms = parseDelay(value);
-  if (ms === undefined || ms <= 0) {
-    errors.push({ field, message: `'${value}' is not a duration such as 500ms, 30s, 5m or 1h` });
-    return undefined;
-  }
-  return ms;
 }
 
 function isHttpUrl(value: string): boolean {
@@ -162,7 +143,7 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
   const dueAt = parsed.at.getTime() < deps.now.getTime() ? deps.now : parsed.at;
 
   const errors: FieldError[] = [];
-  const policy = parsed.kind === 'recurring' ? readPolicy(body.policy, errors) : undefined;
+  const policy = parsed.kind === 'recurring' ? readPolicy(body.policy) : undefined;
   if (parsed.kind === 'once' && body.policy != null) {
     errors.push({ field: 'policy', message: 'applies to recurring tasks only; this task runs once' });
   }
@@ -196,34 +177,10 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
       : undefined;
 
   const retry = body.retry;
-  const timeoutMs = durationField('retry.timeout', retry?.timeout, errors);
-  if (timeoutMs !== undefined && timeoutMs > MAX_RUN_TIMEOUT_MS) {
-    errors.push({ field: 'retry.timeout', message: 'must be at most 24h' });
-  }
-  const callbackWindowMs =
-    durationField('callback_window', body.callback_window, errors) ?? deps.callbackWindowMs;
-  if (
-    callbackWindowMs !== undefined &&
-    (callbackWindowMs < 1000 || callbackWindowMs > MAX_CALLBACK_WINDOW_MS)
-  ) {
-    errors.push({ field: 'callback_window', message: 'must be between 1s and 30d' });
-  }
-  const initialIntervalMs = durationField('retry.initial_interval', retry?.initial_interval, errors);
-  const maximumIntervalMs = durationField('retry.max_interval', retry?.max_interval, errors);
-  for (const [field, ms] of [
-    ['retry.initial_interval', initialIntervalMs],
-    ['retry.max_interval', maximumIntervalMs],
-  ] as const) {
-    if (ms !== undefined && ms > MAX_RETRY_INTERVAL_MS)
-      errors.push({ field, message: 'must be at most 24h' });
-  }
-  if (
-    initialIntervalMs !== undefined &&
-    maximumIntervalMs !== undefined &&
-    maximumIntervalMs < initialIntervalMs
-  ) {
-    errors.push({ field: 'retry.max_interval', message: 'must not be shorter than retry.initial_interval' });
-  }
+  const timeoutMs = durationMs(retry?.timeout);
+  const callbackWindowMs = durationMs(body.callback_window) ?? deps.callbackWindowMs;
+  const initialIntervalMs = durationMs(retry?.initial_interval);
+  const maximumIntervalMs = durationMs(retry?.max_interval);
   if (errors.length > 0) {
     fail(
       'INVALID_TASK',
@@ -232,21 +189,11 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
     );
   }
 
-  const requested =
-    stringField(payload, 'executor_type') ??
-    stringField(metadata, 'executor_type') ??
-    localFlag(payload.local ?? metadata.local);
-  const hasAgentHost = [
-    payload.agent_host,
-    payload.agent_port,
-    metadata.agent_host,
-    metadata.agent_port,
-  ].some((v) => v != null);
-  const choice = deps.executors.choose({
+  const choice = resolveExecutor(deps.executors, {
     scheduleType,
-    requested,
+    payload,
+    metadata,
     hasWebhook: webhook !== undefined,
-    hasAgentHost,
   });
   if (!choice.ok) fail(choice.code, choice.detail);
   const executor = choice.executor;
@@ -326,6 +273,7 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
     input: parsed.kind === 'recurring' ? withoutDueTime(input) : input,
     memo,
     searchAttributes,
+    attributes: { scheduleType, executor: executor.name, agentId: agentId ?? null },
     ...(parsed.kind === 'recurring' && policy ? { recurrence: { when: parsed, policy } } : {}),
   };
 }
@@ -336,21 +284,9 @@ function withoutDueTime(input: ScheduledTaskInput): ScheduledTaskInput {
   return rest;
 }
 
-function readPolicy(policy: ScheduleTaskRequest['policy'], errors: FieldError[]): RecurrencePolicy {
-  const catchupWindowMs = durationField('policy.catchup_window', policy?.catchup_window, errors);
-  const jitterMs = durationField('policy.jitter', policy?.jitter, errors);
-  // Temporal refuses catch-up windows under 10 s.
-  if (catchupWindowMs !== undefined && catchupWindowMs < 10_000) {
-    errors.push({ field: 'policy.catchup_window', message: 'must be at least 10s' });
-  }
-  for (const [field, ms] of [
-    ['policy.catchup_window', catchupWindowMs],
-    ['policy.jitter', jitterMs],
-  ] as const) {
-    if (ms !== undefined && !isWithinMaxAhead(ms)) {
-      errors.push({ field, message: `must be at most ${MAX_AHEAD_WORDS}` });
-    }
-  }
+function readPolicy(policy: ScheduleTaskRequest['policy']): RecurrencePolicy {
+  const catchupWindowMs = durationMs(policy?.catchup_window);
+  const jitterMs = durationMs(policy?.jitter);
   return {
     overlap: policy?.overlap ?? 'skip',
     pauseOnFailure: policy?.pause_on_failure ?? false,
@@ -359,9 +295,42 @@ function readPolicy(policy: ScheduleTaskRequest['policy'], errors: FieldError[])
   };
 }
 
-/** The SDK's `local: true|false` forces the local or the serverless executor. */
-function localFlag(value: unknown): string | undefined {
-  if (value === true) return 'local';
-  if (value === false) return 'serverless';
-  return undefined;
+/** Whether a patch changes what the task does or when, as opposed to only pausing or resuming it. */
+export function changesWork(patch: PatchTaskRequest): boolean {
+  return (
+    patch.when !== undefined ||
+    patch.repeat !== undefined ||
+    patch.payload !== undefined ||
+    patch.metadata !== undefined ||
+    patch.timezone !== undefined
+  );
+}
+
+/** Rebuilds the request a task was scheduled with, with a patch applied, so it is validated like a new one. */
+export function patchedRequest(view: TaskView, patch: PatchTaskRequest): ScheduleTaskRequest {
+  const config = view.schedule_config;
+  return {
+    schedule_type: view.schedule_type,
+    when: (patch.when ?? config.when) as ScheduleTaskRequest['when'],
+    payload: patch.payload ?? view.payload,
+    metadata: patch.metadata ?? view.metadata,
+    // A new `when` without a `repeat` replaces the recurrence too.
+    repeat: (patch.repeat !== undefined
+      ? patch.repeat
+      : patch.when !== undefined
+        ? undefined
+        : config.repeat) as ScheduleTaskRequest['repeat'],
+    timezone: patch.timezone ?? (config.timezone as string | undefined),
+    policy: config.policy as ScheduleTaskRequest['policy'],
+    retry: config.retry as ScheduleTaskRequest['retry'],
+    webhook_url: config.webhook_url as string | undefined,
+    webhook_timeout: config.webhook_timeout as number | undefined,
+    webhook_retries: config.webhook_retries as number | undefined,
+    // A patched metadata.callback_url replaces the callback; otherwise the task keeps the one it has.
+    callback_url:
+      patch.metadata && typeof patch.metadata.callback_url === 'string'
+        ? patch.metadata.callback_url
+        : (view.callback_url ?? undefined),
+    callback_window: config.callback_window as string | undefined,
+  };
 }

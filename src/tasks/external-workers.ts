@@ -5,18 +5,19 @@
  * again), and an ack from anyone but the holder is refused. No side table.
  */
 import type { Client } from '@temporalio/client';
+import type { PolledTask } from '../api/schemas.js';
 import { ConflictError } from '../errors.js';
 import { DEFAULT_MAX_RESULT_BYTES, boundResult } from '../executors/bound-result.js';
 import { EXTERNAL_EXECUTOR } from '../shared/executor-names.js';
 import {
   PulseDueAt,
-  SCHEDULED_TASK_WORKFLOW,
   TemporalScheduledById,
   TemporalScheduledStartTime,
 } from '../shared/search-attributes.js';
 import { ackUpdate, claimUpdate } from '../shared/task-messages.js';
-import { translateTemporalError } from '../temporal/temporal-errors.js';
-import type { TaskMemo } from './build-task.js';
+import { ifExists, onTemporal, translateTemporalError } from '../temporal/temporal-errors.js';
+import type { TaskMemo } from './task-view.js';
+import { quote, scheduledTasksOn } from './visibility-query.js';
 
 export interface ExternalWorkerDeps {
   readonly client: Client;
@@ -28,12 +29,11 @@ export interface ExternalWorkerDeps {
   readonly maxResultBytes?: number;
 }
 
-export interface PolledTask {
-  task_id: string;
-  schedule_type: string;
-  payload: Record<string, unknown>;
-  scheduled_for: string;
-  metadata: Record<string, unknown>;
+/** A won claim (`POST /tasks/{id}/claim`). */
+export interface Claim {
+  status: 'claimed';
+  execution_id: string;
+  lease_expires_at: string;
 }
 
 export interface AckBody {
@@ -50,10 +50,6 @@ const DEFAULT_LEASE_MS = 60_000;
 /** How soon a worker that found nothing should poll again. */
 const POLL_AGAIN_MS = 1000;
 
-function quote(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
 export function createExternalWorkers(deps: ExternalWorkerDeps) {
   const { client } = deps;
 
@@ -63,13 +59,27 @@ export function createExternalWorkers(deps: ExternalWorkerDeps) {
     } catch (err) {
       // A closed workflow cannot take updates: the task already ran or was cancelled. Only a task that was never
       // there is a 404.
-      const closed = await client.workflow
-        .getHandle(taskId)
-        .describe()
-        .then((d) => d.status.name !== 'RUNNING')
-        .catch(() => false);
-      if (closed) throw new ConflictError('INVALID_STATE', `task ${taskId} has already finished`);
+      const description = await ifExists(taskId, () => client.workflow.getHandle(taskId).describe());
+      if (description && description.status.name !== 'RUNNING') {
+        throw new ConflictError('INVALID_STATE', `task ${taskId} has already finished`);
+      }
       throw translateTemporalError(err, taskId);
+    }
+  }
+
+  /**
+   * For a run of a recurring task, the schedule's next run. The ack is already recorded when this is asked, so a
+   * read that fails (the run or its schedule gone, Temporal briefly unreachable) leaves it unknown, not the ack.
+   */
+  async function nextOfSchedule(taskId: string): Promise<string | null> {
+    try {
+      const description = await client.workflow.getHandle(taskId).describe();
+      const owner = description.typedSearchAttributes.get(TemporalScheduledById);
+      if (!owner) return null;
+      const schedule = await client.schedule.getHandle(owner).describe();
+      return schedule.info.nextActionTimes[0]?.toISOString() ?? null;
+    } catch {
+      return null;
     }
   }
 
@@ -82,8 +92,7 @@ export function createExternalWorkers(deps: ExternalWorkerDeps) {
       const now = deps.now();
       const at = quote(now.toISOString());
       const clauses = [
-        `WorkflowType = ${quote(SCHEDULED_TASK_WORKFLOW)}`,
-        `TaskQueue = ${quote(deps.taskQueue)}`,
+        ...scheduledTasksOn(deps.taskQueue),
         `ExecutionStatus = 'Running'`,
         `PulseExecutor = ${quote(EXTERNAL_EXECUTOR)}`,
         // Due and unclaimed, or claimed by a worker whose lease has run out. A run a Schedule started carries no
@@ -94,7 +103,7 @@ export function createExternalWorkers(deps: ExternalWorkerDeps) {
       ];
       if (types.length > 0) clauses.push(`PulseScheduleType IN (${types.map(quote).join(', ')})`);
       const tasks: PolledTask[] = [];
-      try {
+      await onTemporal(undefined, async () => {
         for await (const info of client.workflow.list({
           query: clauses.join(' AND '),
           pageSize: Math.min(limit, 1000),
@@ -113,14 +122,12 @@ export function createExternalWorkers(deps: ExternalWorkerDeps) {
           });
           if (tasks.length >= limit) break;
         }
-      } catch (err) {
-        throw translateTemporalError(err);
-      }
+      });
       tasks.sort((a, b) => a.scheduled_for.localeCompare(b.scheduled_for));
       return { tasks, next_poll_at: new Date(now.getTime() + POLL_AGAIN_MS).toISOString() };
     },
 
-    async claim(taskId: string, workerId: string, leaseMs?: number) {
+    async claim(taskId: string, workerId: string, leaseMs?: number): Promise<Claim> {
       const handle = client.workflow.getHandle(taskId);
       const claimed = await update(taskId, () =>
         handle.executeUpdate(claimUpdate, {
@@ -129,7 +136,7 @@ export function createExternalWorkers(deps: ExternalWorkerDeps) {
       );
       if (!claimed.claimed) throw new ConflictError('NOT_CLAIMABLE', claimed.reason);
       return {
-        status: 'claimed' as const,
+        status: 'claimed',
         execution_id: claimed.executionId,
         lease_expires_at: new Date(claimed.leaseExpiresAtMs).toISOString(),
       };
@@ -156,15 +163,7 @@ export function createExternalWorkers(deps: ExternalWorkerDeps) {
         }),
       );
       if (!outcome.accepted) throw new ConflictError('NOT_CLAIM_HOLDER', outcome.reason);
-      // A run of a recurring task: the next run is the schedule's.
-      const description = await handle.describe().catch(() => undefined);
-      const owner = description?.typedSearchAttributes.get(TemporalScheduledById);
-      if (!owner) return { next_execution: null };
-      const schedule = await client.schedule
-        .getHandle(owner)
-        .describe()
-        .catch(() => undefined);
-      return { next_execution: schedule?.info.nextActionTimes[0]?.toISOString() ?? null };
+      return { next_execution: await nextOfSchedule(taskId) };
     },
   };
 }

@@ -2,6 +2,8 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import path from 'node:path';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import type { ExecutorFactory } from '../executors/executor-factory.js';
+import type { Logger } from '../observability/logger.js';
+import type { PulseMetrics } from '../observability/metrics.js';
 import type { WorkerTracing } from '../observability/tracing.js';
 import { PROJECT_ROOT } from '../project-root.js';
 
@@ -12,8 +14,11 @@ export interface PulseWorkerDeps {
   readonly namespace: string;
   readonly taskQueue: string;
   readonly executors: ExecutorFactory;
+  /** The process's logger and metrics registry, for the activities' log lines and run/callback metrics. */
+  readonly logger?: Logger;
+  readonly metrics?: PulseMetrics;
   /** Callback signing, the SSRF guard's dispatcher, the result size bound. */
-  readonly activities?: Omit<ActivityDeps, 'executors'>;
+  readonly activities?: Omit<ActivityDeps, 'executors' | 'logger' | 'metrics'>;
   /** OpenTelemetry interceptors and span sink, when `PULSE_TRACING` is on; absent, none are bundled. */
   readonly tracing?: WorkerTracing;
   /** Overrides for tests and tuning (concurrency, shutdown grace, ...). */
@@ -27,7 +32,12 @@ export async function createPulseWorker(deps: PulseWorkerDeps): Promise<Worker> 
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     workflowsPath: WORKFLOWS_PATH,
-    activities: createActivities({ ...deps.activities, executors: deps.executors }),
+    activities: createActivities({
+      ...deps.activities,
+      executors: deps.executors,
+      logger: deps.logger,
+      metrics: deps.metrics,
+    }),
     // Runs are mostly waiting on the network, so many at once is cheap.
     maxConcurrentActivityTaskExecutions: 200,
     // A cancelled task must stop its run promptly; cancellation rides on heartbeat responses.

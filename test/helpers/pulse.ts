@@ -4,14 +4,34 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { createApp, type AppDeps, type PulseApp } from '../../src/api/app.js';
+import { createApp, type PulseApp } from '../../src/api/app.js';
+import { loadConfig, type PulseConfig } from '../../src/config.js';
 import { createExecutorFactory, type ExecutorFactory } from '../../src/executors/executor-factory.js';
+import { createApiServices } from '../../src/main/services.js';
+import { createLogger, type Logger } from '../../src/observability/logger.js';
+import { createMetrics, type PulseMetrics } from '../../src/observability/metrics.js';
 import { createPulseWorker } from '../../src/temporal/worker.js';
-import { createDestinationGuard } from '../../src/security/ssrf-guard.js';
+import { createDestinationGuard, type DestinationGuard } from '../../src/security/ssrf-guard.js';
 
 /** A guard that lets tests reach their own servers on 127.0.0.1. */
 export const LOOPBACK_ALLOWED = createDestinationGuard({ allowPrivateNetworks: true, allowedHosts: [] });
 import type { ActivityDeps } from '../../activities/index.js';
+
+/**
+ * What a test changes from the defaults: any setting `loadConfig` reads, plus the services a test may swap. The
+ * API is then built by `createApiServices`, as `npm start` builds it.
+ */
+export interface PulseOverrides extends Partial<PulseConfig> {
+  readonly executors?: ExecutorFactory;
+  /** Default: `LOOPBACK_ALLOWED`. */
+  readonly destinationGuard?: DestinationGuard;
+  readonly now?: () => Date;
+  /** The Temporal SDK's metrics endpoint, appended to `/metrics`. */
+  readonly workerMetricsUrl?: string;
+  /** The process's logger and registry; `startPulse` shares one pair between its worker and its API. */
+  readonly logger?: Logger;
+  readonly metrics?: PulseMetrics;
+}
 
 export interface ApiResponse {
   readonly status: number;
@@ -37,23 +57,27 @@ export interface PulseUnderTest extends PulseApi {
 /** Worker and API on a fresh (or the given) task queue. */
 export async function startPulse(
   env: TestWorkflowEnvironment,
-  overrides: Partial<AppDeps> = {},
+  overrides: PulseOverrides = {},
   taskQueue = `pulse-test-${randomUUID().slice(0, 8)}`,
-  activities: Omit<ActivityDeps, 'executors'> = {},
+  activities: Omit<ActivityDeps, 'executors' | 'logger' | 'metrics'> = {},
 ): Promise<PulseUnderTest> {
   const namespace = env.namespace ?? 'default';
   const executors =
     overrides.executors ??
     createExecutorFactory(activities.webhookSecret ? { webhookSecret: activities.webhookSecret } : {});
+  const logger = overrides.logger ?? createLogger(testConfig({}, taskQueue, env));
+  const metrics = overrides.metrics ?? createMetrics({ workerMetricsUrl: overrides.workerMetricsUrl });
   const worker = await createPulseWorker({
     connection: env.nativeConnection,
     namespace,
     taskQueue,
     executors,
+    logger,
+    metrics,
     activities,
   });
   const running = worker.run();
-  const api = await startPulseApiOnly(env, taskQueue, executors, overrides);
+  const api = await startPulseApiOnly(env, taskQueue, executors, { ...overrides, logger, metrics });
   return {
     ...api,
     worker,
@@ -70,22 +94,23 @@ export async function startPulseApiOnly(
   env: TestWorkflowEnvironment,
   taskQueue: string,
   executors: ExecutorFactory,
-  overrides: Partial<AppDeps> = {},
+  overrides: PulseOverrides = {},
 ): Promise<PulseApi> {
-  const app = createApp({
-    // Test receivers and agents live on 127.0.0.1, which the default guard refuses; test/ssrf.e2e.test.ts
-    // covers the guard itself.
-    destinationGuard: LOOPBACK_ALLOWED,
-    client: env.client,
-    namespace: env.namespace ?? 'default',
-    taskQueue,
-    executors,
-    uiUrl: 'http://localhost:8233',
-    apiKeys: [],
-    bodyLimitBytes: 1024 * 1024,
-    defaultTimezone: 'UTC',
-    ...overrides,
-  });
+  const { destinationGuard, now, workerMetricsUrl, logger, metrics, ...settings } = overrides;
+  const config = testConfig(settings, taskQueue, env);
+  const app = createApp(
+    createApiServices({
+      config,
+      client: env.client,
+      executors: overrides.executors ?? executors,
+      // Test receivers and agents live on 127.0.0.1, which the default guard refuses; test/ssrf.e2e.test.ts
+      // covers the guard itself.
+      guard: destinationGuard ?? LOOPBACK_ALLOWED,
+      logger: logger ?? createLogger(config),
+      metrics: metrics ?? createMetrics({ workerMetricsUrl }),
+      ...(now ? { now } : {}),
+    }),
+  );
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
   });
@@ -116,5 +141,22 @@ export async function startPulseApiOnly(
         server.close(() => resolve());
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       }),
+  };
+}
+
+/**
+ * The defaults of `npm start` (read from no environment but the log level), without its rate limit, on this
+ * test's task queue and namespace.
+ */
+function testConfig(
+  settings: Partial<PulseConfig>,
+  taskQueue: string,
+  env: TestWorkflowEnvironment,
+): PulseConfig {
+  return {
+    ...loadConfig({ PULSE_LOG_LEVEL: process.env.PULSE_LOG_LEVEL, PULSE_RATE_LIMIT: '0' }),
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    ...settings,
   };
 }

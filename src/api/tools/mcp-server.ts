@@ -11,6 +11,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { PulseApiError } from '../../errors.js';
+import type { Logger } from '../../observability/logger.js';
 import type { TaskService } from '../../tasks/task-service.js';
 import { findTool, type PulseTool } from './define-tool.js';
 
@@ -21,7 +22,7 @@ const INSTRUCTIONS =
   'scheduling it. Times in results are UTC.';
 
 /** A failed call as an MCP tool error whose text is the HTTP API's own `detail`. */
-function toolError(err: unknown): CallToolResult {
+function toolError(err: unknown, logger: Logger): CallToolResult {
   if (err instanceof PulseApiError) {
     return {
       isError: true,
@@ -36,7 +37,7 @@ function toolError(err: unknown): CallToolResult {
       },
     };
   }
-  console.error('[mcp] unexpected error', err);
+  logger.error({ err }, 'unexpected error in an MCP tool call');
   return {
     isError: true,
     content: [{ type: 'text', text: 'Internal error; the server log has the details.' }],
@@ -46,7 +47,7 @@ function toolError(err: unknown): CallToolResult {
 
 const SERVER_VERSION = '0.1.0';
 
-function createMcpServer(tools: readonly PulseTool[], tasks: TaskService): Server {
+function createMcpServer(tools: readonly PulseTool[], tasks: TaskService, logger: Logger): Server {
   const server = new Server(
     { name: 'pulse', title: 'Pulse scheduler', version: SERVER_VERSION },
     { capabilities: { tools: {} }, instructions: INSTRUCTIONS },
@@ -70,7 +71,7 @@ function createMcpServer(tools: readonly PulseTool[], tasks: TaskService): Serve
       const output = JSON.parse(JSON.stringify(result)) as Record<string, unknown>;
       return { content: [{ type: 'text', text: JSON.stringify(output) }], structuredContent: output };
     } catch (err) {
-      return toolError(err);
+      return toolError(err, logger);
     }
   });
   return server;
@@ -85,6 +86,7 @@ export async function handleMcpRequest(
   request: Request,
   tools: readonly PulseTool[],
   tasks: TaskService,
+  logger: Logger,
 ): Promise<Response> {
   if (request.method !== 'POST') {
     return new Response(
@@ -99,7 +101,7 @@ export async function handleMcpRequest(
       { status: 405, headers: { Allow: 'POST', 'Content-Type': 'application/json' } },
     );
   }
-  const server = createMcpServer(tools, tasks);
+  const server = createMcpServer(tools, tasks, logger);
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
     enableJsonResponse: true,

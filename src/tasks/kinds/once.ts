@@ -1,0 +1,248 @@
+/**
+ * One-time tasks: a `scheduledTask` workflow whose id is the task id. Reading one combines the workflow's
+ * description (memo, search attributes), its `taskState` query while it runs, and its result once it is closed.
+ * Changes are workflow updates, so the workflow itself validates them against its state.
+ */
+import {
+  WorkflowFailedError,
+  type WorkflowExecutionDescription,
+  type WorkflowExecutionInfo,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { ConflictError } from '../../errors.js';
+import { EXTERNAL_EXECUTOR } from '../../shared/executor-names.js';
+import { FailureType } from '../../shared/failure-types.js';
+import {
+  PulseDueAt,
+  PulseExecutor,
+  PulseStatus,
+  SCHEDULED_TASK_WORKFLOW,
+} from '../../shared/search-attributes.js';
+import {
+  amendUpdate,
+  rescheduleUpdate,
+  setPausedUpdate,
+  taskStateQuery,
+} from '../../shared/task-messages.js';
+import type { RunRecord, ScheduledTaskInput, TaskStatus } from '../../shared/task-types.js';
+import { ifExists, onTemporal } from '../../temporal/temporal-errors.js';
+import { canTriggerOnce, liveOnceStatus, onceStatus, onceStatusQuery } from '../task-status.js';
+import { taskView, type TaskMemo, type TaskView } from '../task-view.js';
+import { quote, scheduledTasksOn } from '../visibility-query.js';
+import type { KindDeps, KindListFilters, ListedTask, LoadedTask, TaskKind } from './task-kind.js';
+
+// Short: a query with no worker polling waits out the whole deadline, and the fallback is nearly as good.
+const QUERY_DEADLINE_MS = 2000;
+/** How long a cancel waits for the workflow to acknowledge, so a GET right after the DELETE says cancelled. */
+const CANCEL_SETTLE_MS = 5000;
+
+/** The parts of a workflow's description or list entry a task view is built from. */
+type TaskInfo = Omit<WorkflowExecutionInfo, 'raw'>;
+
+function statusOf(info: TaskInfo, nowMs: number): TaskStatus {
+  const attributes = info.typedSearchAttributes;
+  return onceStatus(
+    {
+      execution: info.status.name,
+      reported: attributes.get(PulseStatus) as TaskStatus | undefined,
+      dueAtMs: attributes.get(PulseDueAt)?.getTime(),
+      external: attributes.get(PulseExecutor) === EXTERNAL_EXECUTOR,
+    },
+    nowMs,
+  );
+}
+
+/**
+ * The run record a closed workflow ended with (its result, or the detail of its failure); for a workflow
+ * cancelled after its run (e.g. during callback delivery), the run the workflow kept in its memo.
+ */
+export async function closedRuns(
+  handle: WorkflowHandle,
+  memo: Record<string, unknown> | undefined,
+): Promise<RunRecord[]> {
+  const fromMemo = memo?.run as RunRecord | undefined;
+  try {
+    const run = (await handle.result()) as RunRecord | undefined;
+    return run ? [run] : [];
+  } catch (err) {
+    if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure) {
+      if (err.cause.type === FailureType.RunFailed && err.cause.details?.[0]) {
+        return [err.cause.details[0] as RunRecord];
+      }
+    }
+    // Cancelled, terminated or timed out: the workflow's result says nothing about the run; its memo does.
+    return fromMemo ? [fromMemo] : [];
+  }
+}
+
+export function createOnceKind(deps: KindDeps): TaskKind {
+  const { client, taskQueue, now } = deps;
+
+  function viewOf(info: TaskInfo, status: TaskStatus, dueAtMs: number | null): TaskView {
+    return taskView({
+      taskId: info.workflowId,
+      kind: 'once',
+      memo: (info.memo ?? {}) as Partial<TaskMemo>,
+      createdMs: info.startTime.getTime(),
+      status,
+      // Once its run has started, a one-time task has no next execution.
+      nextMs: status === 'active' ? dueAtMs : null,
+      executor: info.typedSearchAttributes.get(PulseExecutor) ?? null,
+      uiUrl: deps.uiUrlFor(info.workflowId, 'once'),
+    });
+  }
+
+  /** Status, due time and runs: live from the workflow while it runs, from its record once it is closed. */
+  async function snapshot(handle: WorkflowHandle, description: WorkflowExecutionDescription) {
+    if (description.status.name === 'RUNNING') {
+      try {
+        const state = await client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
+          handle.query(taskStateQuery),
+        );
+        return {
+          status: liveOnceStatus(state, now().getTime()),
+          dueAtMs: state.dueAtMs,
+          runs: state.runs,
+        };
+      } catch {
+        // No worker answering the query right now (or in time): what the workflow keeps in its search attributes
+        // and memo is the next best thing, and a read must not fail for it.
+        const run = description.memo?.run as RunRecord | undefined;
+        return {
+          status: statusOf(description, now().getTime()),
+          dueAtMs: description.typedSearchAttributes.get(PulseDueAt)?.getTime() ?? null,
+          runs: run ? [run] : [],
+        };
+      }
+    }
+    return {
+      status: statusOf(description, now().getTime()),
+      dueAtMs: null,
+      runs: await closedRuns(handle, description.memo),
+    };
+  }
+
+  function loaded(
+    handle: WorkflowHandle,
+    description: WorkflowExecutionDescription,
+    snap: { status: TaskStatus; dueAtMs: number | null; runs: readonly RunRecord[] },
+  ): LoadedTask {
+    const taskId = description.workflowId;
+    const view = viewOf(description, snap.status, snap.dueAtMs);
+    const update = <T>(call: () => Promise<T>) => onTemporal(taskId, call);
+    const reschedule = (dueAtMs: number) =>
+      update(() => handle.executeUpdate(rescheduleUpdate, { args: [{ dueAtMs }] }));
+    const setPaused = (paused: boolean) =>
+      update(() => handle.executeUpdate(setPausedUpdate, { args: [{ paused }] }));
+    return {
+      kind: 'once',
+      view,
+      runs: snap.runs,
+      memo: (description.memo ?? {}) as Partial<TaskMemo>,
+      cannotChangeKind: `Task '${taskId}' runs once; to make it recurring, DELETE it and schedule a recurring task.`,
+
+      async cancel() {
+        if (view.status === 'cancelled') return;
+        if (description.status.name !== 'RUNNING') {
+          const ended = view.status === 'completed' ? 'completed' : `ended as ${view.status}`;
+          throw new ConflictError(
+            'TASK_FINISHED',
+            `Task '${taskId}' already ${ended}; there is nothing to cancel.`,
+          );
+        }
+        await update(() => handle.cancel());
+        // The result of a cancelled workflow is a failure, and the wait may time out: only the wait matters.
+        await client.connection
+          .withDeadline(Date.now() + CANCEL_SETTLE_MS, () => handle.result())
+          .catch(() => undefined);
+      },
+
+      async amend(built, patch) {
+        if (view.status === 'processing') {
+          throw new ConflictError(
+            'INVALID_STATE',
+            `Task '${taskId}' is running; it can no longer be changed.`,
+          );
+        }
+        const { dueAtMs: _dueAtMs, taskId: _taskId, ...work } = built.input;
+        await update(() =>
+          handle.executeUpdate(amendUpdate, {
+            args: [{ input: work, memo: { ...built.memo }, attributes: built.attributes }],
+          }),
+        );
+        if (patch.when !== undefined || patch.timezone !== undefined) await reschedule(built.dueAt.getTime());
+      },
+
+      setPaused: async (paused) => {
+        await setPaused(paused);
+      },
+
+      async trigger() {
+        if (!canTriggerOnce(view.status)) {
+          throw new ConflictError('INVALID_STATE', `Task '${taskId}' is ${view.status}; it runs only once.`);
+        }
+        await reschedule(now().getTime());
+        if (view.status === 'paused') await setPaused(false);
+      },
+
+      async nextRuns() {
+        const next = view.next_execution_iso;
+        return next && view.status !== 'paused' ? [new Date(next)] : [];
+      },
+
+      resultOf: async (run) => run.result,
+    };
+  }
+
+  return {
+    name: 'once',
+    owns: (built) => built.recurrence === undefined,
+
+    async start(built, { idempotent }) {
+      await client.workflow.start<(input: ScheduledTaskInput) => Promise<RunRecord>>(
+        SCHEDULED_TASK_WORKFLOW,
+        {
+          taskQueue,
+          workflowId: built.taskId,
+          args: [built.input],
+          memo: { ...built.memo },
+          typedSearchAttributes: built.searchAttributes,
+          // An idempotency key names one task for good: a finished task is not started again by a late retry.
+          ...(idempotent ? { workflowIdReusePolicy: 'REJECT_DUPLICATE' as const } : {}),
+        },
+      );
+      return built.dueAt;
+    },
+
+    async load(taskId) {
+      const handle = client.workflow.getHandle(taskId);
+      const description = await ifExists(taskId, () => handle.describe());
+      // Not ours (some other workflow under this id), or none: perhaps a recurring task.
+      if (description?.type !== SCHEDULED_TASK_WORKFLOW) return undefined;
+      return loaded(handle, description, await snapshot(handle, description));
+    },
+
+    async list(filters: KindListFilters): Promise<ListedTask[]> {
+      const clauses = [...scheduledTasksOn(taskQueue), 'TemporalScheduledById IS NULL'];
+      if (filters.scheduleType) clauses.push(`PulseScheduleType = ${quote(filters.scheduleType)}`);
+      if (filters.agentId) clauses.push(`PulseAgentId = ${quote(filters.agentId)}`);
+      if (filters.status) clauses.push(onceStatusQuery(filters.status, now()));
+      // A one-time task's next execution is its PulseDueAt.
+      if (filters.fromMs !== undefined)
+        clauses.push(`PulseDueAt >= ${quote(new Date(filters.fromMs).toISOString())}`);
+      if (filters.toMs !== undefined)
+        clauses.push(`PulseDueAt <= ${quote(new Date(filters.toMs).toISOString())}`);
+      const listed: ListedTask[] = [];
+      for await (const info of client.workflow.list({ query: clauses.join(' AND '), pageSize: 1000 })) {
+        const dueAt = info.typedSearchAttributes.get(PulseDueAt);
+        listed.push({
+          view: viewOf(info, statusOf(info, now().getTime()), dueAt?.getTime() ?? null),
+          createdMs: info.startTime.getTime(),
+        });
+        if (listed.length >= filters.limit) break;
+      }
+      return listed;
+    },
+  };
+}

@@ -1,0 +1,378 @@
+/**
+ * Recurring tasks: a Temporal Schedule whose id is the task id and whose action starts the same `scheduledTask`
+ * workflow a one-time task uses. So `temporal schedule list|toggle|trigger` and the Web UI work on them, and what
+ * they change is what the API reports: state is always read back from the schedule.
+ */
+import type { ScheduleDescription, ScheduleSummary, WorkflowExecutionInfo } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
+import { ConflictError } from '../../errors.js';
+import {
+  PulseAgentId,
+  PulseDueAt,
+  PulseExecutor,
+  PulseScheduleType,
+  PulseStatus,
+  SCHEDULED_TASK_WORKFLOW,
+} from '../../shared/search-attributes.js';
+import type { RunRecord, ScheduledTaskInput, TaskStatus } from '../../shared/task-types.js';
+import { ifExists, onTemporal } from '../../temporal/temporal-errors.js';
+import { previewFireTimes, type RecurringWhen } from '../../time/parse-when.js';
+import type { BuiltTask } from '../build-task.js';
+import {
+  CANCELLED_NOTE,
+  orphanedRecurringStatus,
+  recurringStatus,
+  showsNextRun,
+  type ScheduleFacts,
+} from '../task-status.js';
+import { taskView, type TaskMemo } from '../task-view.js';
+import { quote, runsOfSchedule } from '../visibility-query.js';
+import { closedRuns } from './once.js';
+import {
+  OVERLAP,
+  isExhausted,
+  nextFireTimes,
+  remainingAfterReschedule,
+  schedulePolicies,
+  toScheduleSpec,
+} from './schedule-spec.js';
+import type { KindDeps, KindListFilters, ListedTask, LoadedTask, TaskKind } from './task-kind.js';
+
+const PAUSED_NOTE = 'Paused through the Pulse API';
+const RESUMED_NOTE = 'Resumed through the Pulse API';
+/** Search attributes that describe what a task does; a PATCH rewrites them (a missing one is removed). */
+const WORK_ATTRIBUTES = new Set([PulseScheduleType.name, PulseExecutor.name, PulseAgentId.name]);
+/** Most runs of one task read to show its history. */
+const MAX_RUNS = 1000;
+
+/** A run of a recurring task: its record once it finished, or the fact that it is still going. */
+interface RecurringRun {
+  readonly workflowId: string;
+  readonly running: boolean;
+  readonly startedAtMs: number;
+  /** `resultOmitted`: the result was too large for the run's memo; its workflow's result holds it. */
+  readonly record?: RunRecord & { resultOmitted?: boolean };
+}
+
+function runFromInfo(info: WorkflowExecutionInfo): RecurringRun {
+  const record = info.memo?.run as RecurringRun['record'];
+  return {
+    workflowId: info.workflowId,
+    running: info.status.name === 'RUNNING' && !record,
+    startedAtMs: info.startTime.getTime(),
+    ...(record ? { record } : {}),
+  };
+}
+
+function pairsOf(
+  attributes: readonly SearchAttributePair[] | { getAll(): SearchAttributePair[] } | undefined,
+): SearchAttributePair[] {
+  if (!attributes) return [];
+  return Array.isArray(attributes)
+    ? [...attributes]
+    : (attributes as { getAll(): SearchAttributePair[] }).getAll();
+}
+
+function factsOf(description: ScheduleDescription): ScheduleFacts {
+  return {
+    reported: description.typedSearchAttributes.get(PulseStatus),
+    paused: description.state.paused,
+    note: description.state.note,
+    running: description.info.runningActions.length > 0,
+    exhausted: isExhausted(description),
+  };
+}
+
+function summaryFacts(summary: ScheduleSummary): ScheduleFacts {
+  return {
+    reported: summary.typedSearchAttributes?.get(PulseStatus),
+    paused: summary.state.paused,
+    note: summary.state.note,
+    running: false,
+    exhausted: summary.info.nextActionTimes.length === 0,
+  };
+}
+
+/** What is known of a recurring task: its schedule (gone some days after its last run) and its runs. */
+interface Snapshot {
+  readonly taskId: string;
+  readonly description: ScheduleDescription | undefined;
+  readonly memo: Partial<TaskMemo>;
+  readonly status: TaskStatus;
+  readonly createdAtMs: number;
+  readonly executor: string | null;
+  readonly runs: readonly RecurringRun[];
+}
+
+export function createRecurringKind(deps: KindDeps): TaskKind {
+  const { client, taskQueue, now } = deps;
+
+  async function listRuns(query: string): Promise<RecurringRun[]> {
+    const runs: RecurringRun[] = [];
+    for await (const info of client.workflow.list({ query, pageSize: MAX_RUNS })) {
+      runs.push(runFromInfo(info));
+      if (runs.length >= MAX_RUNS) break;
+    }
+    return runs;
+  }
+
+  async function snapshot(taskId: string): Promise<Snapshot | undefined> {
+    const description = await ifExists(taskId, () => client.schedule.getHandle(taskId).describe());
+    if (description && description.action.workflowType !== SCHEDULED_TASK_WORKFLOW) return undefined;
+    const runs = await onTemporal(taskId, () => listRuns(runsOfSchedule(taskId)));
+    if (description) {
+      const input = description.action.args?.[0] as ScheduledTaskInput | undefined;
+      return {
+        taskId,
+        description,
+        memo: (description.action.memo ?? description.memo ?? {}) as Partial<TaskMemo>,
+        status: recurringStatus(factsOf(description)),
+        createdAtMs: description.info.createdAt.getTime(),
+        executor: input?.executor ?? null,
+        runs,
+      };
+    }
+    if (runs.length === 0) return undefined;
+    // Temporal removes a finished schedule some days after its last run; its runs still tell the story.
+    const latest = await onTemporal(taskId, () => client.workflow.getHandle(runs[0]!.workflowId).describe());
+    return {
+      taskId,
+      description: undefined,
+      memo: (latest.memo ?? {}) as Partial<TaskMemo>,
+      status: orphanedRecurringStatus(runs.some((r) => r.running)),
+      createdAtMs: runs[runs.length - 1]!.startedAtMs,
+      executor: null,
+      runs,
+    };
+  }
+
+  /**
+   * Stops future runs (pausing, so the record stays) and cancels every run still going, including one that only
+   * retries its callback. Cancelling again stops runs again (a run the first cancel missed).
+   */
+  async function cancelSchedule(snap: Snapshot): Promise<void> {
+    if (snap.status !== 'cancelled') {
+      await client.schedule.getHandle(snap.taskId).update((previous) => ({
+        ...previous,
+        state: { ...previous.state, paused: true, note: CANCELLED_NOTE },
+        typedSearchAttributes: [
+          ...pairsOf(previous.typedSearchAttributes).filter((p) => p.key.name !== PulseStatus.name),
+          { key: PulseStatus, value: 'cancelled' },
+        ],
+      }));
+    }
+    // The schedule knows the runs it tracks for its overlap policy; visibility knows every run it started (manual
+    // triggers and runs that finished their work but still deliver a callback included).
+    const running = new Set((snap.description?.info.runningActions ?? []).map((a) => a.workflow.workflowId));
+    const query = `${runsOfSchedule(snap.taskId)} AND ExecutionStatus = 'Running'`;
+    for await (const info of client.workflow.list({ query, pageSize: 1000 })) running.add(info.workflowId);
+    await Promise.all(
+      [...running].map((workflowId) =>
+        // A run that closed in the meantime needs no cancel.
+        ifExists(workflowId, () => client.workflow.getHandle(workflowId).cancel()),
+      ),
+    );
+  }
+
+  /**
+   * Replaces what each future run does (payload, metadata), the memo describing it, and the search attributes
+   * that describe the work, on the schedule and on the runs it starts. Status attributes are left as they are.
+   */
+  async function amendSchedule(taskId: string, built: BuiltTask): Promise<void> {
+    const work = built.searchAttributes.filter((p) => WORK_ATTRIBUTES.has(p.key.name));
+    const replaced = (previous: readonly SearchAttributePair[]): SearchAttributePair[] => [
+      ...previous.filter((p) => !WORK_ATTRIBUTES.has(p.key.name)),
+      ...work,
+    ];
+    await client.schedule.getHandle(taskId).update((previous) => ({
+      ...previous,
+      action: {
+        ...previous.action,
+        args: [built.input],
+        memo: { ...built.memo },
+        typedSearchAttributes: replaced(pairsOf(previous.action.typedSearchAttributes)),
+      } as typeof previous.action,
+      typedSearchAttributes: replaced(pairsOf(previous.typedSearchAttributes)),
+    }));
+  }
+
+  /** Replaces the recurrence (and the number of runs still to come). */
+  async function reschedule(snap: Snapshot, when: RecurringWhen, built: BuiltTask): Promise<void> {
+    const previousTimes = (snap.memo.schedule_config?.recurrence as { times?: number | null } | undefined)
+      ?.times;
+    const remaining = remainingAfterReschedule(snap.taskId, snap.description, previousTimes, when);
+    await client.schedule.getHandle(snap.taskId).update((previous) => ({
+      ...previous,
+      spec: toScheduleSpec(when, built.recurrence?.policy.jitterMs, when.at),
+      action: { ...previous.action, memo: { ...built.memo } },
+      state: { ...previous.state, remainingActions: remaining },
+    }));
+  }
+
+  function loaded(snap: Snapshot): LoadedTask {
+    const { taskId, description } = snap;
+    const schedule = client.schedule.getHandle(taskId);
+    const call = <T>(fn: () => Promise<T>) => onTemporal(taskId, fn);
+    const view = taskView({
+      taskId,
+      kind: 'recurring',
+      memo: snap.memo,
+      createdMs: snap.createdAtMs,
+      status: snap.status,
+      nextMs:
+        showsNextRun(snap.status) && description
+          ? (description.info.nextActionTimes[0]?.getTime() ?? null)
+          : null,
+      executor: snap.executor,
+      uiUrl: deps.uiUrlFor(taskId, 'recurring'),
+    });
+    return {
+      kind: 'recurring',
+      view,
+      runs: snap.runs
+        .filter((r) => r.record)
+        .map((r) => r.record!)
+        .sort((a, b) => a.startedAtMs - b.startedAtMs),
+      memo: snap.memo,
+      cannotChangeKind: `Task '${taskId}' is recurring; a "when" that runs once cannot replace its recurrence. Pause or DELETE it instead.`,
+
+      async cancel() {
+        if (snap.status === 'completed' && !description) {
+          throw new ConflictError(
+            'TASK_FINISHED',
+            `Task '${taskId}' already completed; there is nothing to cancel.`,
+          );
+        }
+        await call(() => cancelSchedule(snap));
+      },
+
+      async amend(built, patch) {
+        await call(() => amendSchedule(taskId, built));
+        if (patch.when !== undefined || patch.repeat !== undefined || patch.timezone !== undefined) {
+          await call(() => reschedule(snap, built.recurrence!.when, built));
+        }
+      },
+
+      async setPaused(paused) {
+        await call(() => (paused ? schedule.pause(PAUSED_NOTE) : schedule.unpause(RESUMED_NOTE)));
+      },
+
+      async trigger() {
+        if (snap.status === 'cancelled') {
+          throw new ConflictError(
+            'INVALID_STATE',
+            `Task '${taskId}' is cancelled; it can no longer be triggered.`,
+          );
+        }
+        if (!description) {
+          throw new ConflictError('TASK_FINISHED', `Task '${taskId}' has finished and its schedule is gone.`);
+        }
+        // A run started by hand is not counted against `times`, and runs beside any run in progress.
+        await call(() => schedule.trigger(OVERLAP.allow_all));
+      },
+
+      async nextRuns(count) {
+        if (!showsNextRun(snap.status)) return [];
+        const recurrence = snap.memo.schedule_config?.recurrence as
+          { spec: RecurringWhen['spec']; timezone: string } | undefined;
+        return nextFireTimes(description, recurrence, count, now());
+      },
+
+      async resultOf(run) {
+        if (!(run as { resultOmitted?: boolean }).resultOmitted) return run.result;
+        // Too large for the memo: read it from the run's own workflow.
+        const owner = snap.runs.find((r) => r.record?.executionId === run.executionId);
+        if (!owner) return run.result;
+        const [closed] = await closedRuns(client.workflow.getHandle(owner.workflowId), undefined);
+        return closed?.result ?? null;
+      },
+    };
+  }
+
+  return {
+    name: 'recurring',
+    owns: (built) => built.recurrence !== undefined,
+
+    /** Creates the schedule. A first run that is already due is triggered at once (not counted by Temporal). */
+    async start(built) {
+      const { when, policy } = built.recurrence!;
+      const at = now();
+      const runNow = when.at.getTime() <= at.getTime();
+      // Manual triggers do not count against remainingActions, so a first run started by hand is subtracted.
+      const remaining = when.times === null ? undefined : when.times - (runNow ? 1 : 0);
+      // Runs of a schedule are due when the schedule starts them.
+      const searchAttributes = built.searchAttributes.filter((p) => p.key.name !== PulseDueAt.name);
+      await client.schedule.create({
+        scheduleId: built.taskId,
+        spec: toScheduleSpec(when, policy.jitterMs, runNow ? new Date(at.getTime() + 1000) : when.at),
+        action: {
+          type: 'startWorkflow',
+          workflowType: SCHEDULED_TASK_WORKFLOW,
+          taskQueue,
+          workflowId: built.taskId,
+          args: [built.input],
+          memo: { ...built.memo },
+          typedSearchAttributes: searchAttributes,
+        },
+        policies: schedulePolicies(policy),
+        state: {
+          ...(remaining !== undefined ? { remainingActions: remaining } : {}),
+          ...(runNow ? { triggerImmediately: true } : {}),
+        },
+        memo: { ...built.memo },
+        typedSearchAttributes: searchAttributes,
+      });
+      return runNow ? at : (previewFireTimes(when, 1, { now: at })[0] ?? when.at);
+    },
+
+    async load(taskId) {
+      const snap = await snapshot(taskId);
+      return snap && loaded(snap);
+    },
+
+    /**
+     * Schedules are few and their state is not in visibility (only who they belong to), so every summary is read
+     * and filtered here by the same status rule a describe uses.
+     */
+    async list(filters: KindListFilters): Promise<ListedTask[]> {
+      const clauses = ['PulseScheduleType IS NOT NULL'];
+      if (filters.scheduleType) clauses.push(`PulseScheduleType = ${quote(filters.scheduleType)}`);
+      if (filters.agentId) clauses.push(`PulseAgentId = ${quote(filters.agentId)}`);
+      const ranged = filters.fromMs !== undefined || filters.toMs !== undefined;
+      const listed: ListedTask[] = [];
+      let read = 0;
+      for await (const summary of client.schedule.list({
+        query: clauses.join(' AND '),
+        pageSize: Math.min(1000, Math.max(filters.limit, 10)),
+      })) {
+        if (++read > filters.limit) break;
+        const status = recurringStatus(summaryFacts(summary));
+        if (filters.status && status !== filters.status) continue;
+        const nextMs = summary.info.nextActionTimes[0]?.getTime() ?? null;
+        if (ranged && !inRange(nextMs, filters)) continue;
+        const memo = (summary.memo ?? {}) as Partial<TaskMemo>;
+        const createdMs = Date.parse(String(memo.schedule_config?.created_at ?? '')) || 0;
+        const view = taskView({
+          taskId: summary.scheduleId,
+          kind: 'recurring',
+          memo,
+          createdMs,
+          status,
+          nextMs: showsNextRun(status) ? nextMs : null,
+          executor: summary.typedSearchAttributes?.get(PulseExecutor) ?? null,
+          uiUrl: deps.uiUrlFor(summary.scheduleId, 'recurring'),
+        });
+        listed.push({ view, createdMs });
+      }
+      return listed;
+    },
+  };
+}
+
+function inRange(ms: number | null, range: { fromMs?: number; toMs?: number }): boolean {
+  return (
+    ms !== null &&
+    (range.fromMs === undefined || ms >= range.fromMs) &&
+    (range.toMs === undefined || ms <= range.toMs)
+  );
+}

@@ -22,6 +22,7 @@ import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { startRealRunAgent, type RealRunAgent } from './helpers/runagent-real.js';
 import { startRunAgentServer, type RunAgentServer } from './helpers/runagent-server.js';
 import { createDevServerEnv } from './helpers/temporal.js';
+import { sleep } from './helpers/wait.js';
 
 const AGENTS = path.join(PROJECT_ROOT, 'test', 'fixtures', 'agents');
 const KEY = 'serverless-test-key';
@@ -61,7 +62,6 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let counter = 0;
 
 /** Schedules a run_agent task due now with a callback; returns the task id and the callback path. */

@@ -2,30 +2,13 @@
  * End to end on a real Temporal dev server: the HTTP API on 127.0.0.1, the real worker and executors, and a real
  * HTTP receiver standing in for the user's endpoints.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { spawnSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPulse, type PulseUnderTest } from './helpers/pulse.js';
-import { startReceiver, type Receiver } from './helpers/receiver.js';
-import { cliPath, createDevServerEnv } from './helpers/temporal.js';
+import { describe, expect, it } from 'vitest';
+import { cliPath } from './helpers/temporal.js';
+import { useStack } from './helpers/stack.js';
+import { sleep } from './helpers/wait.js';
 
-let env: TestWorkflowEnvironment;
-let pulse: PulseUnderTest;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  env = await createDevServerEnv();
-  pulse = await startPulse(env);
-  receiver = await startReceiver();
-});
-
-afterAll(async () => {
-  await pulse?.stop();
-  await receiver?.close();
-  await env?.teardown();
-});
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const { env, pulse, receiver } = useStack();
 
 async function waitForStatus(taskId: string, status: string, timeoutMs = 15_000) {
   const deadline = Date.now() + timeoutMs;

@@ -3,32 +3,14 @@
  * the same `webhook-id` and `execution_id` on every attempt, final on 4xx, and a delivery that never gets through
  * recorded where users look (the API, the run record, the PulseCallbackStatus search attribute).
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { startPulse, type PulseUnderTest } from './helpers/pulse.js';
-import { startReceiver, type Receiver } from './helpers/receiver.js';
-import { createDevServerEnv } from './helpers/temporal.js';
+import { useStack } from './helpers/stack.js';
+import { sleep } from './helpers/wait.js';
 
 const SECRET = `whsec_${Buffer.from('pulse-test-secret-0123456789abcdef').toString('base64')}`;
 
-let env: TestWorkflowEnvironment;
-let pulse: PulseUnderTest;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  env = await createDevServerEnv();
-  pulse = await startPulse(env, {}, undefined, { webhookSecret: SECRET });
-  receiver = await startReceiver();
-});
-
-afterAll(async () => {
-  await pulse?.stop();
-  await receiver?.close();
-  await env?.teardown();
-});
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const { env, pulse, receiver } = useStack({ activities: { webhookSecret: SECRET } });
 
 async function scheduleWithCallback(path: string, extra: Record<string, unknown> = {}) {
   const response = await pulse.call('POST', '/tasks/schedule', {

@@ -13,6 +13,7 @@ import { PROJECT_ROOT } from '../src/project-root.js';
 import { startPulse, startPulseApiOnly, type PulseApi, type PulseUnderTest } from './helpers/pulse.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { createDevServerEnv } from './helpers/temporal.js';
+import { sleep } from './helpers/wait.js';
 
 const CLI = path.join(PROJECT_ROOT, 'src', 'client', 'cli.ts');
 const BIN = path.join(PROJECT_ROOT, 'src', 'client', 'pulse.js');
@@ -74,8 +75,6 @@ function json(run: CliRun): any {
   expect(run.code, `exit ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`).toBe(0);
   return JSON.parse(run.stdout);
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function closedPort(): Promise<number> {
   const server = createServer();

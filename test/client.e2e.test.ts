@@ -2,9 +2,8 @@
  * `PulseClient` against the running service: a real Temporal dev server, the real worker and API on 127.0.0.1,
  * and a real HTTP receiver standing in for the user's endpoints. No mocked fetch.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createServer } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   PulseApiError,
   PulseAuthError,
@@ -18,30 +17,20 @@ import {
 } from '../src/client/index.js';
 import { createWordCountExecutor } from '../src/executors/examples/word-count-executor.js';
 import { createExecutorFactory } from '../src/executors/executor-factory.js';
-import { startPulse, startPulseApiOnly, type PulseApi, type PulseUnderTest } from './helpers/pulse.js';
-import { startReceiver, type Receiver } from './helpers/receiver.js';
-import { createDevServerEnv } from './helpers/temporal.js';
+import { startPulseApiOnly, type PulseApi } from './helpers/pulse.js';
+import { useStack } from './helpers/stack.js';
+import { sleep } from './helpers/wait.js';
 
-let env: TestWorkflowEnvironment;
-let pulse: PulseUnderTest;
-let receiver: Receiver;
+// No agent executor is configured in tests; the example custom executor makes run_agent tasks schedulable.
+const { env, pulse, receiver } = useStack({
+  pulse: { executors: createExecutorFactory().register(createWordCountExecutor()) },
+});
+
 let client: PulseClient;
 
-beforeAll(async () => {
-  env = await createDevServerEnv();
-  // No agent executor is configured in tests; the example custom executor makes run_agent tasks schedulable.
-  pulse = await startPulse(env, { executors: createExecutorFactory().register(createWordCountExecutor()) });
-  receiver = await startReceiver();
+beforeAll(() => {
   client = new PulseClient({ baseUrl: pulse.baseUrl });
 });
-
-afterAll(async () => {
-  await pulse?.stop();
-  await receiver?.close();
-  await env?.teardown();
-});
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Retries `check` until it stops throwing: list reads Temporal visibility, which lags a write slightly. */
 async function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000): Promise<T> {

@@ -2,31 +2,13 @@
  * External workers on the dev server: poll finds due generic tasks, claims are exclusive (workflow updates,
  * serialised by Temporal), leases recover from a dead worker, and acks are fenced to the claim holder.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WORKFLOWS_PATH } from '../src/temporal/worker.js';
-import { startPulse, type PulseUnderTest } from './helpers/pulse.js';
-import { startReceiver, type Receiver } from './helpers/receiver.js';
-import { createDevServerEnv } from './helpers/temporal.js';
+import { useStack } from './helpers/stack.js';
+import { sleep } from './helpers/wait.js';
 
-let env: TestWorkflowEnvironment;
-let pulse: PulseUnderTest;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  env = await createDevServerEnv();
-  pulse = await startPulse(env);
-  receiver = await startReceiver();
-});
-
-afterAll(async () => {
-  await pulse?.stop();
-  await receiver?.close();
-  await env?.teardown();
-});
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const { env, pulse, receiver } = useStack();
 
 async function scheduleGeneric(type: string, extra: Record<string, unknown> = {}) {
   const response = await pulse.call('POST', '/tasks/schedule', {

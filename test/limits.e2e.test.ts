@@ -2,27 +2,10 @@
  * Idempotency keys and result bounds, against the dev server (the rate limit needs no Temporal:
  * test/api-validation.test.ts).
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPulse, type PulseUnderTest } from './helpers/pulse.js';
-import { startReceiver, type Receiver } from './helpers/receiver.js';
-import { createDevServerEnv } from './helpers/temporal.js';
+import { describe, expect, it } from 'vitest';
+import { useStack } from './helpers/stack.js';
 
-let env: TestWorkflowEnvironment;
-let pulse: PulseUnderTest;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  env = await createDevServerEnv();
-  pulse = await startPulse(env, {}, undefined, { maxResultBytes: 1000 });
-  receiver = await startReceiver();
-});
-
-afterAll(async () => {
-  await pulse?.stop();
-  await receiver?.close();
-  await env?.teardown();
-});
+const { pulse, receiver } = useStack({ activities: { maxResultBytes: 1000 } });
 
 const body = (path: string, when = 'in 1 hour') => ({
   schedule_type: 'http_request',

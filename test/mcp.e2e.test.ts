@@ -11,6 +11,7 @@ import { PROJECT_ROOT } from '../src/project-root.js';
 import { startPulse, type PulseUnderTest } from './helpers/pulse.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { createDevServerEnv } from './helpers/temporal.js';
+import { sleep } from './helpers/wait.js';
 
 const API_KEY = 'mcp-e2e-key-7f3a';
 const AUTH = { authorization: `Bearer ${API_KEY}` };
@@ -126,7 +127,6 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const api = (method: string, path: string, body?: unknown) => pulse.call(method, path, body, AUTH);
 
 /** Calls a tool that must succeed and returns its structured result. */

@@ -4,31 +4,14 @@
  * API reports. (Temporal's time-skipping test server does not implement Schedules, so these run in real time
  * with second-scale intervals.)
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { msToTs, tsToMs } from '@temporalio/common/lib/time.js';
 import { spawnSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPulse, type PulseUnderTest } from './helpers/pulse.js';
-import { startReceiver, type Receiver } from './helpers/receiver.js';
-import { cliPath, createDevServerEnv } from './helpers/temporal.js';
+import { describe, expect, it } from 'vitest';
+import { cliPath } from './helpers/temporal.js';
+import { useStack } from './helpers/stack.js';
+import { sleep } from './helpers/wait.js';
 
-let env: TestWorkflowEnvironment;
-let pulse: PulseUnderTest;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  env = await createDevServerEnv();
-  pulse = await startPulse(env);
-  receiver = await startReceiver();
-});
-
-afterAll(async () => {
-  await pulse?.stop();
-  await receiver?.close();
-  await env?.teardown();
-});
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const { env, pulse, receiver } = useStack();
 
 function temporal(...args: string[]) {
   const result = spawnSync(cliPath()!, [...args, '--address', env.address], { encoding: 'utf8' });

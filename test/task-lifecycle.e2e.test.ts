@@ -10,6 +10,7 @@ import { PulseAgentId, PulseExecutor } from '../src/shared/search-attributes.js'
 import { LOOPBACK_ALLOWED, startPulse, type PulseUnderTest } from './helpers/pulse.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { createDevServerEnv } from './helpers/temporal.js';
+import { sleep } from './helpers/wait.js';
 
 let env: TestWorkflowEnvironment;
 let pulse: PulseUnderTest;
@@ -32,8 +33,6 @@ afterAll(async () => {
   await receiver?.close();
   await env?.teardown();
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function schedule(body: Record<string, unknown>): Promise<string> {
   const response = await pulse.call('POST', '/tasks/schedule', body);

@@ -5,31 +5,13 @@
  * own query. (Older versions replay as recorded: test/replay.test.ts.)
  */
 import type { WorkflowExecutionInfo } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PulseCallbackStatus, PulseStatus } from '../src/shared/search-attributes.js';
 import type { RunRecord } from '../src/shared/task-types.js';
-import { startPulse, type PulseUnderTest } from './helpers/pulse.js';
-import { startReceiver, type Receiver } from './helpers/receiver.js';
-import { createDevServerEnv } from './helpers/temporal.js';
+import { useStack } from './helpers/stack.js';
+import { sleep } from './helpers/wait.js';
 
-let env: TestWorkflowEnvironment;
-let pulse: PulseUnderTest;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  env = await createDevServerEnv();
-  pulse = await startPulse(env);
-  receiver = await startReceiver();
-});
-
-afterAll(async () => {
-  await pulse?.stop();
-  await receiver?.close();
-  await env?.teardown();
-});
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const { env, pulse, receiver } = useStack();
 
 /** Schedules an http_request task due now whose target answers after `agentDelayMs`. */
 async function scheduleNow(name: string, agentDelayMs: number, callback = true): Promise<string> {

@@ -6,6 +6,7 @@ import type { Logger } from '../observability/logger.js';
 import type { PulseMetrics } from '../observability/metrics.js';
 import type { WorkerTracing } from '../observability/tracing.js';
 import { PROJECT_ROOT } from '../project-root.js';
+import { workflowBundlePath } from './workflow-bundle.js';
 
 export const WORKFLOWS_PATH = path.join(PROJECT_ROOT, 'workflows', 'index.ts');
 
@@ -27,11 +28,17 @@ export interface PulseWorkerDeps {
 
 /** Creates the worker that runs `scheduledTask` workflows and their activities. */
 export async function createPulseWorker(deps: PulseWorkerDeps): Promise<Worker> {
+  // The workflow interceptors (tracing) go into the bundle; the worker gets the rest of the tracing set-up.
+  const { workflowModules = [], ...interceptors } = deps.tracing?.interceptors ?? {};
+  const codePath = await workflowBundlePath({
+    workflowsPath: WORKFLOWS_PATH,
+    interceptorModules: workflowModules,
+  });
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    workflowsPath: WORKFLOWS_PATH,
+    workflowBundle: { codePath },
     activities: createActivities({
       ...deps.activities,
       executors: deps.executors,
@@ -44,7 +51,7 @@ export async function createPulseWorker(deps: PulseWorkerDeps): Promise<Worker> 
     maxHeartbeatThrottleInterval: '1s',
     defaultHeartbeatThrottleInterval: '1s',
     shutdownGraceTime: '10s',
-    ...deps.tracing,
+    ...(deps.tracing ? { sinks: deps.tracing.sinks, interceptors } : {}),
     ...deps.options,
   });
 }

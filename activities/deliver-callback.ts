@@ -44,18 +44,26 @@ export function callbackRetryDelayMs(attempt: number, random = Math.random): num
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
-export function createDeliverCallback(deps: DeliverCallbackDeps) {
-  /**
-   * POSTs a run's result to its callback URL. Every attempt carries the same body and `webhook-id`; transient
-   * failures are retried after `Retry-After` when the receiver sent one, else with jittered backoff, until the
-   * workflow's delivery window closes. 4xx other than 408/429 is final.
-   */
-  return async function deliverCallback(input: DeliverCallbackInput): Promise<{ attempts: number }> {
-    const { workflowExecution } = Context.current().info;
-    const attempt = Context.current().info.attempt + (input.attemptsBefore ?? 0);
+/** How one delivery attempt ended, for a caller that decides itself whether and when to try again. */
+export type AttemptOutcome =
+  | { readonly delivered: true }
+  | {
+      readonly delivered: false;
+      readonly final: boolean;
+      readonly error: string;
+      readonly retryDelayMs: number;
+    };
+
+/**
+ * One attempt at a run's callback: POSTs the body, signed when a secret is set, with the delivery's `webhook-id`.
+ * Throws what the attempt threw, classified: non-retryable for a 4xx other than 408/429, else with the delay
+ * before the next attempt (`Retry-After` when the receiver sent one, else jittered backoff).
+ */
+export function createCallbackAttempt(deps: DeliverCallbackDeps) {
+  return async function attemptCallback(input: DeliverCallbackInput, attempt: number, workflowId: string) {
     const log = taskLogger(deps.logger, {
       taskId: input.body.task_id,
-      workflowId: workflowExecution?.workflowId ?? input.body.task_id,
+      workflowId,
       executionId: input.body.execution_id,
     });
     const body = JSON.stringify(input.body);
@@ -74,7 +82,6 @@ export function createDeliverCallback(deps: DeliverCallbackDeps) {
       assertSuccessful(`callback ${input.url}`, response);
       deps.metrics.callbackAttempts.inc({ outcome: 'delivered' });
       log.info({ attempt, status: response.status }, 'callback delivered');
-      return { attempts: attempt };
     } catch (err) {
       const final = err instanceof ApplicationFailure && err.nonRetryable;
       deps.metrics.callbackAttempts.inc({ outcome: final ? 'final_failure' : 'retry' });
@@ -82,11 +89,10 @@ export function createDeliverCallback(deps: DeliverCallbackDeps) {
         { attempt, final, error: err instanceof Error ? err.message : String(err) },
         'callback attempt failed',
       );
-      if (err instanceof ApplicationFailure && err.nonRetryable) throw err;
+      if (final) throw err;
       if (Context.current().cancellationSignal.aborted) throw err;
-      // After `Retry-After` when the receiver sent one, else after a jittered backoff.
       const retryDelayMs =
-        err instanceof ApplicationFailure && err.nextRetryDelay !== undefined
+        err instanceof ApplicationFailure && err.nextRetryDelay
           ? msToNumber(err.nextRetryDelay)
           : callbackRetryDelayMs(attempt);
       const details: CallbackRetryDetails = { retryDelayMs };
@@ -97,5 +103,42 @@ export function createDeliverCallback(deps: DeliverCallbackDeps) {
         details: [details],
       });
     }
+  };
+}
+
+/** One attempt whose failure is an answer, not an exception (the run's own activity makes the first attempt). */
+export async function tryOnce(
+  attemptCallback: ReturnType<typeof createCallbackAttempt>,
+  input: DeliverCallbackInput,
+  workflowId: string,
+): Promise<AttemptOutcome> {
+  try {
+    await attemptCallback(input, 1, workflowId);
+    return { delivered: true };
+  } catch (err) {
+    if (Context.current().cancellationSignal.aborted) throw err;
+    const failure = err instanceof ApplicationFailure ? err : undefined;
+    const details = failure?.details?.[0] as Partial<CallbackRetryDetails> | undefined;
+    return {
+      delivered: false,
+      final: failure?.nonRetryable ?? false,
+      error: err instanceof Error ? err.message : String(err),
+      retryDelayMs: details?.retryDelayMs ?? callbackRetryDelayMs(1),
+    };
+  }
+}
+
+export function createDeliverCallback(deps: DeliverCallbackDeps) {
+  const attemptCallback = createCallbackAttempt(deps);
+  /**
+   * POSTs a run's result to its callback URL. Every attempt carries the same body and `webhook-id`; transient
+   * failures are retried after `Retry-After` when the receiver sent one, else with jittered backoff, until the
+   * workflow's delivery window closes. 4xx other than 408/429 is final.
+   */
+  return async function deliverCallback(input: DeliverCallbackInput): Promise<{ attempts: number }> {
+    const { workflowExecution, attempt: retry } = Context.current().info;
+    const attempt = retry + (input.attemptsBefore ?? 0);
+    await attemptCallback(input, attempt, workflowExecution?.workflowId ?? input.body.task_id);
+    return { attempts: attempt };
   };
 }

@@ -1,8 +1,9 @@
 import type { ExecutorFactory } from '../src/executors/executor-factory.js';
 import { createLogger, type Logger } from '../src/observability/logger.js';
 import { createMetrics, type PulseMetrics } from '../src/observability/metrics.js';
-import { createDeliverCallback } from './deliver-callback.js';
+import { createCallbackAttempt, createDeliverCallback } from './deliver-callback.js';
 import { createExecuteAgent } from './execute-agent.js';
+import { createRunAndDeliver } from './run-and-deliver.js';
 
 export interface ActivityDeps {
   readonly executors: ExecutorFactory;
@@ -26,8 +27,10 @@ export function createActivities(deps: ActivityDeps) {
     logger: deps.logger ?? createLogger({ logLevel: 'warn' }),
     metrics: deps.metrics ?? createMetrics(),
   };
+  const executeAgent = createExecuteAgent(deps.executors, deps.maxResultBytes, observability);
   return {
-    executeAgent: createExecuteAgent(deps.executors, deps.maxResultBytes, observability),
+    executeAgent,
     deliverCallback: createDeliverCallback({ ...deps, ...observability }),
+    runAndDeliver: createRunAndDeliver(executeAgent, createCallbackAttempt({ ...deps, ...observability })),
   };
 }

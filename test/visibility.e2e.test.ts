@@ -74,6 +74,11 @@ describe('visibility writes', () => {
     expect(callbackDone).toBeGreaterThan(0);
     expect(firstUpsert).toBeGreaterThan(callbackDone);
     expect(index('timerStartedEventAttributes')).toBe(-1);
+    // One activity for the whole run: the run's own activity made the callback's first attempt.
+    const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes);
+    expect(scheduled.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)).toEqual([
+      'runAndDeliver',
+    ]);
 
     const { info } = await visibilityUntil(taskId, (i) => i.status.name === 'COMPLETED');
     expect(info.typedSearchAttributes.get(PulseStatus)).toBe('completed');

@@ -1,6 +1,6 @@
 /** Delivering a run's signed callback: one activity, retried by Temporal for the task's delivery window. */
-import { isCancellation, proxyActivities } from '@temporalio/workflow';
-import type { DeliverCallbackInput } from '../activities/deliver-callback.js';
+import { ApplicationFailure, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
+import type { AttemptOutcome, DeliverCallbackInput } from '../activities/deliver-callback.js';
 import type { createActivities } from '../activities/index.js';
 import type { CallbackBody, CallbackOutcome, RunRecord } from '../src/shared/task-types.js';
 
@@ -26,6 +26,34 @@ const deliverRetried: Deliverer = async (request, windowMs) =>
   (await retriedDelivery(windowMs, request.url).deliverCallback(request)).attempts;
 
 /**
+ * After a first attempt that failed and may be retried: waits the delay it asked for, then retries for what is
+ * left of the window, numbering attempts on from 2. Throws `giveUp()` when no window is left.
+ */
+export async function deliverRest(
+  request: DeliverCallbackInput,
+  windowMs: number,
+  elapsedMs: number,
+  delayMs: number,
+  giveUp: () => unknown,
+): Promise<number> {
+  const leftMs = windowMs - elapsedMs - delayMs;
+  if (leftMs <= 0) throw giveUp();
+  await sleep(delayMs);
+  return (await retriedDelivery(leftMs, request.url).deliverCallback({ ...request, attemptsBefore: 1 }))
+    .attempts;
+}
+
+/** Delivery whose first attempt the run's own activity already made (`runAndDeliver`). */
+export function afterFirstAttempt(first: AttemptOutcome): Deliverer {
+  return async (request, windowMs) => {
+    if (first.delivered) return 1;
+    const failure = () => ApplicationFailure.nonRetryable(first.error);
+    if (first.final) throw failure();
+    return deliverRest(request, windowMs, 0, first.retryDelayMs, failure);
+  };
+}
+
+/**
  * Delivers a run's callback and says how it went. A receiver that stays down is recorded as a failed delivery in
  * the run record instead of failing the task, because the run itself did happen; a cancel stops the retries.
  */
@@ -35,8 +63,10 @@ export async function sendCallback(
   run: RunRecord,
   windowMs: number,
   deliver: Deliverer = deliverRetried,
+  sent?: CallbackBody,
 ): Promise<CallbackOutcome> {
-  const body: CallbackBody = {
+  // Every attempt carries the same body: the one a first attempt already sent, if any.
+  const body: CallbackBody = sent ?? {
     task_id: taskId,
     execution_id: run.executionId,
     status: run.status === 'success' ? 'success' : 'failed',

@@ -6,7 +6,8 @@ import {
   proxyActivities,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import type { ExecutionRequest, RunRecord } from '../src/shared/task-types.js';
+import type { RunAndDeliverOutput } from '../activities/run-and-deliver.js';
+import type { ExecutionOutput, ExecutionRequest, RunRecord } from '../src/shared/task-types.js';
 import type { ResolvedInput } from './task-entity.js';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -26,19 +27,27 @@ export function summarize(run: RunRecord): RunRecord & { resultOmitted?: boolean
   return size > MEMO_RESULT_LIMIT ? { ...run, result: null, resultOmitted: true } : run;
 }
 
+/** A run, and (when the run's own activity made it) the first attempt at its callback. */
+export interface RunOutcome {
+  readonly run: RunRecord;
+  readonly firstAttempt?: RunAndDeliverOutput['callback'];
+}
+
 /**
  * Runs the task once; an executor's failure (after its retries) is a failed run, a cancellation is thrown on.
+ * With `callbackUrl`, the run's activity also makes the callback's first attempt (`runAndDeliver`).
  */
 export async function runAgent(
   input: ResolvedInput,
   executionId: string,
   scheduledFor: string,
-): Promise<RunRecord> {
+  callbackUrl?: string,
+): Promise<RunOutcome> {
   const timeoutMs = input.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
   const retry = input.retry;
-  const { executeAgent } = proxyActivities<Activities>({
+  const activities = proxyActivities<Activities>({
     // What the Web UI shows for the activity: the call the run makes, not the activity's name.
-    summary: runSummary(input),
+    summary: runSummary(input) + (callbackUrl ? ', then its callback' : ''),
     startToCloseTimeout: timeoutMs,
     // The activity heartbeats every second: a dead worker is noticed after this long, not after the run timeout,
     // and the attempt is retried on another worker.
@@ -65,25 +74,31 @@ export async function runAgent(
   };
   const startedAtMs = Date.now();
   const ran = { executionId, scheduledFor, startedAtMs };
+  const succeeded = (output: ExecutionOutput): RunRecord => ({
+    ...ran,
+    status: 'success',
+    finishedAtMs: Date.now(),
+    executionTimeMs: output.executionTimeMs,
+    result: output.result,
+  });
   try {
-    const output = await executeAgent(request);
-    return {
-      ...ran,
-      status: 'success',
-      finishedAtMs: Date.now(),
-      executionTimeMs: output.executionTimeMs,
-      result: output.result,
-    };
+    if (callbackUrl) {
+      const output = await activities.runAndDeliver({ request, callbackUrl });
+      return { run: succeeded(output), firstAttempt: output.callback };
+    }
+    return { run: succeeded(await activities.executeAgent(request)) };
   } catch (err) {
     if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
     const finishedAtMs = Date.now();
     return {
-      ...ran,
-      status: 'failed',
-      finishedAtMs,
-      executionTimeMs: finishedAtMs - startedAtMs,
-      result: null,
-      error: err.cause?.message ?? err.message,
+      run: {
+        ...ran,
+        status: 'failed',
+        finishedAtMs,
+        executionTimeMs: finishedAtMs - startedAtMs,
+        result: null,
+        error: err.cause?.message ?? err.message,
+      },
     };
   }
 }

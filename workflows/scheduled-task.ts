@@ -36,10 +36,10 @@ import {
   taskStateQuery,
 } from '../src/shared/task-messages.js';
 import type { RunRecord, ScheduledTaskInput } from '../src/shared/task-types.js';
-import { sendCallback } from './callback.js';
+import { afterFirstAttempt, sendCallback } from './callback.js';
 import { progressOf } from './progress.js';
 import { publish } from './publish.js';
-import { runAgent, summarize } from './run-agent.js';
+import { runAgent, summarize, type RunOutcome } from './run-agent.js';
 import { TaskEntity } from './task-entity.js';
 
 export { QUIET_START_MS } from './legacy/quiet-start.js';
@@ -56,6 +56,7 @@ export async function scheduledTask(input: ScheduledTaskInput): Promise<RunRecor
   const progress = progressOf(task);
 
   let run: RunRecord;
+  let firstAttempt: RunOutcome['firstAttempt'];
   try {
     if (task.external) {
       await condition(() => task.reported !== undefined);
@@ -64,7 +65,7 @@ export async function scheduledTask(input: ScheduledTaskInput): Promise<RunRecor
       await task.timer.due();
       task.status = 'processing';
       progress.runStarting();
-      run = await runOnce(task);
+      ({ run, firstAttempt } = await runOnce(task));
     }
   } catch (err) {
     if (isCancellation(err)) {
@@ -85,7 +86,8 @@ export async function scheduledTask(input: ScheduledTaskInput): Promise<RunRecor
       callbackUrl,
       run,
       task.input.callbackWindowMs ?? DEFAULT_CALLBACK_WINDOW_MS,
-      progress.deliver,
+      firstAttempt ? afterFirstAttempt(firstAttempt.outcome) : progress.deliver,
+      firstAttempt?.body,
     );
     progress.callbackSettled(callback.status);
     task.updateLatest({ ...run, callback });
@@ -178,12 +180,14 @@ function wireHandlers(task: TaskEntity): void {
 }
 
 /** The run through the task's executor; a cancel while it runs is recorded as the run's outcome. */
-async function runOnce(task: TaskEntity): Promise<RunRecord> {
+async function runOnce(task: TaskEntity): Promise<RunOutcome> {
   const scheduledFor = new Date(task.dueAtMs).toISOString();
   const executionId = `${task.taskId}:${uuid4()}`;
   const startedAtMs = Date.now();
+  // From version 3 the run's own activity makes the callback's first attempt (one activity per run, not two).
+  const firstAttemptWithRun = (task.input.version ?? 1) >= 3 ? task.input.callbackUrl : undefined;
   try {
-    return await runAgent(task.input, executionId, scheduledFor);
+    return await runAgent(task.input, executionId, scheduledFor, firstAttemptWithRun);
   } catch (err) {
     if (isCancellation(err)) recordCancelledRun(task, executionId, startedAtMs);
     throw err;

@@ -19,7 +19,7 @@ import {
 import type { CallbackRetryDetails } from '../../activities/deliver-callback.js';
 import type { createActivities } from '../../activities/index.js';
 import { PulseCallbackStatus } from '../../src/shared/search-attributes.js';
-import { CALLBACK_ATTEMPT_TIMEOUT, retriedDelivery, type Deliverer } from '../callback.js';
+import { CALLBACK_ATTEMPT_TIMEOUT, deliverRest, type Deliverer } from '../callback.js';
 import type { Progress } from '../progress.js';
 import { publishRun } from '../publish.js';
 import type { TaskEntity } from '../task-entity.js';
@@ -100,10 +100,7 @@ function firstAttemptAlone(onRetrying: () => void): Deliverer {
       onRetrying();
       const details = cause instanceof ApplicationFailure ? cause.details?.[0] : undefined;
       const delayMs = (details as Partial<CallbackRetryDetails> | undefined)?.retryDelayMs ?? 1000;
-      const leftMs = windowMs - (Date.now() - startedAtMs) - delayMs;
-      if (leftMs <= 0) throw err;
-      await sleep(delayMs);
-      return (await retriedDelivery(leftMs).deliverCallback({ ...request, attemptsBefore: 1 })).attempts;
+      return deliverRest(request, windowMs, Date.now() - startedAtMs, delayMs, () => err);
     }
   };
 }

@@ -59,6 +59,15 @@ function oneTask<
   return createRoute({ ...declared, request: { params: TaskIdParam, query: query as Q }, responses });
 }
 
+/** A GET of one task's data: its path, what it answers, and the query it takes. */
+function readTask<
+  const P extends `/tasks/{id}${string}`,
+  T extends z.ZodType,
+  Q extends z.ZodObject | undefined = undefined,
+>(path: P, summary: string, answer: [schema: T, description: string], query?: Q) {
+  return oneTask({ method: 'get', path, summary, query }, taskResponses(...answer));
+}
+
 export function registerTaskRoutes(
   app: OpenAPIHono<{ Variables: AuthVariables }>,
   tasks: TaskService,
@@ -130,32 +139,6 @@ export function registerTaskRoutes(
   );
 
   app.openapi(
-    oneTask(
-      {
-        method: 'get',
-        path: '/tasks/{id}/history',
-        summary: 'Runs of a task, newest first',
-        query: HistoryQuery,
-      },
-      taskResponses(HistoryResponse, 'History'),
-    ),
-    async (c) => c.json(await tasks.history(c.req.valid('param').id, c.req.valid('query').limit), 200),
-  );
-
-  app.openapi(
-    oneTask(
-      {
-        method: 'get',
-        path: '/tasks/{id}/result',
-        summary: "A run's real outcome (latest run unless execution_id is given)",
-        query: ResultQuery,
-      },
-      taskResponses(ResultResponse, 'Result'),
-    ),
-    async (c) => c.json(await tasks.result(c.req.valid('param').id, c.req.valid('query').execution_id), 200),
-  );
-
-  app.openapi(
     createRoute({
       method: 'patch',
       path: '/tasks/{id}',
@@ -181,30 +164,41 @@ export function registerTaskRoutes(
     async (c) => c.json(await tasks.trigger(c.req.valid('param').id), 200),
   );
 
-  app.openapi(
-    oneTask(
-      {
-        method: 'get',
-        path: '/tasks/{id}/preview',
-        summary: 'The next fire times of a task',
-        query: PreviewQuery,
-      },
-      taskResponses(PreviewResponse, 'Next fire times'),
+  // One task's data, read: each route with the handler that answers it.
+  const reads = {
+    history: readTask(
+      '/tasks/{id}/history',
+      'Runs of a task, newest first',
+      [HistoryResponse, 'History'],
+      HistoryQuery,
     ),
-    async (c) => c.json(await tasks.preview(c.req.valid('param').id, c.req.valid('query').count), 200),
-  );
-
-  app.openapi(
-    oneTask(
-      {
-        method: 'get',
-        path: '/tasks/{id}/results',
-        summary: 'Every run of a task with its result, newest first',
-      },
-      taskResponses(ResultsResponse, 'Runs'),
+    result: readTask(
+      '/tasks/{id}/result',
+      "A run's real outcome (latest run unless execution_id is given)",
+      [ResultResponse, 'Result'],
+      ResultQuery,
     ),
-    async (c) => c.json(await tasks.results(c.req.valid('param').id), 200),
+    preview: readTask(
+      '/tasks/{id}/preview',
+      'The next fire times of a task',
+      [PreviewResponse, 'Next fire times'],
+      PreviewQuery,
+    ),
+    results: readTask('/tasks/{id}/results', 'Every run of a task with its result, newest first', [
+      ResultsResponse,
+      'Runs',
+    ]),
+  };
+  app.openapi(reads.history, async (c) =>
+    c.json(await tasks.history(c.req.valid('param').id, c.req.valid('query').limit), 200),
   );
+  app.openapi(reads.result, async (c) =>
+    c.json(await tasks.result(c.req.valid('param').id, c.req.valid('query').execution_id), 200),
+  );
+  app.openapi(reads.preview, async (c) =>
+    c.json(await tasks.preview(c.req.valid('param').id, c.req.valid('query').count), 200),
+  );
+  app.openapi(reads.results, async (c) => c.json(await tasks.results(c.req.valid('param').id), 200));
 
   app.openapi(
     createRoute({

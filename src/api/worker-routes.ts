@@ -1,5 +1,5 @@
 /** External workers: `GET /tasks/poll`, `POST /tasks/{id}/claim`, `POST /tasks/{id}/ack` (CONTRACT.md). */
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, z, type OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
 import type { TaskService } from '../tasks/task-service.js';
 import { errorBody } from './errors.js';
 import { TaskIdParam } from './schemas.js';
@@ -65,6 +65,24 @@ const AckRequest = z
 const AckResponse = z.object({ next_execution: z.string().nullable() }).openapi('AckResponse');
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
+/** A worker's POST about one task: its body, and what it answers besides the shared 404 and 422. */
+function workerCall<
+  const P extends `/tasks/{id}/${string}`,
+  B extends z.ZodType,
+  R extends RouteConfig['responses'],
+>(path: P, summary: string, body: B, responses: R) {
+  return createRoute({
+    method: 'post',
+    path,
+    summary,
+    request: {
+      params: TaskIdParam,
+      body: { content: { 'application/json': { schema: body } }, required: true },
+    },
+    responses: { ...responses, 404: errorBody('No such task'), 422: errorBody('Bad body') },
+  });
+}
+
 export function registerWorkerRoutes(app: OpenAPIHono<any>, tasks: TaskService): void {
   app.openapi(
     createRoute({
@@ -88,20 +106,9 @@ export function registerWorkerRoutes(app: OpenAPIHono<any>, tasks: TaskService):
   );
 
   app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/tasks/{id}/claim',
-      summary: 'Claim a due task; exactly one worker wins',
-      request: {
-        params: TaskIdParam,
-        body: { content: { 'application/json': { schema: ClaimRequest } }, required: true },
-      },
-      responses: {
-        200: { content: { 'application/json': { schema: ClaimResponse } }, description: 'Claimed' },
-        404: errorBody('No such task'),
-        409: errorBody('Not claimable: held by another worker, not due, paused, finished'),
-        422: errorBody('Bad body'),
-      },
+    workerCall('/tasks/{id}/claim', 'Claim a due task; exactly one worker wins', ClaimRequest, {
+      200: { content: { 'application/json': { schema: ClaimResponse } }, description: 'Claimed' },
+      409: errorBody('Not claimable: held by another worker, not due, paused, finished'),
     }),
     async (c) => {
       const body = c.req.valid('json');
@@ -111,21 +118,15 @@ export function registerWorkerRoutes(app: OpenAPIHono<any>, tasks: TaskService):
   );
 
   app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/tasks/{id}/ack',
-      summary: 'Report the outcome of a claimed run; only the claim holder may',
-      request: {
-        params: TaskIdParam,
-        body: { content: { 'application/json': { schema: AckRequest } }, required: true },
-      },
-      responses: {
+    workerCall(
+      '/tasks/{id}/ack',
+      'Report the outcome of a claimed run; only the claim holder may',
+      AckRequest,
+      {
         200: { content: { 'application/json': { schema: AckResponse } }, description: 'Recorded' },
-        404: errorBody('No such task'),
         409: errorBody('This worker does not hold the claim (or its lease ran out)'),
-        422: errorBody('Bad body'),
       },
-    }),
+    ),
     async (c) => {
       const body = c.req.valid('json');
       return c.json(

@@ -8,23 +8,10 @@
 import { upsertSearchAttributes } from '@temporalio/workflow';
 import { PulseCallbackStatus } from '../src/shared/search-attributes.js';
 import { quietStart } from './legacy/quiet-start.js';
-import type { Deliverer } from './callback.js';
-import { publishRun } from './publish.js';
-import type { TaskEntity } from './task-entity.js';
 
-/** The points of a run at which its progress may be published. */
-export interface Progress {
-  /** The run is about to start. */
-  runStarting(): void;
-  /** The run ended; its record is the task's latest. */
-  runEnded(): void;
-  /** How the callback is delivered (absent: one retried activity). */
-  readonly deliver?: Deliverer;
-  /** The callback's delivery settled. */
-  callbackSettled(delivery: 'delivered' | 'failed'): void;
-  /** The run closes without a callback. */
-  closingWithoutCallback(): void;
-}
+export type { Progress } from './publish.js';
+import { publishRun, type Progress } from './publish.js';
+import type { TaskEntity } from './task-entity.js';
 
 const outcome = (delivery: 'delivered' | 'failed') => ({ key: PulseCallbackStatus, value: delivery });
 

@@ -1,6 +1,7 @@
 /** Writes of a task's status and latest run to visibility (what the Web UI and `temporal workflow list` show). */
 import { upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import { summarize } from './run-agent.js';
+import type { Deliverer } from './callback.js';
 import type { TaskEntity } from './task-entity.js';
 
 /** The task's status search attributes, as they read now. */
@@ -10,4 +11,18 @@ export const publish = (task: TaskEntity): void => upsertSearchAttributes(task.s
 export function publishRun(task: TaskEntity): void {
   publish(task);
   if (task.latest) upsertMemo({ run: summarize(task.latest) });
+}
+
+/** The points of a run at which its progress may be published. */
+export interface Progress {
+  /** The run is about to start. */
+  runStarting(): void;
+  /** The run ended; its record is the task's latest. */
+  runEnded(): void;
+  /** How the callback is delivered (absent: one retried activity). */
+  readonly deliver?: Deliverer;
+  /** The callback's delivery settled. */
+  callbackSettled(delivery: 'delivered' | 'failed'): void;
+  /** The run closes without a callback. */
+  closingWithoutCallback(): void;
 }

@@ -20,8 +20,7 @@ import type { CallbackRetryDetails } from '../../activities/deliver-callback.js'
 import type { createActivities } from '../../activities/index.js';
 import { PulseCallbackStatus } from '../../src/shared/search-attributes.js';
 import { CALLBACK_ATTEMPT_TIMEOUT, deliverRest, type Deliverer } from '../callback.js';
-import type { Progress } from '../progress.js';
-import { publishRun } from '../publish.js';
+import { publishRun, type Progress } from '../publish.js';
 import type { TaskEntity } from '../task-entity.js';
 
 type Activities = ReturnType<typeof createActivities>;

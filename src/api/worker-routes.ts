@@ -64,7 +64,6 @@ const AckRequest = z
 
 const AckResponse = z.object({ next_execution: z.string().nullable() }).openapi('AckResponse');
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 /** A worker's POST about one task: its body, and what it answers besides the shared 404 and 422. */
 function workerCall<
   const P extends `/tasks/{id}/${string}`,
@@ -83,6 +82,7 @@ function workerCall<
   });
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function registerWorkerRoutes(app: OpenAPIHono<any>, tasks: TaskService): void {
   app.openapi(
     createRoute({

@@ -1,10 +1,13 @@
 /**
- * `npm run bench`: every benchmark in turn, each against its own dev server, then the summary table, printed
- * and written to bench/results/summary.json and into BENCHMARKS.md.
+ * `npm run bench`: every benchmark in turn, each against its own dev server (or cluster, `--server=cluster`), then
+ * the summary table, printed and written to bench/results/summary.json (bench/results/cluster/ for a cluster run)
+ * and into BENCHMARKS.md.
  *
  *   npm run bench                                  # all six (about 12 minutes on 2 cores)
  *   BENCH_SCALE=0.1 npm run bench                  # a quick run
  *   npm run bench -- --only=lateness,herd --sides=pulse,direct,baseline
+ *   npm run bench -- --server=cluster              # on the production-shaped cluster (`npm run cluster -- build`)
+ *   npm run bench -- --server=cluster --only=herd --herd-workers=1,2,4
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -23,7 +26,7 @@ import {
   type BenchmarkRun,
 } from './lib/report.js';
 import { printSummary, summaryMarkdown, summaryRows, updateBenchmarksMd } from './lib/summary.js';
-import { sqliteSettingsFromEnv } from './lib/temporal-server.js';
+import { benchServerDescription, sqliteSettingsFromEnv } from './lib/temporal-server.js';
 import { memoryPerSleepingTask } from './memory.js';
 import { dueToCallbackOverhead } from './overhead.js';
 import { schedulingThroughput } from './throughput.js';
@@ -55,6 +58,7 @@ async function main(): Promise<void> {
   console.log(
     `${machine.nproc} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, temporal ${machine.temporalCli}; load ${loadStart}`,
   );
+  console.log(`server: ${benchServerDescription(options.server)}`);
   console.log(
     `scale ${options.scale}; benchmarks: ${options.only.join(', ')}; sides: ${options.sides.join(', ')}`,
   );
@@ -84,6 +88,7 @@ async function main(): Promise<void> {
     durationS,
     machine: machineInfo(),
     sqlite: sqliteSettingsFromEnv(),
+    server: benchServerDescription(options.server),
     loadAverage: { start: loadStart, end: loadAverage() },
   };
   writeFileSync(

@@ -2,6 +2,10 @@
  * Benchmark 6, thundering herd: N tasks all due at the same instant, per side on a fresh server. Scheduling
  * them takes a while, so the instant is chosen from a first measured burst: far enough ahead that every task is
  * in before it. Reports the time from that instant to the last callback, and the lateness spread.
+ *
+ * `--herd-workers=1,2,4` runs the herd once per count, each side with that many worker processes on its task
+ * queue: how the drain scales with workers, and (with `--server=cluster`) whether the worker, the server or the
+ * database bounds it (their CPU seconds while draining are in the result).
  */
 import { closedLoop } from './lib/load.js';
 import { createLatencyRecorder, formatSummary, type LatencySummary } from './lib/histogram.js';
@@ -35,9 +39,9 @@ interface HerdRun {
   };
 }
 
-async function herdOn(options: BenchOptions, side: SideName): Promise<HerdRun> {
+async function herdOn(options: BenchOptions, side: SideName, workers: number): Promise<HerdRun> {
   const tasks = options.herd.tasks;
-  const stack = await startStack({ sides: [side], connections: options.concurrency });
+  const stack = await startStack({ sides: [side], connections: options.concurrency, workers });
   try {
     await warmUp(stack, 'instant');
     const target = stack.side(side);
@@ -101,23 +105,38 @@ async function herdOn(options: BenchOptions, side: SideName): Promise<HerdRun> {
 export async function thunderingHerd(options: BenchOptions): Promise<BenchResult> {
   const startedAt = new Date();
   const loadStart = loadAverage();
-  console.log(`\n== 6. thundering herd (${options.herd.tasks} tasks due at the same instant) ==`);
-  const bySide: Record<string, HerdRun> = {};
-  for (const side of options.sides) bySide[side] = await herdOn(options, side);
+  console.log(
+    `\n== 6. thundering herd (${options.herd.tasks} tasks due at the same instant; ` +
+      `workers per side: ${options.herd.workers.join(', ')}) ==`,
+  );
+  const byWorkers: Record<string, Record<string, HerdRun>> = {};
+  for (const workers of options.herd.workers) {
+    const runs: Record<string, HerdRun> = {};
+    for (const side of options.sides) {
+      if (options.herd.workers.length > 1) console.log(`  ${side} with ${workers} worker(s):`);
+      runs[side] = await herdOn(options, side, workers);
+    }
+    byWorkers[workers] = runs;
+  }
+  // The headline figures (and the summary table) are those of the first worker count.
+  const bySide = byWorkers[options.herd.workers[0]!]!;
   const base = bySide.baseline!;
   console.log('');
   printTable(
-    ['side', 'last callback', '×baseline', 'p50', 'p99', 'drain/s', 'missing', 'twice'],
-    Object.entries(bySide).map(([side, r]) => [
-      side,
-      formatMs(r.lastCallbackAfterDueMs),
-      `${ratio(r.lastCallbackAfterDueMs, base.lastCallbackAfterDueMs)}×`,
-      formatMs(r.lateness.p50Ms),
-      formatMs(r.lateness.p99Ms),
-      String(r.drainPerSecond),
-      String(r.missing),
-      String(r.duplicates),
-    ]),
+    ['workers', 'side', 'last callback', '×baseline', 'p50', 'p99', 'drain/s', 'missing', 'twice'],
+    Object.entries(byWorkers).flatMap(([workers, runs]) =>
+      Object.entries(runs).map(([side, r]) => [
+        workers,
+        side,
+        formatMs(r.lastCallbackAfterDueMs),
+        `${ratio(r.lastCallbackAfterDueMs, runs.baseline!.lastCallbackAfterDueMs)}×`,
+        formatMs(r.lateness.p50Ms),
+        formatMs(r.lateness.p99Ms),
+        String(r.drainPerSecond),
+        String(r.missing),
+        String(r.duplicates),
+      ]),
+    ),
   );
   const result: BenchResult = {
     name: 'herd',
@@ -128,7 +147,9 @@ export async function thunderingHerd(options: BenchOptions): Promise<BenchResult
     options: options.herd,
     loadAverage: { start: loadStart, end: loadAverage() },
     results: {
+      server: options.server,
       bySide,
+      byWorkers,
       ratios: {
         pulseToBaseline: ratio(bySide.pulse!.lastCallbackAfterDueMs, base.lastCallbackAfterDueMs),
         ...(bySide.direct

@@ -64,8 +64,16 @@ export interface PulseConfig {
   readonly temporalIp: string;
   /** `PULSE_RETENTION_DAYS`: how long the embedded dev server keeps closed workflows (default 30). */
   readonly retentionDays: number;
-  /** `PULSE_ALLOW_PRIVATE_NETWORKS` and `PULSE_ALLOWED_HOSTS`: what the SSRF guard lets user URLs reach. */
-  readonly destinations: { readonly allowPrivateNetworks: boolean; readonly allowedHosts: readonly string[] };
+  /**
+   * `PULSE_ALLOW_PRIVATE_NETWORKS` and `PULSE_ALLOWED_HOSTS`: what the SSRF guard lets user URLs reach.
+   * `strict`: `PULSE_ALLOW_PRIVATE_NETWORKS` was set to false, so not even a local development start (the embedded
+   * dev server) opens loopback.
+   */
+  readonly destinations: {
+    readonly allowPrivateNetworks: boolean;
+    readonly allowedHosts: readonly string[];
+    readonly strict: boolean;
+  };
 }
 
 /** What `Authorization: Bearer` can carry (RFC 6750 `b64token`); a key outside it could never be presented. */
@@ -208,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PulseConfig {
     destinations: {
       allowPrivateNetworks: boolFrom(env, 'PULSE_ALLOW_PRIVATE_NETWORKS', false),
       allowedHosts: listFrom(env, 'PULSE_ALLOWED_HOSTS'),
+      strict: boolFrom(env, 'PULSE_ALLOW_PRIVATE_NETWORKS', true) === false,
     },
   };
 }

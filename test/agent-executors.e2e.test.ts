@@ -431,25 +431,28 @@ describe('local executor', () => {
       executor_type: 'local',
     });
     expect((await callbackOf(broken.callback)).error).toMatch(/ValueError: the python agent exploded/);
-    const missing = await scheduleAgent({
-      agent_id: 'no_such_module',
-      entrypoint_tag: 'run',
-      executor_type: 'local',
-    });
-    expect((await callbackOf(missing.callback)).error).toMatch(
-      /cannot import python module 'no_such_module'/,
-    );
-    // Only agents under LOCAL_AGENT_PATH run: an installed module such as subprocess is refused, never imported.
-    const escape = await scheduleAgent({
-      agent_id: 'subprocess',
-      entrypoint_tag: 'getoutput',
-      params: { cmd: 'echo pwned' },
-      executor_type: 'local',
-    });
-    const refused = await callbackOf(escape.callback);
-    expect(refused).toMatchObject({ status: 'failed' });
-    expect(refused.error).toMatch(/'subprocess' is not an agent under LOCAL_AGENT_PATH/);
-    expect(JSON.stringify(refused)).not.toContain('pwned');
+    // A module that is not under LOCAL_AGENT_PATH is refused when it is scheduled, not when it is due: a missing
+    // one, and an installed module such as subprocess (never imported).
+    for (const [agentId, entrypoint] of [
+      ['no_such_module', 'run'],
+      ['subprocess', 'getoutput'],
+    ]) {
+      const refused = await pulse.call('POST', '/tasks/schedule', {
+        schedule_type: 'run_agent',
+        when: 'now',
+        payload: {
+          agent_id: agentId,
+          entrypoint_tag: entrypoint,
+          params: { cmd: 'echo pwned' },
+          executor_type: 'local',
+        },
+      });
+      expect(refused.status, agentId).toBe(400);
+      expect(refused.body.detail).toMatch(
+        new RegExp(`names no agent under LOCAL_AGENT_PATH .*no ${agentId}\\.js`),
+      );
+      expect(JSON.stringify(refused.body)).not.toContain('pwned');
+    }
     const hidden = await pulse.call('POST', '/tasks/schedule', {
       schedule_type: 'run_agent',
       when: 'now',

@@ -4,7 +4,9 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWordCountExecutor } from '../src/executors/examples/word-count-executor.js';
@@ -365,5 +367,41 @@ describe('the package bin', () => {
   it('src/client/pulse.js runs the CLI without a build step', async () => {
     const health = json(await pulseCli(['health', '--json'], {}, [BIN]));
     expect(health).toMatchObject({ api: 'ok', temporal: { reachable: true } });
+  });
+});
+
+describe('finding the service', () => {
+  /** A `.pulse-data/service.json` as `npm start` writes it, naming `apiUrl` and a process `pid`. */
+  function serviceRecord(apiUrl: string, pid: number): string {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-cli-record-'));
+    const record = { pid, api_url: apiUrl, temporal_address: '127.0.0.1:1', namespace: 'default' };
+    writeFileSync(path.join(dir, 'service.json'), JSON.stringify({ ...record, auth: false }));
+    return dir;
+  }
+
+  it('without --url or PULSE_URL, pulse talks to the running npm start that service.json names', async () => {
+    const dir = serviceRecord(pulse.baseUrl, process.pid);
+    try {
+      const health = json(await pulseCli(['health', '--json'], { PULSE_URL: '', PULSE_DATA_DIR: dir }));
+      expect(health).toMatchObject({ api: 'ok' });
+      // PULSE_URL still wins over the record.
+      const other = serviceRecord('http://127.0.0.1:1', process.pid);
+      const byEnv = await pulseCli(['health', '--json'], { PULSE_DATA_DIR: other });
+      rmSync(other, { recursive: true, force: true });
+      expect(json(byEnv)).toMatchObject({ api: 'ok' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a record of a service that has stopped is exit 5 with the reason, not a try at localhost:8000', async () => {
+    const dir = serviceRecord(pulse.baseUrl, 2 ** 22 + 11);
+    try {
+      const run = await pulseCli(['list'], { PULSE_URL: '', PULSE_DATA_DIR: dir });
+      expect(run.code).toBe(5);
+      expect(run.stderr).toMatch(/service\.json names a Pulse \(pid \d+, .*\) that is no longer running/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

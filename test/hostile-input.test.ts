@@ -431,6 +431,8 @@ describe('hostile input', () => {
         fc.constantFrom('GET', 'PATCH', 'DELETE', 'CLAIM', 'ACK'),
         async (id, verb) => {
           sent++;
+          // `/tasks/..` is `/` once the URL is parsed (by any client), and `GET /` is the landing page.
+          if (verb === 'GET' && id === '..') return;
           const encoded = encodeURIComponent(id);
           const [method, path] =
             verb === 'CLAIM'

@@ -68,6 +68,7 @@ describe('GET /meta/tools and MCP describe the same tools', () => {
       'resume_task',
       'trigger_task',
       'preview_schedule',
+      'list_occurrences',
     ]);
     for (const tool of tools) {
       expect(tool).toMatchObject({

@@ -5,10 +5,27 @@
 export type SideName = 'pulse' | 'direct' | 'baseline';
 export const ALL_SIDES: readonly SideName[] = ['pulse', 'direct', 'baseline'];
 
+/**
+ * `dev`: a fresh `temporal server start-dev` per stack (SQLite), as `npm start` ships. `cluster`: a fresh
+ * production-shaped cluster per stack (PostgreSQL, the Go-built server of `npm run cluster -- build`), with the
+ * benchmark's own worker, API and baseline processes on it, exactly as on the dev server.
+ */
+export type ServerKind = 'dev' | 'cluster';
+
+/** `--server=dev|cluster` or `BENCH_SERVER`; read apart from `readOptions` so the stack and the report see it too. */
+export function benchServer(argv: readonly string[] = process.argv.slice(2), env = process.env): ServerKind {
+  const flag = argv.find((arg) => arg.startsWith('--server='))?.slice('--server='.length);
+  const value = (flag ?? env.BENCH_SERVER ?? 'dev').trim();
+  if (value !== 'dev' && value !== 'cluster')
+    throw new Error(`--server must be dev or cluster, got '${value}'`);
+  return value;
+}
+
 export const BENCHMARK_NAMES = ['lateness', 'throughput', 'overhead', 'memory', 'api', 'herd'] as const;
 export type BenchmarkName = (typeof BENCHMARK_NAMES)[number];
 
 export interface BenchOptions {
+  readonly server: ServerKind;
   readonly scale: number;
   readonly only: readonly BenchmarkName[];
   /** Sides compared by every benchmark but throughput (default: pulse and baseline). */
@@ -32,7 +49,11 @@ export interface BenchOptions {
   readonly overhead: { readonly runs: number; readonly spacingMs: number; readonly leadMs: number };
   readonly memory: { readonly tasks: number };
   readonly api: { readonly rate: number; readonly durationMs: number; readonly warmupMs: number };
-  readonly herd: { readonly tasks: number };
+  readonly herd: {
+    readonly tasks: number;
+    /** Worker processes per side, one run for each count (`--herd-workers=1,2,4`). */
+    readonly workers: readonly number[];
+  };
 }
 
 /** `--name=value` flags first, then `BENCH_NAME` variables. */
@@ -65,14 +86,22 @@ function reader(argv: readonly string[], env: NodeJS.ProcessEnv) {
     }
     return items as T[];
   };
-  return { number, list };
+  const counts = (name: string, fallback: readonly number[]): number[] => {
+    const value = raw(name);
+    if (!value) return [...fallback];
+    const items = value.split(',').map((item) => Number(item.trim()));
+    if (items.some((n) => !Number.isInteger(n) || n < 1))
+      throw new Error(`--${name} must be a list of counts, e.g. 1,2,4`);
+    return items;
+  };
+  return { number, list, counts };
 }
 
 export function readOptions(
   argv: readonly string[] = process.argv.slice(2),
   env = process.env,
 ): BenchOptions {
-  const { number, list } = reader(argv, env);
+  const { number, list, counts } = reader(argv, env);
   const scale = number('scale', 1);
   const count = (name: string, full: number, least: number) =>
     Math.max(least, Math.round(number(name, full * scale)));
@@ -85,6 +114,7 @@ export function readOptions(
       throw new Error('--sides and --throughput-sides must include pulse and baseline');
   }
   return {
+    server: benchServer(argv, env),
     scale,
     only: list('only', BENCHMARK_NAMES),
     sides,
@@ -112,6 +142,6 @@ export function readOptions(
       durationMs: seconds('api-seconds', 20, 3),
       warmupMs: seconds('api-warmup-s', 2, 1),
     },
-    herd: { tasks: count('herd-tasks', 2000, 100) },
+    herd: { tasks: count('herd-tasks', 2000, 100), workers: counts('herd-workers', [1]) },
   };
 }

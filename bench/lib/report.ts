@@ -4,19 +4,21 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LatencySummary } from './histogram.js';
 import { machineInfo } from './machine.js';
-import type { BenchOptions } from './options.js';
+import { benchServer, type BenchOptions } from './options.js';
 
 const BENCH_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
  * `--label=NAME` (or `BENCH_LABEL`) files a run apart: its JSON under bench/results/NAME/ and its table in the
  * `bench:NAME` section of BENCHMARKS.md, so that a run at other sizes leaves the default run's figures alone.
+ * `--server=cluster` defaults to the label `cluster`.
  */
 export const RESULTS_LABEL = ((): string => {
   const flag = process.argv.find((arg) => arg.startsWith('--label='))?.slice('--label='.length);
   const label = (flag ?? process.env.BENCH_LABEL ?? '').trim();
   if (label && !/^[a-z0-9-]+$/.test(label)) throw new Error(`--label must be a-z, 0-9 and -, got '${label}'`);
-  return label || 'results';
+  // A cluster run is filed apart unless told otherwise, so it never overwrites the dev server's figures.
+  return label || (benchServer() === 'cluster' ? 'cluster' : 'results');
 })();
 
 export const RESULTS_DIR = path.join(

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 /**
- * Everything one benchmark runs against: a fresh dev server, the processes of each side, a callback receiver,
+ * Everything one benchmark runs against: a fresh server (a dev server, or the cluster with `--server=cluster`), the processes of each side, a callback receiver,
  * and one `Side` per contender that schedules a task its own way.
  *
  * - `pulse`: `POST /tasks/schedule` on Pulse's API, which starts `scheduledTask` (queue `pulse`).
@@ -62,6 +62,8 @@ export interface StackOptions {
   readonly sqlite?: SqliteSettings;
   /** Connections from the load generator to Pulse's API. */
   readonly connections?: number;
+  /** Worker processes per side (default 1), all on the side's task queue. */
+  readonly workers?: number;
 }
 
 const TASK_QUEUE: Record<SideName, string> = { pulse: 'pulse', direct: 'pulse-direct', baseline: 'baseline' };
@@ -103,21 +105,32 @@ function newId(prefix: string): string {
   return `${prefix}_${randomUUID().replace(/-/g, '')}`;
 }
 
+/** `count` worker processes of one side, named `<label>`, then `<label> 2`, `<label> 3`… */
+function startWorkers(label: string, script: string, config: unknown, count: number): Promise<BenchChild[]> {
+  return Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      startChild(i === 0 ? label : `${label} ${i + 1}`, script, config),
+    ),
+  );
+}
+
 async function pulseSide(
   server: BenchServer,
   receiver: CallbackReceiver,
   bundlePath: string,
   connections: number,
+  workers: number,
 ): Promise<Side & { close(): Promise<void> }> {
   const config = { address: server.address, namespace: NAMESPACE, taskQueue: TASK_QUEUE.pulse };
-  const [worker, api] = await Promise.all([
-    startChild('pulse worker', 'pulse-worker', { ...config, bundlePath }),
+  const [[worker, ...more], api] = await Promise.all([
+    startWorkers('pulse worker', 'pulse-worker', { ...config, bundlePath }, workers),
     startChild('pulse api', 'pulse-api', config),
   ]);
   const pool = new Pool(`http://127.0.0.1:${String(api.info.port)}`, { connections });
   return {
     name: 'pulse',
-    processes: [worker, api],
+    // The first worker, then the API: what memory.ts reads; more workers after them.
+    processes: [worker!, api, ...more],
     async schedule(task) {
       const response = await pool.request({
         path: '/tasks/schedule',
@@ -139,6 +152,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   // The servers sync every commit: writes still queued from an earlier benchmark's files would stall them.
   spawnSync('sync');
   const server = await startBenchServer(options.timers ?? 'default', options.sqlite);
+  const workers = options.workers ?? 1;
   const closers: Array<() => Promise<void>> = [() => server.stop()];
   const stop = async () => {
     for (const close of closers.reverse()) await close().catch((err: unknown) => console.error(err));
@@ -154,19 +168,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       options.sides.map(async (name): Promise<Side> => {
         const config = { address: server.address, namespace: NAMESPACE, taskQueue: TASK_QUEUE[name] };
         if (name === 'pulse') {
-          const side = await pulseSide(server, receiver, bundles.pulse, options.connections ?? 50);
+          const side = await pulseSide(server, receiver, bundles.pulse, options.connections ?? 50, workers);
           closers.push(() => side.close(), ...side.processes.map((p) => () => p.stop()));
           return side;
         }
         if (name === 'direct') {
-          const worker = await startChild('direct worker', 'pulse-worker', {
-            ...config,
-            bundlePath: bundles.pulse,
-          });
-          closers.push(() => worker.stop());
+          const processes = await startWorkers(
+            'direct worker',
+            'pulse-worker',
+            { ...config, bundlePath: bundles.pulse },
+            workers,
+          );
+          closers.push(...processes.map((p) => () => p.stop()));
           return {
             name,
-            processes: [worker],
+            processes,
             async schedule(task) {
               const taskId = newId('direct');
               await client.workflow.start(SCHEDULED_TASK_WORKFLOW, {
@@ -178,14 +194,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             },
           };
         }
-        const worker = await startChild('baseline worker', 'baseline-worker', {
-          ...config,
-          bundlePath: bundles.baseline,
-        });
-        closers.push(() => worker.stop());
+        const processes = await startWorkers(
+          'baseline worker',
+          'baseline-worker',
+          { ...config, bundlePath: bundles.baseline },
+          workers,
+        );
+        closers.push(...processes.map((p) => () => p.stop()));
         return {
           name,
-          processes: [worker],
+          processes,
           async schedule(task) {
             const taskId = newId('base');
             const input: BaselineTaskInput = {
@@ -211,6 +229,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       sides,
       cpuSeconds: () => ({
         server: cpuSeconds(server.pid),
+        ...server.otherCpuSeconds?.(),
         ...Object.fromEntries(
           sides.flatMap((side) => side.processes.map((p) => [p.name, cpuSeconds(p.pid)])),
         ),

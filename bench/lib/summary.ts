@@ -217,6 +217,8 @@ export interface RunInfo {
   readonly durationS: number;
   readonly machine: MachineInfo;
   readonly sqlite: string;
+  /** What the benchmarks ran against (`--server`). */
+  readonly server: string;
   readonly loadAverage: { readonly start: number; readonly end: number };
 }
 
@@ -227,7 +229,7 @@ export function summaryMarkdown(rows: readonly SummaryRow[], run: RunInfo): stri
     '',
     `Latest run: **${run.date}**, \`${run.command}\`, ${Math.floor(run.durationS / 60)} min ${run.durationS % 60} s. ` +
       `Machine: ${m.nproc} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, temporal CLI ${m.temporalCli}, ` +
-      `${m.kernel}. Dev server SQLite: ${run.sqlite}. Load average (1 min) ${run.loadAverage.start} at the start, ` +
+      `${m.kernel}. Server: ${run.server}. Load average (1 min) ${run.loadAverage.start} at the start, ` +
       `${run.loadAverage.end} at the end.`,
     '',
     '| benchmark | figure | Pulse | baseline | ratio | target | |',

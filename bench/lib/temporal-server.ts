@@ -13,6 +13,8 @@ import { PROJECT_ROOT } from '../../src/project-root.js';
 import { TEMPORAL_CLI, defaultInstallDir, provisionBinary } from '../../src/temporal/binaries.js';
 import { DEV_SERVER_DYNAMIC_CONFIG, DEV_SERVER_SQLITE_PRAGMAS } from '../../src/temporal/dev-server.js';
 import { ensureSearchAttributes } from '../../src/temporal/search-attributes-setup.js';
+import { CLUSTER_DESCRIPTION, startClusterBenchServer } from './cluster-server.js';
+import { benchServer, type ServerKind } from './options.js';
 import { rssBytes } from './proc.js';
 
 export const NAMESPACE = 'default';
@@ -44,8 +46,10 @@ export interface BenchServer {
   readonly timers: TimerSettings;
   readonly sqlite: SqliteSettings;
   rssBytes(): number;
-  /** The SQLite file with its WAL and shared-memory files. */
+  /** The SQLite file with its WAL and shared-memory files (on the cluster: PostgreSQL's databases). */
   dbBytes(): number;
+  /** CPU seconds of the server's other processes so far (the cluster's PostgreSQL). */
+  otherCpuSeconds?(): Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -117,10 +121,17 @@ async function waitUntilReady(address: string, exited: () => boolean): Promise<v
   }
 }
 
+/** What `--server` runs, for the report. */
+export function benchServerDescription(server: ServerKind = benchServer()): string {
+  return server === 'cluster' ? CLUSTER_DESCRIPTION : `dev server, SQLite ${sqliteSettingsFromEnv()}`;
+}
+
 export async function startBenchServer(
   timers: TimerSettings = 'default',
   sqlite: SqliteSettings = sqliteSettingsFromEnv(),
+  server: ServerKind = benchServer(),
 ): Promise<BenchServer> {
+  if (server === 'cluster') return startClusterBenchServer(timers, sqlite, freePort);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-bench-'));
   const dbFile = path.join(dir, 'temporal.db');
   // Every port explicit: left to itself, the CLI picks its HTTP and metrics ports at random, and two servers

@@ -79,7 +79,10 @@ export function initPostgres(options: PostgresOptions): 'created' | 'exists' {
   if (existsSync(path.join(options.dataDir, 'PG_VERSION'))) return 'exists';
   // A half-made folder from an interrupted initdb would make initdb refuse; it holds nothing worth keeping.
   rmSync(options.dataDir, { recursive: true, force: true });
-  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  // The parents first, with the usual mode: a recursive mkdir would give a new state folder 0700 too, and under
+  // root the `postgres` user could then not reach its data folder inside it.
+  mkdirSync(path.dirname(options.dataDir), { recursive: true });
+  mkdirSync(options.dataDir, { mode: 0o700 });
   const user = runAsUser();
   giveTo(user, options.dataDir);
   const pwFile = path.join(path.dirname(options.dataDir), '.pgpass-init');

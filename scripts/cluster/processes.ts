@@ -215,3 +215,17 @@ export function isListening(port: number, host = '127.0.0.1'): Promise<boolean> 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * A free block of `size` consecutive ports on 127.0.0.1 (the server's internal ports sit right above its frontend
+ * port), below Linux's ephemeral range (32768+), where an outgoing connection's local port could take one of them
+ * meanwhile.
+ */
+export async function freePortBlock(size: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
+    const taken = await Promise.all(Array.from({ length: size }, (_, i) => isListening(base + i)));
+    if (!taken.some(Boolean)) return base;
+  }
+  throw new Error(`no ${size} consecutive free ports found`);
+}

@@ -4,16 +4,23 @@
  * them from the configuration, and tests hand in in-memory fakes.
  */
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { BadRequestError, PulseApiError } from '../errors.js';
 import type { ExecutorFactory } from '../executors/executor-factory.js';
+import type { CalendarFeed } from '../calendar/calendar-feed.js';
+import type { LedgerService } from '../ledger/ledger-service.js';
 import type { Logger } from '../observability/logger.js';
 import { METRICS_CONTENT_TYPE, type PulseMetrics } from '../observability/metrics.js';
 import type { TaskService } from '../tasks/task-service.js';
 import { apiKeyAuth, principalOf, type ApiAuth, type AuthVariables } from './auth.js';
+import { registerDashboardRoutes } from './dashboard-routes.js';
+import { CALENDAR_FEED_PATH, registerCalendarRoutes } from './calendar-routes.js';
 import { handleApiError, rejectInvalid, routeNotFound } from './errors.js';
 import type { Health } from './health.js';
+import { registerLedgerRoutes } from './ledger-routes.js';
 import { createRateLimiter } from './rate-limit.js';
+import { registerBrowserPages, type LandingLinks } from './reference.js';
 import { ExecutorListResponse, MAX_JSON_DEPTH, pathBeyondDepth } from './schemas.js';
 import { commonErrors, json, registerTaskRoutes } from './task-routes.js';
 import { registerToolRoutes } from './tools.js';
@@ -49,6 +56,12 @@ export interface AppDeps {
   readonly health: () => Promise<Health>;
   /** With tracing on: runs each request under the caller's `traceparent`, so spans join its trace. */
   readonly withTraceParent?: <T>(headers: Headers, handle: () => Promise<T>) => Promise<T>;
+  /** What the landing page (`GET /`) links to besides the API's own pages. */
+  readonly links?: LandingLinks;
+  /** The occurrence ledger (`GET /occurrences`); absent in tests of other routes. */
+  readonly ledger?: LedgerService;
+  /** The iCalendar feed of upcoming occurrences and its feed tokens (`/calendar.ics`, `/calendar/tokens`). */
+  readonly calendar?: CalendarFeed;
 }
 
 const WRITES = ['POST', 'PATCH', 'PUT'];
@@ -80,8 +93,13 @@ export function createApp(deps: AppDeps) {
   app.onError(handleApiError(deps.logger));
   app.notFound(routeNotFound);
 
+  // Before auth: the page and its assets hold no data; every call they make carries the user's key.
+  registerDashboardRoutes(app);
+
   const auth = apiKeyAuth(deps.auth);
-  if (auth) app.use('*', auth);
+  // The calendar feed carries its own read-only feed token: calendar apps cannot send the API key in a header.
+  const feedPath = deps.calendar ? CALENDAR_FEED_PATH : undefined;
+  if (auth) app.use('*', (c, next) => (c.req.path === feedPath ? next() : auth(c, next)));
 
   if (limits.requestsPerMinute) {
     const perMinute = limits.requestsPerMinute;
@@ -117,7 +135,7 @@ export function createApp(deps: AppDeps) {
 
   // A JSON body sent with another content type would otherwise be read as empty and blamed on its fields.
   app.use('*', async (c, next) => {
-    if (WRITES.includes(c.req.method) && c.req.header('content-length') !== '0') {
+    if (WRITES.includes(c.req.method) && (await carriesBody(c))) {
       const type = c.req.header('content-type');
       // JSON only, stated: a body without a content type is what a browser page may send cross-site without a
       // CORS preflight, so accepting it would let any web page schedule tasks on an unauthenticated Pulse.
@@ -152,6 +170,8 @@ export function createApp(deps: AppDeps) {
     return next();
   });
 
+  registerBrowserPages(app, deps.links ?? {});
+
   app.get('/metrics', async (c) => {
     c.header('content-type', METRICS_CONTENT_TYPE);
     return c.body(await metrics.render());
@@ -176,6 +196,9 @@ export function createApp(deps: AppDeps) {
     },
   );
 
+  if (deps.ledger) registerLedgerRoutes(app, deps.ledger);
+  if (deps.calendar) registerCalendarRoutes(app, deps.calendar);
+
   registerTaskRoutes(app, tasks, metrics);
 
   app.openapi(
@@ -199,7 +222,7 @@ export function createApp(deps: AppDeps) {
   );
 
   // Agent-facing surfaces, in their own module.
-  registerToolRoutes(app, tasks, deps.logger);
+  registerToolRoutes(app, tasks, deps.logger, deps.ledger);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
@@ -214,3 +237,15 @@ export function createApp(deps: AppDeps) {
 }
 
 export type PulseApp = ReturnType<typeof createApp>;
+
+/**
+ * Whether a request has a body at all. A POST without one (`curl -X POST …/trigger`) sends nothing to type, so it is
+ * not asked for a content type; one whose framing announces a body but which has no content type is read (the body
+ * limit already applied) to tell an empty body from one that must be refused.
+ */
+async function carriesBody(c: Context): Promise<boolean> {
+  const length = c.req.header('content-length');
+  if (length !== undefined && length.trim() === '0') return false;
+  if (c.req.header('content-type') !== undefined) return true;
+  return (await c.req.text()) !== '';
+}

@@ -8,7 +8,12 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { PulseApiError, SchemaValidationError, type FieldError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import { ErrorResponse } from './schemas.js';
+import { ErrorResponse, PatchTaskRequest, ScheduleTaskRequest } from './schemas.js';
+
+/** Top-level keys of the request bodies, for "did you mean" on an unknown one. */
+const KNOWN_BODY_KEYS = [
+  ...new Set([...Object.keys(ScheduleTaskRequest.shape), ...Object.keys(PatchTaskRequest.shape)]),
+];
 
 /** An error response in the OpenAPI document. */
 export const errorBody = (description: string) => ({
@@ -16,10 +21,64 @@ export const errorBody = (description: string) => ({
   description,
 });
 
-function toFieldErrors(issues: readonly z.core.$ZodIssue[], prefix?: string): FieldError[] {
-  return issues.map((issue) => {
+/** An issue zod reports for a value that is not there at all (in any branch of a union). */
+function isMissing(issue: z.core.$ZodIssue): boolean {
+  if (issue.code === 'invalid_type') return / received undefined$/.test(issue.message);
+  if (issue.code === 'invalid_union') {
+    return (
+      issue.errors.length > 0 && issue.errors.every((branch) => branch.length > 0 && branch.every(isMissing))
+    );
+  }
+  return false;
+}
+
+/** The known key `key` most likely meant (a typo, or camelCase for snake_case), if any. */
+function likelyMeant(key: string, known: readonly string[]): string | undefined {
+  const plain = (k: string) => k.toLowerCase().replace(/[_-]/g, '');
+  const exact = known.find((k) => plain(k) === plain(key));
+  if (exact) return exact;
+  let best: { key: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = editDistance(plain(key), plain(candidate));
+    if (distance <= 2 && (!best || distance < best.distance)) best = { key: candidate, distance };
+  }
+  return best?.key;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(
+        previous[j]! + 1,
+        row[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = row;
+  }
+  return previous[b.length]!;
+}
+
+function toFieldErrors(
+  issues: readonly z.core.$ZodIssue[],
+  prefix?: string,
+  knownKeys: readonly string[] = [],
+): FieldError[] {
+  return issues.flatMap((issue) => {
     const path = [...(prefix ? [prefix] : []), ...issue.path.map(String)];
-    return { field: path.join('.') || '(body)', message: issue.message };
+    if (issue.code === 'unrecognized_keys') {
+      // One line per key, each naming what it probably meant: a typo must not be silently dropped.
+      return issue.keys.map((key) => {
+        const meant = path.length === 0 ? likelyMeant(key, knownKeys) : undefined;
+        return {
+          field: [...path, key].join('.'),
+          message: `unknown field${meant ? `; did you mean '${meant}'?` : ''}`,
+        };
+      });
+    }
+    return [{ field: path.join('.') || '(body)', message: isMissing(issue) ? 'required' : issue.message }];
   });
 }
 
@@ -27,7 +86,7 @@ function toFieldErrors(issues: readonly z.core.$ZodIssue[], prefix?: string): Fi
 export function rejectInvalid(result: { success: boolean; error?: z.ZodError; target?: string }): undefined {
   if (result.success || !result.error) return undefined;
   const prefix = result.target === 'json' ? undefined : result.target;
-  const errors = toFieldErrors(result.error.issues, prefix === 'param' ? 'path' : prefix);
+  const errors = toFieldErrors(result.error.issues, prefix === 'param' ? 'path' : prefix, KNOWN_BODY_KEYS);
   const detail = `Invalid request: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`;
   throw new SchemaValidationError(detail, errors);
 }

@@ -4,12 +4,13 @@
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { BadRequestError } from '../errors.js';
+import type { LedgerService } from '../ledger/ledger-service.js';
 import type { Logger } from '../observability/logger.js';
 import type { TaskService } from '../tasks/task-service.js';
 import { errorBody } from './errors.js';
 import { findTool } from './tools/define-tool.js';
 import { handleMcpRequest } from './tools/mcp-server.js';
-import { PULSE_TOOLS } from './tools/pulse-tools.js';
+import { PULSE_TOOLS, listOccurrencesTool } from './tools/pulse-tools.js';
 
 const ToolCatalog = z
   .object({
@@ -40,9 +41,14 @@ function readArguments(text: string): unknown {
 }
 
 /** The tool catalog (`GET /meta/tools`, `POST /tools/{name}`) and the MCP server at `/mcp`. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function registerToolRoutes(app: OpenAPIHono<any>, tasks: TaskService, logger: Logger): void {
-  const tools = PULSE_TOOLS;
+export function registerToolRoutes(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  app: OpenAPIHono<any>,
+  tasks: TaskService,
+  logger: Logger,
+  ledger?: LedgerService,
+): void {
+  const tools = ledger ? [...PULSE_TOOLS, listOccurrencesTool(ledger)] : PULSE_TOOLS;
   const catalog = {
     tools: tools.map((tool) => ({
       name: tool.name,

@@ -5,9 +5,24 @@
  * process's.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { formatNext, formatPreview, formatResult, formatTask, formatTaskList, table } from './cli-format.js';
+import {
+  dayHeading,
+  formatAgenda,
+  formatNext,
+  formatPreview,
+  formatResult,
+  formatTask,
+  formatTaskList,
+  table,
+} from './cli-format.js';
+import { staleMessage, type Discovery } from './discovery.js';
 import { PulseApiError, PulseConnectionError, PulseNotFoundError } from './errors.js';
-import { PulseClient, type FetchLike, type ScheduleOptions } from './pulse-client.js';
+import {
+  PulseClient,
+  type FetchLike,
+  type OccurrencesOptions,
+  type ScheduleOptions,
+} from './pulse-client.js';
 import type { Repeat, ScheduleResponse, Task, TaskStatus } from './types.js';
 
 /** What each exit code means; scripts can rely on these. */
@@ -27,6 +42,11 @@ export interface CliIo {
   readonly stdout: { write(text: string): unknown };
   readonly stderr: { write(text: string): unknown };
   readonly fetch?: FetchLike;
+  /**
+   * The running `npm start` service (`.pulse-data/service.json`), asked only when neither `--url` nor `PULSE_URL`
+   * names a server. Absent: no discovery, `DEFAULT_URL`.
+   */
+  readonly discover?: () => Discovery;
 }
 
 /** Bad arguments that only a handler can see (a missing --when): exit 2, like commander's own usage errors. */
@@ -57,6 +77,7 @@ const EXAMPLES = [
   '  pulse schedule http https://example.com/hook --when "in 5 minutes" --body \'{"hello":"world"}\'',
   '  pulse schedule agent my-agent main --param topic=tides --when "daily at 9am" --callback https://example.com/cb',
   '  pulse list --status active --json',
+  '  pulse calendar --week --timezone Europe/Berlin',
 ].join('\n');
 
 const TASK_STATUSES: readonly TaskStatus[] = [
@@ -457,12 +478,127 @@ function addInspectCommands(program: Command, action: Action): void {
   );
 }
 
+const OCCURRENCE_STATUSES: readonly NonNullable<OccurrencesOptions['status']>[] = [
+  'upcoming',
+  'due',
+  'running',
+  'succeeded',
+  'failed',
+  'skipped',
+  'missed',
+  'paused',
+  'cancelled',
+];
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** `YYYY-MM-DD` plus `days`, in plain calendar arithmetic (no zone: the server reads dates in `--timezone`). */
+function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** Today's date in `timeZone`. */
+function today(timeZone: string): string {
+  try {
+    return new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    }).format(new Date());
+  } catch {
+    throw new UsageError(`--timezone '${timeZone}' is not an IANA time zone such as Europe/Berlin.`);
+  }
+}
+
+/**
+ * The window of `pulse calendar`, as dates the server reads in the zone (midnight to midnight): today, this week
+ * (Monday to Monday) or this month; `--from` a date starts the span there; `--from`/`--to` instants are sent as
+ * they are.
+ */
+function calendarWindow(values: Values, timeZone: string): { from: string; to: string; heading: string } {
+  const span = values.day ? 'day' : values.month ? 'month' : 'week';
+  const from = str(values, 'from');
+  const to = str(values, 'to');
+  if (from !== undefined && !DATE.test(from) && to === undefined) {
+    throw new UsageError('--from needs --to unless it is a date, e.g. --from 2026-03-01.');
+  }
+  let start = from;
+  if (start === undefined) {
+    const now = today(timeZone);
+    const weekday = (new Date(`${now}T00:00:00Z`).getUTCDay() + 6) % 7;
+    start = span === 'day' ? now : span === 'week' ? addDays(now, -weekday) : `${now.slice(0, 8)}01`;
+  }
+  let end = to;
+  if (end === undefined) {
+    if (span === 'month') {
+      const d = new Date(`${start}T00:00:00Z`);
+      d.setUTCMonth(d.getUTCMonth() + 1);
+      end = d.toISOString().slice(0, 10);
+    } else {
+      end = addDays(start, span === 'day' ? 1 : 7);
+    }
+  }
+  const bothDates = DATE.test(start) && DATE.test(end);
+  const heading = !bothDates
+    ? `${start} to ${end}`
+    : addDays(start, 1) === end
+      ? dayHeading(start)
+      : `${dayHeading(start)} to ${dayHeading(addDays(end, -1))}`;
+  return { from: start, to: end, heading };
+}
+
+function addCalendarCommand(program: Command, action: Action): void {
+  subcommand(
+    program,
+    'calendar',
+    '',
+    'Occurrences of every task as an agenda: what runs, what ran, and why not',
+  )
+    .addOption(new Option('--day', 'Today (or the day --from names)').conflicts(['week', 'month']))
+    .addOption(new Option('--week', 'This week, Monday to Sunday (the default)').conflicts(['month']))
+    .option('--month', 'This month')
+    .option('--from <WHEN>', 'Start: a date (2026-03-01, midnight in --timezone) or an ISO instant')
+    .option('--to <WHEN>', 'End (exclusive): a date or an ISO instant (default: --from plus the span)')
+    .option('--timezone <TZ>', "IANA time zone of the agenda (default: this machine's)")
+    .option('--task <TASK_ID>', 'Only this task')
+    .addOption(
+      new Option('--status <STATUS>', 'Only occurrences with this status').choices(OCCURRENCE_STATUSES),
+    )
+    .option('--type <TYPE>', 'Schedule type, e.g. run_agent, http_request')
+    .option('--agent <AGENT_ID>', 'Only runs of this agent')
+    .action(
+      action(async (ctx) => {
+        const timezone = str(ctx.values, 'timezone') ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+        const { from, to, heading } = calendarWindow(ctx.values, timezone);
+        const [taskId, status, scheduleType, agentId] = ['task', 'status', 'type', 'agent'].map((name) =>
+          str(ctx.values, name),
+        );
+        const answer = await ctx.client().occurrences({
+          from,
+          to,
+          timezone,
+          ...(taskId ? { taskId } : {}),
+          ...(status ? { status: status as OccurrencesOptions['status'] } : {}),
+          ...(scheduleType ? { scheduleType } : {}),
+          ...(agentId ? { agentId } : {}),
+        });
+        ctx.emit(answer, () => formatAgenda(answer, heading));
+      }),
+    );
+}
+
 /** The whole `pulse` program; `action` turns a handler into the commander action that runs it. */
 function createProgram(io: CliIo, action: Action): Command {
   const program = new Command('pulse')
     .usage('<command> [arguments] [options]')
     .description('pulse: schedule and inspect tasks on a Pulse service.')
-    .option('--url <URL>', `Pulse API (env PULSE_URL, default ${DEFAULT_URL})`)
+    .option(
+      '--url <URL>',
+      `Pulse API (env PULSE_URL; default: the running \`npm start\` from .pulse-data/service.json, else ${DEFAULT_URL})`,
+    )
     .option('--api-key <KEY>', 'API key (env PULSE_API_KEY)')
     .option('--json', 'Print JSON on stdout, for scripts')
     .helpOption('-h, --help', 'Show help')
@@ -499,6 +635,7 @@ function createProgram(io: CliIo, action: Action): Command {
   addScheduleCommands(program, action);
   addTaskCommands(program, action);
   addInspectCommands(program, action);
+  addCalendarCommand(program, action);
   return program;
 }
 
@@ -515,8 +652,25 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       const command = params.at(-1) as Command;
       const values: Values = command.optsWithGlobals();
       const jsonMode = values.json === true;
-      const baseUrl = str(values, 'url') ?? (io.env.PULSE_URL || DEFAULT_URL);
       const apiKey = str(values, 'apiKey') ?? (io.env.PULSE_API_KEY || undefined);
+      const explicitUrl = str(values, 'url') ?? (io.env.PULSE_URL || undefined);
+      const discovered = explicitUrl === undefined ? io.discover?.() : undefined;
+      if (discovered?.state === 'stale') {
+        // Never fall back to whatever answers on the default port: it may be another Pulse.
+        err(
+          jsonMode
+            ? JSON.stringify({ error: { code: 'STALE_SERVICE_FILE', detail: staleMessage(discovered) } })
+            : `error: ${staleMessage(discovered)}`,
+        );
+        exitCode = ExitCode.Unreachable;
+        return;
+      }
+      const baseUrl =
+        explicitUrl ?? (discovered?.state === 'running' ? discovered.info.api_url : DEFAULT_URL);
+      const keyHint =
+        discovered?.state === 'running' && discovered.info.auth && !apiKey
+          ? `The Pulse at ${baseUrl} (from ${discovered.file}) wants an API key: set PULSE_API_KEY or --api-key.`
+          : undefined;
       let client: PulseClient | undefined;
       const ctx: Context = {
         values,
@@ -540,6 +694,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       } catch (error) {
         if (error instanceof UsageError) command.error(error.message, { exitCode: ExitCode.Usage });
         exitCode = reportError(error, jsonMode, err);
+        if (keyHint && error instanceof PulseApiError && error.status === 401 && !jsonMode) err(keyHint);
       }
     };
 
@@ -579,7 +734,7 @@ function reportError(error: unknown, jsonMode: boolean, err: (text: string) => v
         ? JSON.stringify({ error: { code: 'CONNECTION_FAILED', detail: message } })
         : `error: ${message}`,
     );
-    if (!jsonMode) err('Check --url or PULSE_URL, and that the Pulse API is running.');
+    if (!jsonMode) err('Check --url or PULSE_URL, and that the Pulse API is running (`npm start`).');
     return ExitCode.Unreachable;
   }
   err(jsonMode ? JSON.stringify({ error: { code: 'UNEXPECTED', detail: message } }) : `error: ${message}`);

@@ -1,4 +1,5 @@
 /** Human-readable output of the `pulse` CLI: aligned tables, relative times, local times in a zone. */
+import type { Occurrences } from './pulse-client.js';
 import type { Preview, Task, TaskResult } from './types.js';
 
 /** Columns padded to their widest cell, two spaces apart; the last column is not padded. */
@@ -149,5 +150,49 @@ export function formatResult(result: TaskResult): string {
   if (result.result !== null && result.result !== undefined) {
     lines.push('result:', JSON.stringify(result.result, null, 2));
   }
+  return lines.join('\n');
+}
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+/** `Mon 2026-11-30` for a `YYYY-MM-DD` date. */
+export function dayHeading(date: string): string {
+  const day = new Date(`${date}T00:00:00Z`).getUTCDay();
+  return `${WEEKDAYS[day] ?? ''} ${date}`.trim();
+}
+
+/** What an occurrence runs, in a few words: its name, else its type and agent. */
+function occurrenceLabel(o: Occurrences['occurrences'][number]): string {
+  const what = o.agent_id ? `${o.schedule_type} ${o.agent_id}` : o.schedule_type;
+  return o.name ? `${o.name} (${what})` : what;
+}
+
+/**
+ * The ledger as an agenda: a heading, then each day that has occurrences with its times in the answer's zone
+ * (`local_at`), status, what runs and the task; the reason under every occurrence that is not simply upcoming.
+ */
+export function formatAgenda(answer: Occurrences, heading: string): string {
+  const count = `${answer.count} occurrence${answer.count === 1 ? '' : 's'}`;
+  const lines = [`${heading} (${answer.timezone}): ${count}`];
+  if (answer.count === 0) return `${lines[0]}\nNothing is scheduled in this window.`;
+  const rows = answer.occurrences.map((o) => ({
+    day: o.local_at.slice(0, 10),
+    cells: [o.local_at.slice(11, 16) + (o.manual ? '*' : ''), o.status, occurrenceLabel(o), o.task_id],
+    reason: o.status === 'upcoming' ? undefined : o.reason,
+  }));
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r.cells[i]!.length)));
+  let day = '';
+  for (const row of rows) {
+    if (row.day !== day) {
+      day = row.day;
+      lines.push('', dayHeading(day));
+    }
+    lines.push(`  ${row.cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd());
+    if (row.reason) lines.push(`${' '.repeat(widths[0]! + 4)}${row.reason}`);
+  }
+  if (rows.some((r) => r.cells[0]!.endsWith('*')))
+    lines.push('', '* started by hand (trigger), not by the schedule');
+  if (answer.truncated)
+    lines.push('', 'Some schedules have more times than are listed; ask for a shorter window.');
   return lines.join('\n');
 }

@@ -30,6 +30,23 @@ import type {
   TriggerResult,
   When,
 } from './types.js';
+import type { z } from '@hono/zod-openapi';
+import type { OccurrenceStatusEnum, OccurrencesResponse } from '../api/schemas.js';
+
+/** `GET /occurrences`'s answer. */
+export type Occurrences = z.infer<typeof OccurrencesResponse>;
+
+export interface OccurrencesOptions {
+  readonly taskId?: string;
+  /** Start of the window (default: a week ago); an instant, or a date read in `timezone`. */
+  readonly from?: Date | string;
+  readonly to?: Date | string;
+  readonly agentId?: string;
+  readonly scheduleType?: string;
+  readonly status?: z.infer<typeof OccurrenceStatusEnum>;
+  /** IANA zone of each occurrence's `local_at`. */
+  readonly timezone?: string;
+}
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -321,6 +338,25 @@ export class PulseClient {
   /** Runs a task once, now, outside its schedule. */
   trigger(taskId: string): Promise<TriggerResult> {
     return this.request('POST', `/tasks/${encodeURIComponent(taskId)}/trigger`);
+  }
+
+  /**
+   * The occurrence ledger (`GET /occurrences`, or one task's with `taskId`): every time a task was or is due in
+   * the window, with what became of it and why.
+   */
+  occurrences(options: OccurrencesOptions = {}): Promise<Occurrences> {
+    const { taskId, from, to, ...filters } = options;
+    const iso = (t: Date | string | undefined) => (t instanceof Date ? t.toISOString() : t);
+    return this.request('GET', taskId ? `/tasks/${encodeURIComponent(taskId)}/occurrences` : '/occurrences', {
+      query: {
+        from: iso(from),
+        to: iso(to),
+        agent_id: filters.agentId,
+        schedule_type: filters.scheduleType,
+        status: filters.status,
+        timezone: filters.timezone,
+      },
+    });
   }
 
   /** The next fire times of a `when`, before anything is scheduled (`GET /preview`). */

@@ -60,6 +60,34 @@ function findJsModule(agentPath: string | undefined, agentId: string): string | 
 }
 
 /**
+ * Whether `agentId` names a Python module under `agentPath` (`a.b` → `a/b.py` or `a/b/__init__.py`), as the runner
+ * will require at run time; a compiled extension module counts too.
+ */
+function hasPythonModule(agentPath: string | undefined, agentId: string): boolean {
+  if (!agentPath) return false;
+  const base = path.resolve(agentPath, ...agentId.split('.'));
+  const candidates = [`${base}.py`, path.join(base, '__init__.py'), `${base}.pyc`];
+  return candidates.some((file) => existsSync(file) && statSync(file).isFile());
+}
+
+/** Why no local module answers to `agentId`, or undefined when one does (or may, on the Python path). */
+function missingModuleProblem(config: LocalConfig, agentId: string): string | undefined {
+  if (config.allowPythonSysPath) return undefined;
+  if (findJsModule(config.agentPath, agentId.replace(/\./g, '/'))) return undefined;
+  if (hasPythonModule(config.agentPath, agentId)) return undefined;
+  if (!config.agentPath) {
+    return (
+      'names no agent: LOCAL_AGENT_PATH is not set, so the local executor has no modules to run ' +
+      '(set it to a folder of agent modules, or give agent_host/agent_port for an agent served by runagent serve)'
+    );
+  }
+  return (
+    `names no agent under LOCAL_AGENT_PATH (${config.agentPath}): no ${agentId}.js/.mjs/.ts/.py module or ` +
+    `${agentId}/ package there`
+  );
+}
+
+/**
  * Runs agents on this machine, chosen by what the task gives: an agent served by `runagent serve` at
  * `agent_host`/`agent_port`; a JS/TS module under `LOCAL_AGENT_PATH` exporting the entrypoint; or a Python module
  * (importable from `LOCAL_AGENT_PATH` or the Python path) run in a child `python3` that is killed on cancel.
@@ -96,6 +124,11 @@ export function createLocalExecutor(config: LocalConfig): Executor {
           field: 'payload.entrypoint_tag',
           message: 'must be the name of a public function (letters, digits and _, not starting with _)',
         });
+      }
+      if (problems.length === 0 && !agent.agentHost && !agent.agentPort) {
+        // A module that is not there now is a 400 at once, not a failed run hours later.
+        const missing = missingModuleProblem(config, agent.agentId);
+        if (missing) problems.push({ field: 'payload.agent_id', message: missing });
       }
       return problems;
     },

@@ -6,7 +6,7 @@
  */
 import { serve, type ServerType } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import net from 'node:net';
 import path from 'node:path';
 import { createApp } from '../api/app.js';
@@ -14,7 +14,8 @@ import { checkHealth } from '../api/health.js';
 import { loadConfig, type PulseConfig } from '../config.js';
 import { registerCustomExecutors } from '../executors/custom-executors.js';
 import { createExecutorFactory } from '../executors/executor-factory.js';
-import { createLogger, type Logger } from '../observability/logger.js';
+import { removeServiceFile, writeServiceFile } from '../client/discovery.js';
+import { createLogger, devServerLogger, temporalSdkLogger, type Logger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
 import type { PulseTracing } from '../observability/tracing.js';
 import { PROJECT_ROOT } from '../project-root.js';
@@ -39,11 +40,26 @@ const log = (line: string): void => console.log(line);
 
 type Stack = Array<{ name: string; close: () => Promise<void> }>;
 
+/** What a local development start lets tasks reach besides the public internet: this machine, nothing else. */
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '::1'];
+/** Where the sample agents live; a local development start runs them unless LOCAL_AGENT_PATH says otherwise. */
+const SAMPLE_AGENTS = 'examples/agents';
+
+/**
+ * A local development start: `npm start` with its own embedded dev server, no TEMPORAL_ADDRESS. Only then are
+ * loopback destinations and the sample agents on by default; every deployment with a cluster keeps the SSRF guard
+ * strict unless its operator opens it.
+ */
+function isLocalDevelopment(config: PulseConfig, options: RunOptions): boolean {
+  return options.embeddedServer && !config.temporalAddress;
+}
+
 export async function runPulse(options: RunOptions): Promise<void> {
   let config: PulseConfig;
   let guard: DestinationGuard;
   try {
     config = loadConfig(options.env);
+    if (isLocalDevelopment(config, options)) config = localDevelopmentDefaults(config);
     // Every user-supplied destination (callbacks, webhooks, http_request URLs, agent hosts) goes through it; made
     // here so that a bad PULSE_ALLOWED_HOSTS entry stops the start like any other bad setting.
     guard = createDestinationGuard(config.destinations);
@@ -63,17 +79,21 @@ export async function runPulse(options: RunOptions): Promise<void> {
   const metrics = createMetrics(workerMetrics ? { workerMetricsUrl: `http://${workerMetrics}/metrics` } : {});
   Runtime.install({
     shutdownSignals: [],
-    logger: new DefaultLogger(config.temporalLogLevel),
+    // The SDK's lines as JSON through pino, like every other log line.
+    logger: temporalSdkLogger(logger, config.temporalLogLevel),
     ...(workerMetrics
       ? { telemetryOptions: { metrics: { prometheus: { bindAddress: workerMetrics } } } }
       : {}),
   });
 
   const stack: Stack = [];
+  const devServerLog = devServerLogger(logger);
   let stopping: Promise<void> | undefined;
   const stop = (reason: string): Promise<void> => {
     stopping ??= (async () => {
       log(`[pulse] stopping (${reason})`);
+      // What the server and the SDK say about connections closing is expected now, not news.
+      devServerLog.quiet();
       for (const item of stack.reverse()) {
         try {
           await item.close();
@@ -100,7 +120,8 @@ export async function runPulse(options: RunOptions): Promise<void> {
     if (config.webhookSecret) parseWebhookSecret(config.webhookSecret, 'PULSE_WEBHOOK_SECRET');
     // First on the stack, so it closes last: the worker's final spans are exported before the process exits.
     const tracing = await startTracingIfOn(config, stack);
-    const address = await temporalAddress(config, options, stack, logger);
+    const address = await temporalAddress(config, options, stack, logger, devServerLog.line);
+    if (isLocalDevelopment(config, options)) announceLocalDevelopment(config);
     const connection = await Connection.connect({ address });
     stack.push({ name: 'Temporal client connection', close: () => connection.close() });
     await registerSearchAttributes(connection, config.namespace, logger);
@@ -158,8 +179,8 @@ export async function runPulse(options: RunOptions): Promise<void> {
         namespace: config.namespace,
         ...(tracing ? { interceptors: tracing.clientInterceptors } : {}),
       });
-      const app = createApp(
-        createApiServices({
+      const app = createApp({
+        ...createApiServices({
           config,
           client,
           executors,
@@ -168,14 +189,16 @@ export async function runPulse(options: RunOptions): Promise<void> {
           logger,
           ...(tracing ? { tracing } : {}),
         }),
-      );
+        links: { temporalUiUrl: config.uiUrl, namespace: config.namespace },
+      });
       const server = await listen(app.fetch, config);
       stack.push({
         name: 'HTTP API',
         close: () => new Promise<void>((resolve) => server.close(() => resolve())),
       });
+      log(`[pulse] API listening on http://${apiHost(config.host)}:${config.port}`);
       log(
-        `[pulse] API listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`,
+        `[pulse] API reference: http://${apiHost(config.host)}:${config.port}/reference (OpenAPI at /openapi.json)`,
       );
       if (config.apiKeys.length === 0) {
         log(
@@ -201,6 +224,24 @@ export async function runPulse(options: RunOptions): Promise<void> {
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     }
+    if (options.api && options.embeddedServer) {
+      const dataDir = path.resolve(PROJECT_ROOT, config.dataDir);
+      const file = writeServiceFile(dataDir, {
+        pid: process.pid,
+        api_url: `http://${apiHost(config.host)}:${config.port}`,
+        temporal_address: address,
+        namespace: config.namespace,
+        task_queue: config.taskQueue,
+        ui_url: config.uiUrl,
+        auth: config.apiKeys.length > 0,
+        started_at: new Date().toISOString(),
+      });
+      // Pushed last, so it is removed first: a tool never finds a record of a service that is shutting down.
+      stack.push({ name: 'service record', close: async () => removeServiceFile(dataDir, process.pid) });
+      log(
+        `[pulse] pulse and npm run temporal find this service through ${path.relative(process.cwd(), file)}`,
+      );
+    }
     log('[pulse] ready');
   } catch (err) {
     // The message is the operator's to act on (a port in use, an unreachable server); a stack would bury it.
@@ -225,6 +266,7 @@ async function temporalAddress(
   options: RunOptions,
   stack: Stack,
   logger: Logger,
+  serverLine: (line: string) => void,
 ): Promise<string> {
   if (config.temporalAddress) return config.temporalAddress;
   if (!options.embeddedServer) return `127.0.0.1:${config.temporalPort}`;
@@ -236,7 +278,12 @@ async function temporalAddress(
     port: config.temporalPort,
     uiPort: config.uiPort,
     namespace: config.namespace,
-    log,
+    // The server's own logfmt lines become JSON log lines; our narrative about it stays as it is.
+    log: (line) => {
+      const text = line.replace(/^\[temporal\] /, '');
+      if (/^time=\S+ level=/.test(text)) serverLine(text);
+      else log(line);
+    },
   });
   stack.push({ name: 'Temporal dev server', close: () => server.stop() });
   await setRetention(server.address, config.namespace, config.retentionDays).catch((err: unknown) =>
@@ -282,4 +329,39 @@ function listen(
     const server = serve({ fetch, hostname: config.host, port: config.port }, () => resolve(server));
     server.once('error', reject);
   });
+}
+
+/** The host to print and record for the API: a wildcard bind is reached on loopback. */
+function apiHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Loopback destinations and the sample agents, unless the operator chose otherwise. */
+function localDevelopmentDefaults(config: PulseConfig): PulseConfig {
+  const { destinations, local } = config;
+  const openLoopback = !destinations.allowPrivateNetworks && !destinations.strict;
+  return {
+    ...config,
+    destinations: openLoopback
+      ? { ...destinations, allowedHosts: [...new Set([...destinations.allowedHosts, ...LOOPBACK_HOSTS])] }
+      : destinations,
+    local: { ...local, agentPath: local.agentPath ?? path.resolve(PROJECT_ROOT, SAMPLE_AGENTS) },
+  };
+}
+
+function announceLocalDevelopment(config: PulseConfig): void {
+  const { destinations } = config;
+  if (destinations.allowPrivateNetworks) {
+    log('[pulse] SSRF guard OFF: PULSE_ALLOW_PRIVATE_NETWORKS=true lets tasks reach any private address.');
+  } else if (destinations.strict) {
+    log('[pulse] SSRF guard strict (PULSE_ALLOW_PRIVATE_NETWORKS=false): loopback is refused here too.');
+  } else {
+    log(
+      '[pulse] LOCAL DEVELOPMENT: tasks may call back to this machine (localhost, 127.0.0.1, ::1). ' +
+        'Private and metadata addresses stay refused; with TEMPORAL_ADDRESS set (any deployment) loopback is ' +
+        'refused too. PULSE_ALLOW_PRIVATE_NETWORKS=false keeps it strict here as well.',
+    );
+  }
+  log(`[pulse] local agents from ${config.local.agentPath} (LOCAL_AGENT_PATH)`);
 }

@@ -3,6 +3,7 @@
  * the end-to-end test helpers both build the API through this, so tests run the same wiring as production.
  */
 import type { Client } from '@temporalio/client';
+import path from 'node:path';
 import type { AppDeps } from '../api/app.js';
 import { checkHealth } from '../api/health.js';
 import type { PulseConfig } from '../config.js';
@@ -11,6 +12,10 @@ import type { Logger } from '../observability/logger.js';
 import type { PulseMetrics } from '../observability/metrics.js';
 import type { PulseTracing } from '../observability/tracing.js';
 import type { DestinationGuard } from '../security/ssrf-guard.js';
+import { createCalendarFeed } from '../calendar/calendar-feed.js';
+import { CALENDAR_TOKENS_FILE, createFeedTokenStore } from '../calendar/feed-token-store.js';
+import { createLedgerService } from '../ledger/ledger-service.js';
+import { PROJECT_ROOT } from '../project-root.js';
 import { createTaskService } from '../tasks/task-service.js';
 
 export interface ApiServiceInputs {
@@ -29,6 +34,14 @@ export interface ApiServiceInputs {
 export function createApiServices(inputs: ApiServiceInputs): AppDeps {
   const { config, client, executors } = inputs;
   const { namespace, taskQueue } = config;
+  const ledger = createLedgerService({
+    client,
+    namespace,
+    taskQueue,
+    uiUrl: config.uiUrl,
+    defaultTimezone: config.timezone,
+    ...(inputs.now ? { now: inputs.now } : {}),
+  });
   return {
     tasks: createTaskService({
       client,
@@ -41,6 +54,14 @@ export function createApiServices(inputs: ApiServiceInputs): AppDeps {
       maxResultBytes: config.maxResultBytes,
       workerLeaseMs: config.workerLeaseMs,
       callbackWindowMs: config.callbackWindowMs,
+      ...(inputs.now ? { now: inputs.now } : {}),
+    }),
+    ledger,
+    calendar: createCalendarFeed({
+      ledger,
+      tokens: createFeedTokenStore({
+        file: path.resolve(PROJECT_ROOT, config.dataDir, CALENDAR_TOKENS_FILE),
+      }),
       ...(inputs.now ? { now: inputs.now } : {}),
     }),
     executors: { list: () => executors.list(), defaultExecutor: config.defaultExecutor },

@@ -122,7 +122,9 @@ class TaskAttributes implements ActivityInboundCallsInterceptor {
     next: Next<ActivityInboundCallsInterceptor, 'execute'>,
   ): Promise<unknown> {
     const span = otel.trace.getActiveSpan();
-    const [arg] = input.args;
+    const [given] = input.args;
+    // `runAndDeliver` carries the run's request inside its input.
+    const arg = given && typeof given === 'object' && 'request' in given ? given.request : given;
     if (span && arg && typeof arg === 'object') {
       if ('executionId' in arg) {
         const request = arg as ExecutionRequest;

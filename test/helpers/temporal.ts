@@ -10,6 +10,7 @@ import {
 } from '../../src/temporal/binaries.js';
 import { devServerDynamicConfig } from '../../src/temporal/dev-server.js';
 import { addSearchAttributes } from '../../src/temporal/search-attributes-setup.js';
+import { createClusterEnv, temporalTarget } from './target.js';
 
 const installDir = defaultInstallDir(PROJECT_ROOT);
 
@@ -20,6 +21,8 @@ function executable(spec: typeof TEMPORAL_CLI) {
 }
 
 export async function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
+  // `npm run test:cluster`: the cluster its global set-up started, shared by every file, instead of a dev server.
+  if (temporalTarget() === 'cluster') return createClusterEnv();
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: executable(TEMPORAL_CLI),

@@ -3,9 +3,12 @@
  * `POST /tools/{name}` and the MCP server at `/mcp` are all built from this list.
  */
 import { z } from '@hono/zod-openapi';
+import type { LedgerService } from '../../ledger/ledger-service.js';
 import {
   ListTasksQuery,
   ListTasksResponse,
+  OccurrencesQuery,
+  OccurrencesResponse,
   PreviewResponse,
   RunView,
   ScheduleTaskRequest,
@@ -318,3 +321,67 @@ export const PULSE_TOOLS: readonly PulseTool[] = [
         : tasks.previewWhen(input.when!, input.timezone, input.count),
   }),
 ];
+
+const occurrenceQuery = OccurrencesQuery.shape;
+
+const ListOccurrencesInput = z.object({
+  from: occurrenceQuery.from.meta({
+    description:
+      'Start of the window: an ISO-8601 instant with an offset ("2026-03-01T00:00:00Z") or a date ("2026-03-01", ' +
+      'midnight in `timezone`). Default: a week ago.',
+    examples: ['2026-03-01', '2026-03-01T00:00:00Z'],
+  }),
+  to: occurrenceQuery.to.meta({
+    description: 'End of the window, like `from`, at most 366 days after it. Default: a month from now.',
+    examples: ['2026-04-01'],
+  }),
+  task_id: TaskId.optional().meta({ description: "Only this task's occurrences." }),
+  agent_id: occurrenceQuery.agent_id.meta({ description: 'Only agent runs of this agent.' }),
+  schedule_type: occurrenceQuery.schedule_type.meta({
+    description: 'Only tasks of this schedule_type.',
+    examples: ['run_agent', 'http_request'],
+  }),
+  status: occurrenceQuery.status.meta({
+    description:
+      'Only occurrences with this status: upcoming, due, running, succeeded, failed, skipped, missed, paused, ' +
+      'cancelled.',
+  }),
+  timezone: occurrenceQuery.timezone.meta({
+    description: `IANA zone of each occurrence's local_at, and of dates in from/to. ${TIMEZONE_DESCRIPTION}`,
+    examples: ['Europe/Berlin'],
+  }),
+  limit: z.number().int().min(1).max(1000).default(200).meta({
+    description: 'Most occurrences to return, earliest first (1 to 1000); `total` counts them all.',
+  }),
+});
+
+const ListOccurrencesResult = OccurrencesResponse.extend({
+  total: z
+    .number()
+    .meta({ description: 'Occurrences in the window; more than `count` when `limit` cut the list.' }),
+});
+
+/**
+ * `list_occurrences`, the ledger as a tool: offered only where the API has a ledger, so the catalog never lists a
+ * tool that cannot answer.
+ */
+export function listOccurrencesTool(ledger: LedgerService): PulseTool {
+  return defineTool({
+    name: 'list_occurrences',
+    title: 'List occurrences',
+    description:
+      'The calendar of every task: each time a task is or was due in a window (default: a week back to a month ' +
+      'ahead), earliest first, with its status and the reason for it: upcoming; succeeded or failed (with the ' +
+      'run, its error and result summary); skipped (the run still going is in blocked_by), missed, paused or ' +
+      'cancelled when nothing ran. Use it for "what runs this week?" or "why did my task not run on Monday?". ' +
+      'Returns {from, to, timezone, count, total, occurrences, truncated}.',
+    input: ListOccurrencesInput,
+    output: ListOccurrencesResult,
+    annotations: { readOnlyHint: true, openWorldHint: false },
+    run: async (_tasks, { limit, ...query }) => {
+      const answer = await ledger.occurrences(query);
+      const occurrences = answer.occurrences.slice(0, limit);
+      return { ...answer, occurrences, count: occurrences.length, total: answer.count };
+    },
+  });
+}

@@ -30,6 +30,7 @@ import { ifExists, onTemporal } from '../../temporal/temporal-errors.js';
 import { canTriggerOnce, liveOnceStatus, onceStatus, onceStatusQuery } from '../task-status.js';
 import { taskView, type TaskMemo, type TaskView } from '../task-view.js';
 import { quote, scheduledTasksOn } from '../visibility-query.js';
+import { staticDetailsOf, staticSummaryOf } from './task-summary.js';
 import type { KindDeps, KindListFilters, ListedTask, LoadedTask, TaskKind } from './task-kind.js';
 
 // Short: a query with no worker polling waits out the whole deadline, and the fallback is nearly as good.
@@ -208,6 +209,9 @@ export function createOnceKind(deps: KindDeps): TaskKind {
           args: [built.input],
           memo: { ...built.memo },
           typedSearchAttributes: built.searchAttributes,
+          // What the Web UI lists and shows for the task, instead of a bare id and type.
+          staticSummary: staticSummaryOf(built),
+          staticDetails: staticDetailsOf(built),
           // An idempotency key names one task for good: a finished task is not started again by a late retry.
           ...(idempotent ? { workflowIdReusePolicy: 'REJECT_DUPLICATE' as const } : {}),
         },

@@ -6,6 +6,7 @@
 import type { ScheduleDescription, ScheduleSummary, WorkflowExecutionInfo } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { ConflictError } from '../../errors.js';
+import { PAUSE_PERIODS_MEMO_KEY, pausePeriodsOf, withPauseEvent } from '../../ledger/pause-periods.js';
 import {
   PulseAgentId,
   PulseDueAt,
@@ -36,6 +37,7 @@ import {
   schedulePolicies,
   toScheduleSpec,
 } from './schedule-spec.js';
+import { staticDetailsOf, staticSummaryOf } from './task-summary.js';
 import type { KindDeps, KindListFilters, ListedTask, LoadedTask, TaskKind } from './task-kind.js';
 
 const PAUSED_NOTE = 'Paused through the Pulse API';
@@ -71,6 +73,24 @@ function pairsOf(
   return Array.isArray(attributes)
     ? [...attributes]
     : (attributes as { getAll(): SearchAttributePair[] }).getAll();
+}
+
+/**
+ * The action's memo with a pause, resume or cancel recorded in its pause periods: Temporal keeps only whether a
+ * schedule is paused now, and the ledger needs since when (see `ledger/pause-periods.ts`).
+ */
+function memoWithPauseEvent(
+  memo: Record<string, unknown> | undefined,
+  event: 'pause' | 'resume' | 'cancel',
+  at: Date,
+): Record<string, unknown> {
+  return { ...memo, [PAUSE_PERIODS_MEMO_KEY]: withPauseEvent(pausePeriodsOf(memo), event, at) };
+}
+
+/** The recorded pause periods of a memo, to carry over when the memo is replaced. */
+function keptPausePeriods(memo: Record<string, unknown> | undefined): Record<string, unknown> {
+  const periods = pausePeriodsOf(memo);
+  return periods.length > 0 ? { [PAUSE_PERIODS_MEMO_KEY]: periods } : {};
 }
 
 function factsOf(description: ScheduleDescription): ScheduleFacts {
@@ -125,7 +145,7 @@ export function createRecurringKind(deps: KindDeps): TaskKind {
       return {
         taskId,
         description,
-        memo: (description.action.memo ?? description.memo ?? {}) as Partial<TaskMemo>,
+        memo: memoOf(description, input),
         status: recurringStatus(factsOf(description)),
         createdAtMs: description.info.createdAt.getTime(),
         executor: input?.executor ?? null,
@@ -155,6 +175,10 @@ export function createRecurringKind(deps: KindDeps): TaskKind {
       await client.schedule.getHandle(snap.taskId).update((previous) => ({
         ...previous,
         state: { ...previous.state, paused: true, note: CANCELLED_NOTE },
+        action: {
+          ...previous.action,
+          memo: memoWithPauseEvent(previous.action.memo, 'cancel', now()),
+        } as typeof previous.action,
         typedSearchAttributes: [
           ...pairsOf(previous.typedSearchAttributes).filter((p) => p.key.name !== PulseStatus.name),
           { key: PulseStatus, value: 'cancelled' },
@@ -189,7 +213,9 @@ export function createRecurringKind(deps: KindDeps): TaskKind {
       action: {
         ...previous.action,
         args: [built.input],
-        memo: { ...built.memo },
+        memo: { ...built.memo, ...keptPausePeriods(previous.action.memo) },
+        staticSummary: staticSummaryOf(built),
+        staticDetails: staticDetailsOf(built),
         typedSearchAttributes: replaced(pairsOf(previous.action.typedSearchAttributes)),
       } as typeof previous.action,
       typedSearchAttributes: replaced(pairsOf(previous.typedSearchAttributes)),
@@ -204,7 +230,13 @@ export function createRecurringKind(deps: KindDeps): TaskKind {
     await client.schedule.getHandle(snap.taskId).update((previous) => ({
       ...previous,
       spec: toScheduleSpec(when, built.recurrence?.policy.jitterMs, when.at),
-      action: { ...previous.action, memo: { ...built.memo } },
+      action: {
+        ...previous.action,
+        memo: { ...built.memo, ...keptPausePeriods(previous.action.memo) },
+        // The summary names the recurrence, so it follows the reschedule.
+        staticSummary: staticSummaryOf(built),
+        staticDetails: staticDetailsOf(built),
+      } as typeof previous.action,
       state: { ...previous.state, remainingActions: remaining },
     }));
   }
@@ -254,7 +286,17 @@ export function createRecurringKind(deps: KindDeps): TaskKind {
       },
 
       async setPaused(paused) {
-        await call(() => (paused ? schedule.pause(PAUSED_NOTE) : schedule.unpause(RESUMED_NOTE)));
+        // One update pauses (or resumes) and records the period for the ledger.
+        await call(() =>
+          schedule.update((previous) => ({
+            ...previous,
+            state: { ...previous.state, paused, note: paused ? PAUSED_NOTE : RESUMED_NOTE },
+            action: {
+              ...previous.action,
+              memo: memoWithPauseEvent(previous.action.memo, paused ? 'pause' : 'resume', now()),
+            } as typeof previous.action,
+          })),
+        );
       },
 
       async trigger() {
@@ -269,6 +311,7 @@ export function createRecurringKind(deps: KindDeps): TaskKind {
         }
         // A run started by hand is not counted against `times`, and runs beside any run in progress.
         await call(() => schedule.trigger(OVERLAP.allow_all));
+        await call(() => confirmTriggered(schedule, description));
       },
 
       async nextRuns(count) {
@@ -313,6 +356,9 @@ export function createRecurringKind(deps: KindDeps): TaskKind {
           args: [built.input],
           memo: { ...built.memo },
           typedSearchAttributes: searchAttributes,
+          // Every run of the schedule carries what the task is and its recurrence, for the Web UI's lists.
+          staticSummary: staticSummaryOf(built),
+          staticDetails: staticDetailsOf(built),
         },
         policies: schedulePolicies(policy),
         state: {
@@ -367,6 +413,64 @@ export function createRecurringKind(deps: KindDeps): TaskKind {
       return listed;
     },
   };
+}
+
+/**
+ * The memo a schedule was made with, or, for a schedule made by hand (`temporal schedule create`), what its
+ * action's input says: its type, payload and callback, instead of `unknown` and an empty payload.
+ */
+function memoOf(description: ScheduleDescription, input: ScheduledTaskInput | undefined): Partial<TaskMemo> {
+  const memo = (description.action.memo ?? description.memo ?? {}) as Partial<TaskMemo>;
+  if (memo.schedule_type || !input || typeof input !== 'object') return memo;
+  const calendars = description.spec.calendars?.length ?? 0;
+  const intervals = description.spec.intervals ?? [];
+  return {
+    ...memo,
+    schedule_type: input.scheduleType,
+    payload: input.payload ?? {},
+    metadata: input.metadata ?? {},
+    schedule_config: {
+      ...(memo.schedule_config ?? {}),
+      created_by: 'temporal schedule (no Pulse memo)',
+      ...(description.spec.timezone ? { timezone: description.spec.timezone } : {}),
+      ...(intervals.length > 0 ? { intervals: intervals.map((i) => i.every) } : {}),
+      ...(calendars > 0 ? { calendars } : {}),
+    },
+    ...(input.callbackUrl ? { callback_url: input.callbackUrl } : {}),
+  };
+}
+
+/** How long a trigger waits for the schedule to report the run it started (or dropped). */
+const TRIGGER_SETTLE_MS = 5000;
+
+/**
+ * A trigger is a request the schedule acts on asynchronously: it may start a run, or drop it (its overlap policy,
+ * or a run of the same second already under that workflow id). Answers only once the schedule has counted the
+ * run as taken; a run counted as skipped, or never counted, is a 409 saying so rather than "triggered".
+ */
+async function confirmTriggered(
+  schedule: { describe(): Promise<ScheduleDescription> },
+  before: ScheduleDescription,
+): Promise<void> {
+  const deadline = Date.now() + TRIGGER_SETTLE_MS;
+  for (;;) {
+    const now = await schedule.describe();
+    if (now.info.numActionsTaken > before.info.numActionsTaken) return;
+    if (now.info.numActionsSkippedOverlap > before.info.numActionsSkippedOverlap) {
+      throw new ConflictError(
+        'TRIGGER_SKIPPED',
+        `Task '${now.scheduleId}': the triggered run was dropped by the overlap policy (a run is still going).`,
+      );
+    }
+    if (Date.now() > deadline) {
+      throw new ConflictError(
+        'TRIGGER_NOT_STARTED',
+        `Task '${now.scheduleId}': the schedule did not start the triggered run within ${TRIGGER_SETTLE_MS / 1000} s ` +
+          '(a run started in the same second may hold its workflow id); try again.',
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 function inRange(ms: number | null, range: { fromMs?: number; toMs?: number }): boolean {

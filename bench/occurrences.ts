@@ -1,0 +1,94 @@
+/**
+ * `GET /occurrences` for a month of 10,000 tasks (9,700 one-time, 300 recurring) on the dev server: prints the
+ * answer's time cold (first call: schedule describes and matching times read) and warm (matching times cached).
+ * No worker runs, so the tasks stay as scheduled. `npx tsx bench/occurrences.ts [tasks] [recurring]`.
+ */
+import { createApp } from '../src/api/app.js';
+import { loadConfig } from '../src/config.js';
+import { createExecutorFactory } from '../src/executors/executor-factory.js';
+import { createApiServices } from '../src/main/services.js';
+import { createLogger } from '../src/observability/logger.js';
+import { createMetrics } from '../src/observability/metrics.js';
+import { LOOPBACK_ALLOWED } from '../test/helpers/pulse.js';
+import { createDevServerEnv } from '../test/helpers/temporal.js';
+
+const total = Number(process.argv[2] ?? 10_000);
+const recurringCount = Number(process.argv[3] ?? 300);
+const DAY = 86_400_000;
+
+async function inBatches<T>(
+  count: number,
+  concurrency: number,
+  fn: (i: number) => Promise<T>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await fn(next++);
+    }),
+  );
+}
+
+async function main(): Promise<void> {
+  const env = await createDevServerEnv();
+  try {
+    const config = {
+      ...loadConfig({ PULSE_RATE_LIMIT: '0', PULSE_LOG_LEVEL: 'warn' }),
+      taskQueue: 'bench-ledger',
+    };
+    const deps = createApiServices({
+      config,
+      client: env.client,
+      executors: createExecutorFactory({}),
+      guard: LOOPBACK_ALLOWED,
+      logger: createLogger(config),
+      metrics: createMetrics({}),
+    });
+    const app = createApp(deps);
+    const now = Date.now();
+    const started = performance.now();
+    const times = ['daily at 9am', 'every weekday at 6pm', 'every monday at 8am', 'every 6 hours'];
+    await inBatches(total, 32, async (i) => {
+      const recurring = i < recurringCount;
+      const when = recurring
+        ? times[i % times.length]!
+        : new Date(now + DAY + Math.floor((((i * 7919) % 1000) / 1000) * 28 * DAY)).toISOString();
+      await deps.tasks.schedule({
+        schedule_type: 'http_request',
+        when,
+        payload: { url: 'http://127.0.0.1:9/bench', method: 'POST' },
+        metadata: { name: `bench ${i}` },
+      } as Parameters<typeof deps.tasks.schedule>[0]);
+    });
+    console.log(
+      `created ${total} tasks (${recurringCount} recurring) in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+    // Visibility is eventually consistent: wait until every one-time task is listed.
+    const from = new Date(now).toISOString();
+    const to = new Date(now + 31 * DAY).toISOString();
+    const path = `/occurrences?from=${from}&to=${to}&timezone=Europe/Berlin`;
+    for (let i = 0; i < 60; i++) {
+      const body = (await (await app.request(path)).json()) as { occurrences: { kind: string }[] };
+      if (body.occurrences.filter((o) => o.kind === 'once').length >= total - recurringCount) break;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    const runs: number[] = [];
+    let count = 0;
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      const response = await app.request(path);
+      const body = (await response.json()) as { count: number };
+      runs.push(performance.now() - t0);
+      count = body.count;
+    }
+    const sorted = [...runs].sort((a, b) => a - b);
+    console.log(
+      `GET /occurrences (a month, ${total} tasks, ${count} occurrences): ` +
+        `runs ${runs.map((r) => r.toFixed(0)).join(', ')} ms; median ${sorted[2]!.toFixed(0)} ms`,
+    );
+  } finally {
+    await env.teardown();
+  }
+}
+
+await main();

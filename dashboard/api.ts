@@ -1,0 +1,121 @@
+/**
+ * The dashboard's one way to the Pulse API: same origin, the API key (if any) from sessionStorage as a Bearer
+ * header, never in a URL. Errors carry the API's own `detail`, which the page shows as it is.
+ */
+
+const KEY_STORAGE = 'pulse.apiKey';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const apiKey = {
+  get: (): string | null => sessionStorage.getItem(KEY_STORAGE),
+  set: (key: string) => sessionStorage.setItem(KEY_STORAGE, key),
+  clear: () => sessionStorage.removeItem(KEY_STORAGE),
+};
+
+/** Called on every 401, so the page can ask for a key. */
+let onUnauthorized: () => void = () => undefined;
+export function whenUnauthorized(handler: () => void): void {
+  onUnauthorized = handler;
+}
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const key = apiKey.get();
+  if (key) headers.authorization = `Bearer ${key}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: 'omit',
+  });
+  const text = await response.text();
+  let parsed: unknown = undefined;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (!response.ok) {
+    if (response.status === 401) onUnauthorized();
+    const detail = (parsed as { detail?: unknown } | undefined)?.detail;
+    throw new ApiError(response.status, typeof detail === 'string' ? detail : `${response.status} ${text}`);
+  }
+  return parsed as T;
+}
+
+/** The API's shapes the page reads (src/api/schemas.ts). */
+export interface OccurrenceRun {
+  execution_id: string | null;
+  workflow_id: string;
+  run_id: string;
+  status: string;
+  started_at: string;
+  finished_at: string | null;
+  duration_ms: number | null;
+  result_summary: string | null;
+  error: string | null;
+  callback: { url: string; status: 'delivered' | 'failed'; attempts?: number; error?: string } | null;
+  ui_url: string;
+}
+
+export interface Occurrence {
+  task_id: string;
+  kind: 'once' | 'recurring';
+  schedule_type: string;
+  agent_id: string | null;
+  name: string | null;
+  at: string;
+  local_at: string;
+  status: string;
+  reason: string;
+  manual: boolean;
+  run: OccurrenceRun | null;
+  blocked_by: OccurrenceRun | null;
+  task_ui_url: string;
+}
+
+export interface Occurrences {
+  from: string;
+  to: string;
+  timezone: string;
+  count: number;
+  occurrences: Occurrence[];
+  truncated: boolean;
+}
+
+export interface Task {
+  id: string;
+  schedule_type: string;
+  created_at_iso: string;
+  payload: Record<string, unknown>;
+  schedule_config: Record<string, unknown>;
+  status: string;
+  metadata: Record<string, unknown>;
+  next_execution_iso: string | null;
+  executor: string | null;
+  ui_url: string;
+  kind: 'once' | 'recurring';
+  callback_url: string | null;
+}
+
+export interface Preview {
+  kind: 'once' | 'recurring';
+  timezone?: string;
+  next: string[];
+}
+
+export interface Scheduled {
+  task_id: string;
+  next_execution: string | null;
+  status: string;
+  ui_url: string;
+}

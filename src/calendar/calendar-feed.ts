@@ -1,0 +1,110 @@
+/**
+ * The calendar feed: upcoming occurrences from the ledger as an iCalendar document (RFC 5545, written by
+ * `ical-generator`) that calendar apps subscribe to. Calendar apps cannot send headers, so a feed is reached by a
+ * read-only feed token in its URL (never the API key); the tokens live in `feed-token-store.ts`.
+ */
+import ical from 'ical-generator';
+import type { LedgerService, OccurrenceView } from '../ledger/ledger-service.js';
+import type { FeedFilters, FeedTokenInfo, FeedTokenStore } from './feed-token-store.js';
+
+/** Where the feed is served; the one route the API key does not guard. */
+export const CALENDAR_FEED_PATH = '/calendar.ics';
+
+/** How far ahead a feed looks. */
+const HORIZON_MS = 31 * 86_400_000;
+/** Most events in one feed (the earliest): an every-minute task must not make a feed calendar apps choke on. */
+const MAX_EVENTS = 2000;
+/** How often calendar apps are asked to fetch the feed again (REFRESH-INTERVAL / X-PUBLISHED-TTL). */
+const REFRESH_SECONDS = 15 * 60;
+
+export interface NewFeedToken {
+  readonly label?: string;
+  readonly filters?: FeedFilters;
+}
+
+export interface CalendarFeed {
+  /** Makes a feed token; `url` is the subscription address on `baseUrl`. The token is shown only here. */
+  createToken(input: NewFeedToken, baseUrl: string): Promise<FeedTokenInfo & { token: string; url: string }>;
+  listTokens(): Promise<FeedTokenInfo[]>;
+  /** False when there is no such token. */
+  revokeToken(id: string): Promise<boolean>;
+  /** The feed's iCalendar text, or undefined for a token never made or revoked. */
+  render(token: string): Promise<string | undefined>;
+}
+
+export interface CalendarFeedDeps {
+  readonly ledger: LedgerService;
+  readonly tokens: FeedTokenStore;
+  readonly now?: () => Date;
+}
+
+/** The subscription URL of a token on `baseUrl`. */
+export function feedUrl(baseUrl: string, token: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}${CALENDAR_FEED_PATH}?token=${encodeURIComponent(token)}`;
+}
+
+/** What runs, in a few words: the task's name, else its type and agent. */
+function summaryOf(o: OccurrenceView): string {
+  const what = o.agent_id ? `${o.schedule_type} ${o.agent_id}` : o.schedule_type;
+  return o.name ? `${o.name} (${what})` : what;
+}
+
+/**
+ * The feed as iCalendar text: one VEVENT per occurrence, its UID the task and due time (stable across fetches, so
+ * apps update rather than duplicate; a rescheduled time is a new event), in UTC so no VTIMEZONE is needed.
+ */
+export function renderFeed(
+  occurrences: readonly OccurrenceView[],
+  options: { name: string; stamp: Date },
+): string {
+  const calendar = ical({
+    name: options.name,
+    prodId: { company: 'Pulse', product: 'Pulse scheduler', language: 'EN' },
+    ttl: REFRESH_SECONDS,
+  });
+  for (const o of occurrences) {
+    const start = new Date(o.at);
+    calendar.createEvent({
+      id: `${o.task_id}/${o.at}@pulse`,
+      stamp: options.stamp,
+      start,
+      end: start,
+      summary: summaryOf(o),
+      description: [
+        `${o.kind === 'recurring' ? 'Recurring' : 'One-time'} ${o.schedule_type} task ${o.task_id}`,
+        `Status: ${o.status} (${o.reason})`,
+      ].join('\n'),
+      url: o.task_ui_url,
+      x: { 'X-PULSE-TASK-ID': o.task_id },
+    });
+  }
+  return calendar.toString();
+}
+
+export function createCalendarFeed(deps: CalendarFeedDeps): CalendarFeed {
+  const { ledger, tokens } = deps;
+  const now = deps.now ?? (() => new Date());
+  return {
+    async createToken(input, baseUrl) {
+      const created = await tokens.create({ label: input.label ?? null, filters: input.filters ?? {} });
+      return { ...created, url: feedUrl(baseUrl, created.token) };
+    },
+    listTokens: () => tokens.list(),
+    revokeToken: (id) => tokens.revoke(id),
+    async render(token) {
+      const info = await tokens.find(token);
+      if (!info) return undefined;
+      const from = now();
+      const answer = await ledger.occurrences({
+        ...info.filters,
+        from: from.toISOString(),
+        to: new Date(from.getTime() + HORIZON_MS).toISOString(),
+        status: 'upcoming',
+      });
+      return renderFeed(answer.occurrences.slice(0, MAX_EVENTS), {
+        name: info.label ? `Pulse: ${info.label}` : 'Pulse',
+        stamp: from,
+      });
+    },
+  };
+}

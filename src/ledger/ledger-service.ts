@@ -1,0 +1,557 @@
+/**
+ * `GET /occurrences`: gathers the ledger's facts from Temporal and applies `occurrences.ts` to them. Designed for a
+ * month of ten thousand tasks in well under a second:
+ * - one-time tasks: one visibility query by `PulseDueAt` over the window, split into slices read in parallel;
+ * - runs of schedules: one visibility query by `TemporalScheduledStartTime` (plus runs still going);
+ * - schedules: one list, then their describes in parallel batches, and their matching times from Temporal's
+ *   `ListScheduleMatchingTimes`, cached per schedule, spec and window (a spec's times in a window never change).
+ */
+import type { Client, ScheduleDescription, WorkflowExecutionInfo } from '@temporalio/client';
+import { msToTs, tsToMs } from '@temporalio/common/lib/time.js';
+import { Temporal } from 'temporal-polyfill';
+import { BadRequestError, TaskNotFoundError } from '../errors.js';
+import {
+  PulseAgentId,
+  PulseDueAt,
+  PulseScheduleType,
+  PulseStatus,
+  SCHEDULED_TASK_WORKFLOW,
+  TemporalScheduledById,
+  TemporalScheduledStartTime,
+} from '../shared/search-attributes.js';
+import type { RunRecord } from '../shared/task-types.js';
+import { ifExists, onTemporal } from '../temporal/temporal-errors.js';
+import { isValidTimeZone } from '../time/time-zone.js';
+import { CANCELLED_NOTE } from '../tasks/task-status.js';
+import { uiUrl } from '../tasks/task-view.js';
+import { quote, scheduledTasksOn } from '../tasks/visibility-query.js';
+import { localIso } from './local-time.js';
+import {
+  needsSchedulerHistory,
+  onceOccurrence,
+  recurringOccurrences,
+  type RecurringFacts,
+  type LedgerRun,
+  type Occurrence,
+  type OccurrenceStatus,
+  type RecurringPolicy,
+} from './occurrences.js';
+import { pausePeriodsOf } from './pause-periods.js';
+
+export interface LedgerQuery {
+  /** ISO-8601 instant, or a date (midnight in `timezone`). */
+  readonly from?: string;
+  readonly to?: string;
+  readonly task_id?: string;
+  readonly agent_id?: string;
+  readonly schedule_type?: string;
+  readonly status?: OccurrenceStatus;
+  /** IANA zone for `local_at` and for dates in `from`/`to`. */
+  readonly timezone?: string;
+}
+
+export interface OccurrenceRunView {
+  execution_id: string | null;
+  workflow_id: string;
+  run_id: string;
+  status: OccurrenceStatus;
+  started_at: string;
+  finished_at: string | null;
+  duration_ms: number | null;
+  result_summary: string | null;
+  error: string | null;
+  callback: { url: string; status: 'delivered' | 'failed'; attempts?: number; error?: string } | null;
+  ui_url: string;
+}
+
+export interface OccurrenceView {
+  task_id: string;
+  kind: 'once' | 'recurring';
+  schedule_type: string;
+  agent_id: string | null;
+  name: string | null;
+  at: string;
+  local_at: string;
+  status: OccurrenceStatus;
+  reason: string;
+  manual: boolean;
+  run: OccurrenceRunView | null;
+  blocked_by: OccurrenceRunView | null;
+  task_ui_url: string;
+}
+
+export interface OccurrencesAnswer {
+  from: string;
+  to: string;
+  timezone: string;
+  count: number;
+  occurrences: OccurrenceView[];
+  /** Some schedule had more matching times in the window than are read (MAX_TIMES_PER_SCHEDULE). */
+  truncated: boolean;
+}
+
+export interface LedgerService {
+  occurrences(query: LedgerQuery): Promise<OccurrencesAnswer>;
+  /** One task's occurrences; a 404 for an unknown task. */
+  taskOccurrences(taskId: string, query: Omit<LedgerQuery, 'task_id'>): Promise<OccurrencesAnswer>;
+}
+
+export interface LedgerDeps {
+  readonly client: Client;
+  readonly namespace: string;
+  readonly taskQueue: string;
+  readonly uiUrl: string;
+  readonly defaultTimezone: string;
+  readonly now?: () => Date;
+}
+
+const DAY_MS = 86_400_000;
+/** Default window: a week back, a month ahead. */
+const DEFAULT_BACK_MS = 7 * DAY_MS;
+const DEFAULT_AHEAD_MS = 31 * DAY_MS;
+const MAX_WINDOW_MS = 366 * DAY_MS;
+/** How far before the window runs are read, to name a run still going when the window opens. */
+const RUN_LOOKBACK_MS = DAY_MS;
+const MAX_TIMES_PER_SCHEDULE = 5000;
+/** Temporal's default catch-up window, used when a schedule's policy does not say. */
+const DEFAULT_CATCHUP_MS = 365 * DAY_MS;
+const DESCRIBE_CONCURRENCY = 16;
+/** Parallel slices of the one-time tasks' query: visibility pages are sequential, slices are not. */
+const ONCE_SLICES = 4;
+const CACHE_ENTRIES = 5000;
+const CACHE_TTL_MS = 10 * 60_000;
+const RESULT_SUMMARY_CHARS = 200;
+/** Workflow id of the system workflow that runs a schedule (Temporal's scheduler), before the schedule id. */
+const SCHEDULER_WORKFLOW_PREFIX = 'temporal-sys-scheduler:';
+/** How long before a window a one-time task cancelled before its due time is still looked for. */
+const CANCELLED_LOOKBACK_MS = 31 * DAY_MS;
+
+const OVERLAP_NAMES: Record<string, RecurringPolicy['overlap']> = {
+  SKIP: 'skip',
+  BUFFER_ONE: 'buffer_one',
+  ALLOW_ALL: 'allow_all',
+  CANCEL_OTHER: 'cancel_other',
+  TERMINATE_OTHER: 'terminate_other',
+};
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+const finite = (n: unknown): number | undefined =>
+  typeof n === 'number' && Number.isFinite(n) ? n : undefined;
+const isoOrNull = (ms: unknown): string | null => {
+  const n = finite(ms);
+  return n === undefined ? null : new Date(n).toISOString();
+};
+
+function summarizeResult(result: unknown): string | null {
+  if (result === undefined || result === null) return null;
+  const text = typeof result === 'string' ? result : JSON.stringify(result);
+  return text.length > RESULT_SUMMARY_CHARS ? `${text.slice(0, RESULT_SUMMARY_CHARS - 1)}…` : text;
+}
+
+function ledgerRunOf(info: WorkflowExecutionInfo, nominalMs: number): LedgerRun {
+  const record = info.memo?.run as RunRecord | undefined;
+  return {
+    workflowId: info.workflowId,
+    runId: info.runId,
+    nominalMs,
+    startedMs: info.startTime.getTime(),
+    ...(info.closeTime ? { closedMs: info.closeTime.getTime() } : {}),
+    execution: info.status.name,
+    ...(record ? { record } : {}),
+  };
+}
+
+/** A one-time task's due time: `PulseDueAt` while it waits, then its run's, or the one its memo was given. */
+function dueTimeOf(info: WorkflowExecutionInfo, record: RunRecord | undefined): number | undefined {
+  const waiting = info.typedSearchAttributes.get(PulseDueAt);
+  if (waiting) return waiting.getTime();
+  const recorded = Date.parse(record?.scheduledFor ?? '');
+  if (!Number.isNaN(recorded)) return recorded;
+  const config = (info.memo?.schedule_config ?? {}) as { due_at?: unknown };
+  const due = typeof config.due_at === 'string' ? Date.parse(config.due_at) : NaN;
+  return Number.isNaN(due) ? undefined : due;
+}
+
+/** A task as the ledger describes it beside each occurrence. */
+interface TaskLabel {
+  readonly taskId: string;
+  readonly kind: 'once' | 'recurring';
+  readonly scheduleType: string;
+  readonly agentId: string | null;
+  readonly name: string | null;
+}
+
+function nameOf(memo: Record<string, unknown> | undefined): string | null {
+  const metadata = memo?.metadata as Record<string, unknown> | undefined;
+  const name = metadata?.name ?? metadata?.title;
+  return typeof name === 'string' ? name : null;
+}
+
+export function createLedgerService(deps: LedgerDeps): LedgerService {
+  const { client, namespace, taskQueue } = deps;
+  const now = deps.now ?? (() => new Date());
+  const matchingCache = new Map<string, { at: number; times: number[]; truncated: boolean }>();
+
+  const runUi = (run: LedgerRun) =>
+    `${deps.uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(run.workflowId)}/${encodeURIComponent(run.runId)}/history`;
+
+  function runView(run: LedgerRun, status: OccurrenceStatus): OccurrenceRunView {
+    const record = run.record;
+    return {
+      execution_id: record?.executionId ?? null,
+      workflow_id: run.workflowId,
+      run_id: run.runId,
+      status,
+      started_at: new Date(finite(record?.startedAtMs) ?? run.startedMs).toISOString(),
+      finished_at: isoOrNull(record?.finishedAtMs ?? run.closedMs),
+      duration_ms: record?.executionTimeMs ?? null,
+      result_summary: record ? summarizeResult(record.result) : null,
+      error: record?.error ?? null,
+      callback: record?.callback ? { ...record.callback } : null,
+      ui_url: runUi(run),
+    };
+  }
+
+  function view(task: TaskLabel, occurrence: Occurrence, timeZone: string): OccurrenceView {
+    const { run, blockedBy } = occurrence;
+    return {
+      task_id: task.taskId,
+      kind: task.kind,
+      schedule_type: task.scheduleType,
+      agent_id: task.agentId,
+      name: task.name,
+      at: new Date(occurrence.atMs).toISOString(),
+      local_at: localIso(occurrence.atMs, timeZone),
+      status: occurrence.status,
+      reason: occurrence.reason,
+      manual: occurrence.manual ?? false,
+      run: run ? runView(run, occurrence.status) : null,
+      blocked_by: blockedBy ? runView(blockedBy, 'running') : null,
+      task_ui_url: uiUrl(deps.uiUrl, namespace, task.taskId, task.kind),
+    };
+  }
+
+  function parseInstant(value: string, field: string, timeZone: string): number {
+    try {
+      if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+        return Temporal.PlainDate.from(value).toZonedDateTime({ timeZone }).epochMilliseconds;
+      }
+      const ms = Date.parse(value);
+      if (!Number.isNaN(ms) && /[zZ]|[+-]\d{2}:?\d{2}$/.test(value)) return ms;
+    } catch {
+      // fall through to the 400
+    }
+    throw new BadRequestError(
+      'INVALID_TIME_RANGE',
+      `${field} '${value}' is not an ISO-8601 instant with an offset (2026-03-01T00:00:00Z) or a date (2026-03-01).`,
+      [{ field: `query.${field}`, message: 'must be an ISO-8601 instant or a date' }],
+    );
+  }
+
+  function windowOf(query: LedgerQuery) {
+    const timeZone = query.timezone ?? deps.defaultTimezone;
+    if (!isValidTimeZone(timeZone)) {
+      throw new BadRequestError(
+        'INVALID_TIMEZONE',
+        `timezone '${timeZone}' is not an IANA time zone name such as 'Europe/Berlin'.`,
+      );
+    }
+    const nowMs = now().getTime();
+    const fromMs = query.from ? parseInstant(query.from, 'from', timeZone) : nowMs - DEFAULT_BACK_MS;
+    const toMs = query.to
+      ? parseInstant(query.to, 'to', timeZone)
+      : fromMs + DEFAULT_BACK_MS + DEFAULT_AHEAD_MS;
+    if (toMs <= fromMs) {
+      throw new BadRequestError('INVALID_TIME_RANGE', `to (${query.to}) must be after from (${query.from}).`);
+    }
+    if (toMs - fromMs > MAX_WINDOW_MS) {
+      throw new BadRequestError(
+        'INVALID_TIME_RANGE',
+        'The window from..to is longer than 366 days; ask for a shorter one.',
+      );
+    }
+    return { timeZone, fromMs, toMs, nowMs };
+  }
+
+  /** Filters shared by one-time tasks and runs of schedules, as visibility clauses. */
+  function filterClauses(query: LedgerQuery): string[] {
+    const clauses: string[] = [];
+    if (query.schedule_type) clauses.push(`PulseScheduleType = ${quote(query.schedule_type)}`);
+    if (query.agent_id) clauses.push(`PulseAgentId = ${quote(query.agent_id)}`);
+    return clauses;
+  }
+
+  async function list(query: string): Promise<WorkflowExecutionInfo[]> {
+    const out: WorkflowExecutionInfo[] = [];
+    for await (const info of client.workflow.list({ query, pageSize: 1000 })) out.push(info);
+    return out;
+  }
+
+  async function onceTasks(
+    query: LedgerQuery,
+    fromMs: number,
+    toMs: number,
+  ): Promise<WorkflowExecutionInfo[]> {
+    const base = [...scheduledTasksOn(taskQueue), 'TemporalScheduledById IS NULL', ...filterClauses(query)];
+    if (query.task_id) base.push(`WorkflowId = ${quote(query.task_id)}`);
+    const slices = query.task_id ? 1 : ONCE_SLICES;
+    const step = Math.ceil((toMs - fromMs) / slices);
+    // A task that stopped waiting has no PulseDueAt: its time is in its memo. It started before it was due and
+    // closed after (or was cancelled up to CANCELLED_LOOKBACK_MS before the window).
+    const notWaiting = [
+      ...base,
+      'PulseDueAt IS NULL',
+      `StartTime <= ${quote(new Date(toMs).toISOString())}`,
+      `(ExecutionStatus = 'Running' OR CloseTime >= ${quote(new Date(fromMs - CANCELLED_LOOKBACK_MS).toISOString())})`,
+    ].join(' AND ');
+    const parts = await Promise.all([
+      list(notWaiting),
+      ...Array.from({ length: slices }, (_, i) => {
+        const lo = fromMs + i * step;
+        const hi = Math.min(toMs, lo + step);
+        const upper = i === slices - 1 ? '<=' : '<';
+        return list(
+          [
+            ...base,
+            `PulseDueAt >= ${quote(new Date(lo).toISOString())}`,
+            `PulseDueAt ${upper} ${quote(new Date(hi).toISOString())}`,
+          ].join(' AND '),
+        );
+      }),
+    ]);
+    return parts.flat();
+  }
+
+  function onceOccurrences(
+    infos: readonly WorkflowExecutionInfo[],
+    fromMs: number,
+    toMs: number,
+    nowMs: number,
+  ) {
+    return infos.flatMap((info) => {
+      const record = info.memo?.run as RunRecord | undefined;
+      const dueAtMs = dueTimeOf(info, record);
+      if (dueAtMs === undefined || dueAtMs < fromMs || dueAtMs > toMs) return [];
+      const occurrence = onceOccurrence({
+        dueAtMs,
+        execution: info.status.name,
+        reported: info.typedSearchAttributes.get(PulseStatus),
+        startedMs: info.startTime.getTime(),
+        ...(info.closeTime ? { closedMs: info.closeTime.getTime() } : {}),
+        ...(record ? { run: ledgerRunOf(info, dueAtMs) } : {}),
+        nowMs,
+      });
+      const task: TaskLabel = {
+        taskId: info.workflowId,
+        kind: 'once',
+        scheduleType: info.typedSearchAttributes.get(PulseScheduleType) ?? 'unknown',
+        agentId: info.typedSearchAttributes.get(PulseAgentId) ?? null,
+        name: nameOf(info.memo),
+      };
+      return [{ task, occurrence }];
+    });
+  }
+
+  /** The ids of the schedules in scope: one (task_id) or every Pulse schedule matching the filters. */
+  async function scheduleIds(query: LedgerQuery): Promise<string[]> {
+    if (query.task_id) return [query.task_id];
+    const clauses = ['PulseScheduleType IS NOT NULL', ...filterClauses(query)];
+    const ids: string[] = [];
+    for await (const summary of client.schedule.list({ query: clauses.join(' AND '), pageSize: 1000 })) {
+      if (summary.action?.workflowType === SCHEDULED_TASK_WORKFLOW) ids.push(summary.scheduleId);
+    }
+    return ids;
+  }
+
+  /** Temporal's matching times of a schedule in the window, cached by schedule, spec and window. */
+  async function matchingTimes(
+    description: ScheduleDescription,
+    fromMs: number,
+    toMs: number,
+  ): Promise<{ times: number[]; truncated: boolean }> {
+    const key = JSON.stringify([description.scheduleId, description.raw.schedule?.spec, fromMs, toMs]);
+    const cached = matchingCache.get(key);
+    if (cached && Date.now() - cached.at < CACHE_TTL_MS) return cached;
+    const times: number[] = [];
+    let start = fromMs;
+    let truncated = false;
+    for (;;) {
+      const response = await client.workflowService.listScheduleMatchingTimes({
+        namespace,
+        scheduleId: description.scheduleId,
+        startTime: msToTs(start),
+        endTime: msToTs(toMs),
+      });
+      const page = (response.startTime ?? []).map((t) => tsToMs(t));
+      const fresh = page.filter((t) => t >= start && t <= toMs && t > (times[times.length - 1] ?? -Infinity));
+      times.push(...fresh);
+      // The server answers at most a page of times; ask again after the last one until the window is done.
+      if (page.length < 1000 || fresh.length === 0) break;
+      if (times.length >= MAX_TIMES_PER_SCHEDULE) {
+        truncated = true;
+        break;
+      }
+      start = times[times.length - 1]! + 1;
+    }
+    const entry = { at: Date.now(), times, truncated };
+    if (matchingCache.size >= CACHE_ENTRIES) matchingCache.delete(matchingCache.keys().next().value!);
+    matchingCache.set(key, entry);
+    return entry;
+  }
+
+  /**
+   * When the schedule's scheduler workflow did anything, from its history: Temporal keeps no record of when it was
+   * down, but its scheduler's events stop while it is. Undefined when the history cannot be read.
+   */
+  async function schedulerEvents(scheduleId: string): Promise<number[] | undefined> {
+    try {
+      const history = await client.workflow
+        .getHandle(`${SCHEDULER_WORKFLOW_PREFIX}${scheduleId}`)
+        .fetchHistory();
+      return (history.events ?? [])
+        .map((e) => (e.eventTime ? tsToMs(e.eventTime) : NaN))
+        .filter((ms) => Number.isFinite(ms))
+        .sort((a, b) => a - b);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Runs of schedules around the window, by schedule id. */
+  async function scheduleRuns(query: LedgerQuery, fromMs: number, toMs: number) {
+    const clauses = [
+      ...scheduledTasksOn(taskQueue),
+      'TemporalScheduledById IS NOT NULL',
+      ...filterClauses(query),
+    ];
+    if (query.task_id) clauses.push(`TemporalScheduledById = ${quote(query.task_id)}`);
+    const lo = quote(new Date(fromMs - RUN_LOOKBACK_MS).toISOString());
+    const hi = quote(new Date(toMs).toISOString());
+    clauses.push(
+      `((TemporalScheduledStartTime >= ${lo} AND TemporalScheduledStartTime <= ${hi}) OR ExecutionStatus = 'Running')`,
+    );
+    const byTask = new Map<string, LedgerRun[]>();
+    for (const info of await list(clauses.join(' AND '))) {
+      const taskId = info.typedSearchAttributes.get(TemporalScheduledById);
+      const nominal = info.typedSearchAttributes.get(TemporalScheduledStartTime);
+      if (!taskId || !nominal) continue;
+      const runs = byTask.get(taskId) ?? [];
+      runs.push(ledgerRunOf(info, nominal.getTime()));
+      byTask.set(taskId, runs);
+    }
+    return byTask;
+  }
+
+  async function recurring(query: LedgerQuery, fromMs: number, toMs: number, nowMs: number) {
+    const [ids, runsByTask] = await Promise.all([scheduleIds(query), scheduleRuns(query, fromMs, toMs)]);
+    let truncated = false;
+    const perSchedule = await mapLimit(ids, DESCRIBE_CONCURRENCY, async (id) => {
+      const description = await ifExists(id, () => client.schedule.getHandle(id).describe());
+      if (!description || description.action.type !== 'startWorkflow') return [];
+      if (description.action.workflowType !== SCHEDULED_TASK_WORKFLOW) return [];
+      if (description.action.taskQueue !== taskQueue) return [];
+      const createdMs = description.info.createdAt.getTime();
+      if (createdMs > toMs) return [];
+      const matching = await matchingTimes(description, Math.max(fromMs, createdMs - 1000), toMs);
+      truncated ||= matching.truncated;
+      const memo = description.action.memo as Record<string, unknown> | undefined;
+      const periods = pausePeriodsOf(memo);
+      const cancelled =
+        description.typedSearchAttributes.get(PulseStatus) === 'cancelled' ||
+        (description.state.paused && description.state.note === CANCELLED_NOTE);
+      const limited = description.raw.schedule?.state?.limitedActions;
+      const facts: RecurringFacts = {
+        matchingTimesMs: matching.times,
+        runs: runsByTask.get(id) ?? [],
+        // A cancel made before periods were recorded still ends the task's occurrences.
+        pausePeriods:
+          cancelled && !periods.some((p) => p.kind === 'cancelled')
+            ? [
+                ...periods,
+                {
+                  kind: 'cancelled',
+                  from: (description.info.lastUpdatedAt ?? new Date(nowMs)).toISOString(),
+                },
+              ]
+            : periods,
+        policy: {
+          overlap: OVERLAP_NAMES[description.policies.overlap ?? 'SKIP'] ?? 'skip',
+          catchupWindowMs: description.policies.catchupWindow || DEFAULT_CATCHUP_MS,
+          jitterMs: Number(description.spec.jitter ?? 0) || 0,
+        },
+        createdMs,
+        pausedNow: description.state.paused,
+        ...(description.state.note ? { pauseNote: description.state.note } : {}),
+        remainingActions: limited ? (description.state.remainingActions ?? 0) : Infinity,
+        fromMs,
+        toMs,
+        nowMs,
+      };
+      let occurrences = recurringOccurrences(facts);
+      if (needsSchedulerHistory(occurrences, nowMs)) {
+        const schedulerEventsMs = await schedulerEvents(id);
+        if (schedulerEventsMs) occurrences = recurringOccurrences({ ...facts, schedulerEventsMs });
+      }
+      const task: TaskLabel = {
+        taskId: id,
+        kind: 'recurring',
+        scheduleType: description.typedSearchAttributes.get(PulseScheduleType) ?? 'unknown',
+        agentId: description.typedSearchAttributes.get(PulseAgentId) ?? null,
+        name: nameOf(memo),
+      };
+      return occurrences
+        .filter((o) => o.atMs >= fromMs && o.atMs <= toMs)
+        .map((occurrence) => ({ task, occurrence }));
+    });
+    return { entries: perSchedule.flat(), truncated };
+  }
+
+  async function occurrences(query: LedgerQuery): Promise<OccurrencesAnswer> {
+    const { timeZone, fromMs, toMs, nowMs } = windowOf(query);
+    const wantsRecurring = query.schedule_type === undefined || query.schedule_type !== '';
+    const [onceInfos, recurringPart] = await onTemporal(query.task_id, () =>
+      Promise.all([
+        onceTasks(query, fromMs, toMs),
+        wantsRecurring ? recurring(query, fromMs, toMs, nowMs) : { entries: [], truncated: false },
+      ]),
+    );
+    const entries = [...onceOccurrences(onceInfos, fromMs, toMs, nowMs), ...recurringPart.entries]
+      .filter((e) => !query.status || e.occurrence.status === query.status)
+      .sort((a, b) => a.occurrence.atMs - b.occurrence.atMs || (a.task.taskId < b.task.taskId ? -1 : 1));
+    const list = entries.map((e) => view(e.task, e.occurrence, timeZone));
+    return {
+      from: new Date(fromMs).toISOString(),
+      to: new Date(toMs).toISOString(),
+      timezone: timeZone,
+      count: list.length,
+      occurrences: list,
+      truncated: recurringPart.truncated,
+    };
+  }
+
+  return {
+    occurrences,
+    async taskOccurrences(taskId, query) {
+      const answer = await occurrences({ ...query, task_id: taskId });
+      if (answer.count > 0) return answer;
+      // Nothing in the window: a 404 only when there is no such task at all.
+      const exists =
+        (await ifExists(taskId, () => client.schedule.getHandle(taskId).describe())) ??
+        (await ifExists(taskId, () => client.workflow.getHandle(taskId).describe()));
+      if (!exists) throw new TaskNotFoundError(taskId);
+      return answer;
+    },
+  };
+}

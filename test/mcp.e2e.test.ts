@@ -189,6 +189,7 @@ describe('MCP over streamable HTTP, with an API key', () => {
       'resume_task',
       'trigger_task',
       'preview_schedule',
+      'list_occurrences',
     ]);
     for (const tool of tools) {
       expect(tool.description.length, tool.name).toBeGreaterThan(60);

@@ -86,9 +86,21 @@ function toFieldErrors(
 export function rejectInvalid(result: { success: boolean; error?: z.ZodError; target?: string }): undefined {
   if (result.success || !result.error) return undefined;
   const prefix = result.target === 'json' ? undefined : result.target;
-  const errors = toFieldErrors(result.error.issues, prefix === 'param' ? 'path' : prefix, KNOWN_BODY_KEYS);
+  throw schemaError(result.error.issues, prefix === 'param' ? 'path' : prefix, KNOWN_BODY_KEYS);
+}
+
+/**
+ * A 422 listing every field that does not match its schema, in the one form every route, tool and MCP call
+ * answers with: `required` for a missing field, `unknown field` (with the likely key) for an unexpected one.
+ */
+export function schemaError(
+  issues: readonly z.core.$ZodIssue[],
+  prefix?: string,
+  knownKeys: readonly string[] = [],
+): SchemaValidationError {
+  const errors = toFieldErrors(issues, prefix, knownKeys);
   const detail = `Invalid request: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`;
-  throw new SchemaValidationError(detail, errors);
+  return new SchemaValidationError(detail, errors);
 }
 
 /** `app.onError`: domain errors with their status, Hono's own (bad JSON, auth challenges), else a 500. */

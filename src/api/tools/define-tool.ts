@@ -4,8 +4,9 @@
  */
 import { z } from '@hono/zod-openapi';
 import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
-import { PulseApiError, SchemaValidationError, type FieldError } from '../../errors.js';
+import { PulseApiError } from '../../errors.js';
 import type { TaskService } from '../../tasks/task-service.js';
+import { schemaError } from '../errors.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -39,18 +40,8 @@ export interface PulseTool {
   invoke(tasks: TaskService, args: unknown): Promise<unknown>;
 }
 
-/**
- * Field errors and `detail` in the form `createApp`'s validation hook gives a 422 body, so a bad argument reads the
- * same over `POST /tools/{name}`, MCP and the rest of the API.
- */
-export function validationError(issues: readonly z.core.$ZodIssue[]): SchemaValidationError {
-  const errors: FieldError[] = issues.map((issue) => ({
-    field: issue.path.map(String).join('.') || '(body)',
-    message: issue.message,
-  }));
-  const detail = `Invalid request: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`;
-  return new SchemaValidationError(detail, errors);
-}
+/** A bad argument reads the same over `POST /tools/{name}`, MCP and the rest of the API. */
+export const validationError = (issues: readonly z.core.$ZodIssue[]) => schemaError(issues);
 
 /** Schemas an agent can consume: draft-07 (what MCP clients' validators compile), with every `$ref` inlined. */
 function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {

@@ -10,6 +10,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     // Each file starts its own Temporal server; two at a time is what a 2-core machine carries comfortably.
-    maxWorkers: 2,
+    maxWorkers: 4,
   },
 });

@@ -3,7 +3,6 @@
  * reads the same through the new process, and requests after it are served.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { temporalTarget } from '../helpers/target.js';
 import {
   expectEachRanOnce,
   inParallel,
@@ -15,7 +14,7 @@ import {
 const BEFORE = 10;
 const AFTER = 10;
 
-describe.skipIf(temporalTarget() !== 'cluster')('the API restarted', () => {
+describe('the API restarted', () => {
   let fixture: ClusterFixture;
 
   beforeAll(async () => {

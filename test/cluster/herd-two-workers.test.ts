@@ -3,7 +3,6 @@
  * workflow histories show both workers ran some of them (by the identity each attempt records).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { temporalTarget } from '../helpers/target.js';
 import {
   expectEachRanOnce,
   inParallel,
@@ -16,7 +15,7 @@ import {
 
 const TASKS = 500;
 
-describe.skipIf(temporalTarget() !== 'cluster')('two workers draining one herd', () => {
+describe('two workers draining one herd', () => {
   let fixture: ClusterFixture;
 
   beforeAll(async () => {

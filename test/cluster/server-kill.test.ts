@@ -3,7 +3,6 @@
  * started again on the same database: every task fires once, none twice, none is lost.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { temporalTarget } from '../helpers/target.js';
 import {
   expectEachRanOnce,
   inParallel,
@@ -19,7 +18,7 @@ const TARGET_DELAY_MS = 25_000;
 /** Pulse's run heartbeat timeout: a server down longer may time the attempt out and retry it (at-least-once). */
 const HEARTBEAT_TIMEOUT_MS = 10_000;
 
-describe.skipIf(temporalTarget() !== 'cluster')('the Temporal server killed and restarted', () => {
+describe('the Temporal server killed and restarted', () => {
   let fixture: ClusterFixture;
 
   beforeAll(async () => {

@@ -3,7 +3,6 @@
  * other worker, and the task ends with one execution and one callback.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { temporalTarget } from '../helpers/target.js';
 import {
   CALLBACK_PATH,
   expectEachRanOnce,
@@ -15,7 +14,7 @@ import {
   type ClusterFixture,
 } from './cluster-fixture.js';
 
-describe.skipIf(temporalTarget() !== 'cluster')('a worker killed mid-run', () => {
+describe('a worker killed mid-run', () => {
   let fixture: ClusterFixture;
 
   beforeAll(async () => {

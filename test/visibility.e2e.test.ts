@@ -124,7 +124,9 @@ describe('visibility writes', () => {
     // The receiver is down for the first two attempts (about 1 + 2 s of backoff).
     receiver.script('/cb-retry', (n) => (n <= 2 ? { status: 503, body: { down: true } } : { status: 200 }));
     const taskId = await scheduleNow('retry', 0);
-    await receiver.waitFor('/cb-retry', 1, 10_000);
+    // The first attempt is made by the run's own activity, before the workflow has recorded the run; the second
+    // comes from the retried delivery, after it.
+    await receiver.waitFor('/cb-retry', 2, 10_000);
     const byId = (await pulse.call('GET', `/tasks/${taskId}`)).body;
     expect(byId.status).toBe('completed');
     expect(byId.runs[0]).toMatchObject({ status: 'success', result: { body: { done: 'retry' } } });

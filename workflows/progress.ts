@@ -5,12 +5,11 @@
  * closes the run, which the server folds into the close. Tasks made before this rule replay with the writes their
  * histories recorded (`publishesAtOnce`, and the quiet start of version 2 in `legacy/`).
  */
-import { upsertSearchAttributes } from '@temporalio/workflow';
 import { PulseCallbackStatus } from '../src/shared/search-attributes.js';
 import { quietStart } from './legacy/quiet-start.js';
 
 export type { Progress } from './publish.js';
-import { publishRun, type Progress } from './publish.js';
+import { publishRun, writeAttributes, type Progress } from './publish.js';
 import type { TaskEntity } from './task-entity.js';
 
 const outcome = (delivery: 'delivered' | 'failed') => ({ key: PulseCallbackStatus, value: delivery });
@@ -20,7 +19,7 @@ function publishesAtClose(task: TaskEntity): Progress {
   return {
     runStarting: () => undefined,
     runEnded: () => undefined,
-    callbackSettled: (delivery) => upsertSearchAttributes([...task.statusAttributes(), outcome(delivery)]),
+    callbackSettled: (delivery) => writeAttributes([...task.statusAttributes(), outcome(delivery)]),
     closingWithoutCallback: () => publishRun(task),
   };
 }
@@ -33,7 +32,7 @@ function publishesAtOnce(task: TaskEntity): Progress {
   return {
     runStarting: () => publishRun(task),
     runEnded: () => publishRun(task),
-    callbackSettled: (delivery) => upsertSearchAttributes([outcome(delivery)]),
+    callbackSettled: (delivery) => writeAttributes([outcome(delivery)]),
     closingWithoutCallback: () => undefined,
   };
 }

@@ -1,11 +1,17 @@
 /** Writes of a task's status and latest run to visibility (what the Web UI and `temporal workflow list` show). */
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import { PulseChangedAt } from '../src/shared/search-attributes.js';
 import { summarize } from './run-agent.js';
 import type { Deliverer } from './callback.js';
 import type { TaskEntity } from './task-entity.js';
 
+/** Writes search attributes, stamped with the moment of the write (`PulseChangedAt`): every write a task makes. */
+export const writeAttributes = (attributes: readonly SearchAttributeUpdatePair[]): void =>
+  upsertSearchAttributes([...attributes, { key: PulseChangedAt, value: new Date() }]);
+
 /** The task's status search attributes, as they read now. */
-export const publish = (task: TaskEntity): void => upsertSearchAttributes(task.statusAttributes());
+export const publish = (task: TaskEntity): void => writeAttributes(task.statusAttributes());
 
 /** The status, and the latest run (if any) in the memo. */
 export function publishRun(task: TaskEntity): void {

@@ -13,7 +13,6 @@ import {
   patched,
   setHandler,
   upsertMemo,
-  upsertSearchAttributes,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -38,7 +37,7 @@ import {
 import type { RunRecord, ScheduledTaskInput } from '../src/shared/task-types.js';
 import { afterFirstAttempt, sendCallback } from './callback.js';
 import { progressOf } from './progress.js';
-import { publish } from './publish.js';
+import { publish, writeAttributes } from './publish.js';
 import { runAgent, summarize, type RunOutcome } from './run-agent.js';
 import { TaskEntity } from './task-entity.js';
 
@@ -158,7 +157,7 @@ function wireHandlers(task: TaskEntity): void {
       // Amends made before requests carried their attributes replay as they ran: without this write.
       const attributes = request.attributes;
       if (attributes) {
-        upsertSearchAttributes([
+        writeAttributes([
           { key: PulseScheduleType, value: attributes.scheduleType },
           { key: PulseExecutor, value: attributes.executor },
           { key: PulseAgentId, value: attributes.agentId },
@@ -172,7 +171,7 @@ function wireHandlers(task: TaskEntity): void {
     const outcome = task.claim(request, Date.now(), () => `${task.taskId}:${uuid4()}`);
     if (outcome.claimed) {
       publish(task);
-      upsertSearchAttributes([{ key: PulseLeaseExpiresAt, value: new Date(outcome.leaseExpiresAtMs) }]);
+      writeAttributes([{ key: PulseLeaseExpiresAt, value: new Date(outcome.leaseExpiresAtMs) }]);
     }
     return outcome;
   });

@@ -1,30 +1,26 @@
 /**
- * `GET /occurrences`: gathers the ledger's facts from Temporal and applies `occurrences.ts` to them. Designed for a
- * month of ten thousand tasks in well under a second:
- * - one-time tasks: one visibility query by `PulseDueAt` over the window, split into slices read in parallel;
- * - runs of schedules: one visibility query by `TemporalScheduledStartTime` (plus runs still going);
- * - schedules: one list, then their describes in parallel batches, and their matching times from Temporal's
- *   `ListScheduleMatchingTimes`, cached per schedule, spec and window (a spec's times in a window never change).
+ * `GET /occurrences`: gathers the ledger's facts and applies `occurrences.ts` to them. A month of ten thousand tasks
+ * answers in well under a second because nothing is read twice that did not change:
+ * - one-time tasks and the runs of schedules come from the executions index (`execution-index.ts`), which reads
+ *   visibility once and then only its changes;
+ * - schedules: one list, then a describe only for those whose listing shows a change, and their matching times
+ *   from Temporal's `ListScheduleMatchingTimes`, cached per schedule, spec and days (they never change).
  */
-import type { Client, ScheduleDescription, WorkflowExecutionInfo } from '@temporalio/client';
+import type { Client, ScheduleDescription, ScheduleSummary } from '@temporalio/client';
 import { msToTs, tsToMs } from '@temporalio/common/lib/time.js';
 import { Temporal } from 'temporal-polyfill';
 import { BadRequestError, TaskNotFoundError } from '../errors.js';
 import {
   PulseAgentId,
-  PulseDueAt,
   PulseScheduleType,
   PulseStatus,
   SCHEDULED_TASK_WORKFLOW,
-  TemporalScheduledById,
-  TemporalScheduledStartTime,
 } from '../shared/search-attributes.js';
-import type { RunRecord } from '../shared/task-types.js';
 import { ifExists, onTemporal } from '../temporal/temporal-errors.js';
 import { isValidTimeZone } from '../time/time-zone.js';
 import { CANCELLED_NOTE } from '../tasks/task-status.js';
 import { uiUrl } from '../tasks/task-view.js';
-import { quote, scheduledTasksOn } from '../tasks/visibility-query.js';
+import { quote } from '../tasks/visibility-query.js';
 import { localIso } from './local-time.js';
 import {
   needsSchedulerHistory,
@@ -36,6 +32,7 @@ import {
   type OccurrenceStatus,
   type RecurringPolicy,
 } from './occurrences.js';
+import { createExecutionIndex, nameOf, type ExecutionFacts, type ExecutionIndex } from './execution-index.js';
 import { pausePeriodsOf } from './pause-periods.js';
 
 export interface LedgerQuery {
@@ -94,6 +91,8 @@ export interface LedgerService {
   occurrences(query: LedgerQuery): Promise<OccurrencesAnswer>;
   /** One task's occurrences; a 404 for an unknown task. */
   taskOccurrences(taskId: string, query: Omit<LedgerQuery, 'task_id'>): Promise<OccurrencesAnswer>;
+  /** Begins reading what the ledger keeps, without waiting (a failure is met again by the first request). */
+  warm(): void;
 }
 
 export interface LedgerDeps {
@@ -103,6 +102,8 @@ export interface LedgerDeps {
   readonly uiUrl: string;
   readonly defaultTimezone: string;
   readonly now?: () => Date;
+  /** The executions index; one of its own by default. */
+  readonly index?: ExecutionIndex;
 }
 
 const DAY_MS = 86_400_000;
@@ -116,15 +117,13 @@ const MAX_TIMES_PER_SCHEDULE = 5000;
 /** Temporal's default catch-up window, used when a schedule's policy does not say. */
 const DEFAULT_CATCHUP_MS = 365 * DAY_MS;
 const DESCRIBE_CONCURRENCY = 16;
-/** Parallel slices of the one-time tasks' query: visibility pages are sequential, slices are not. */
-const ONCE_SLICES = 4;
 const CACHE_ENTRIES = 5000;
 const CACHE_TTL_MS = 10 * 60_000;
+/** How long a schedule's description is kept when its listing shows no change (a change made outside Pulse). */
+const DESCRIPTION_TTL_MS = 5 * 60_000;
 const RESULT_SUMMARY_CHARS = 200;
 /** Workflow id of the system workflow that runs a schedule (Temporal's scheduler), before the schedule id. */
 const SCHEDULER_WORKFLOW_PREFIX = 'temporal-sys-scheduler:';
-/** How long before a window a one-time task cancelled before its due time is still looked for. */
-const CANCELLED_LOOKBACK_MS = 31 * DAY_MS;
 
 const OVERLAP_NAMES: Record<string, RecurringPolicy['overlap']> = {
   SKIP: 'skip',
@@ -160,27 +159,24 @@ function summarizeResult(result: unknown): string | null {
   return text.length > RESULT_SUMMARY_CHARS ? `${text.slice(0, RESULT_SUMMARY_CHARS - 1)}…` : text;
 }
 
-function ledgerRunOf(info: WorkflowExecutionInfo, nominalMs: number): LedgerRun {
-  const record = info.memo?.run as RunRecord | undefined;
+function ledgerRunOf(row: ExecutionFacts, nominalMs: number): LedgerRun {
   return {
-    workflowId: info.workflowId,
-    runId: info.runId,
+    workflowId: row.workflowId,
+    runId: row.runId,
     nominalMs,
-    startedMs: info.startTime.getTime(),
-    ...(info.closeTime ? { closedMs: info.closeTime.getTime() } : {}),
-    execution: info.status.name,
-    ...(record ? { record } : {}),
+    startedMs: row.startedMs,
+    ...(row.closedMs !== undefined ? { closedMs: row.closedMs } : {}),
+    execution: row.execution,
+    ...(row.record ? { record: row.record } : {}),
   };
 }
 
-/** A one-time task's due time: `PulseDueAt` while it waits, then its run's, or the one its memo was given. */
-function dueTimeOf(info: WorkflowExecutionInfo, record: RunRecord | undefined): number | undefined {
-  const waiting = info.typedSearchAttributes.get(PulseDueAt);
-  if (waiting) return waiting.getTime();
-  const recorded = Date.parse(record?.scheduledFor ?? '');
+/** A one-time task's due time: `PulseDueAt` while it waits, then its run's, or the one it was created with. */
+function dueTimeOf(row: ExecutionFacts): number | undefined {
+  if (row.dueAtMs !== undefined) return row.dueAtMs;
+  const recorded = Date.parse(row.record?.scheduledFor ?? '');
   if (!Number.isNaN(recorded)) return recorded;
-  const config = (info.memo?.schedule_config ?? {}) as { due_at?: unknown };
-  const due = typeof config.due_at === 'string' ? Date.parse(config.due_at) : NaN;
+  const due = Date.parse(row.configuredDueAt ?? '');
   return Number.isNaN(due) ? undefined : due;
 }
 
@@ -193,16 +189,12 @@ interface TaskLabel {
   readonly name: string | null;
 }
 
-function nameOf(memo: Record<string, unknown> | undefined): string | null {
-  const metadata = memo?.metadata as Record<string, unknown> | undefined;
-  const name = metadata?.name ?? metadata?.title;
-  return typeof name === 'string' ? name : null;
-}
-
 export function createLedgerService(deps: LedgerDeps): LedgerService {
   const { client, namespace, taskQueue } = deps;
   const now = deps.now ?? (() => new Date());
   const matchingCache = new Map<string, { at: number; times: number[]; truncated: boolean }>();
+  const descriptions = new Map<string, { version: string; at: number; description: ScheduleDescription }>();
+  const index = deps.index ?? createExecutionIndex({ client, taskQueue });
 
   const runUi = (run: LedgerRun) =>
     `${deps.uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(run.workflowId)}/${encodeURIComponent(run.runId)}/history`;
@@ -293,104 +285,123 @@ export function createLedgerService(deps: LedgerDeps): LedgerService {
     return clauses;
   }
 
-  async function list(query: string): Promise<WorkflowExecutionInfo[]> {
-    const out: WorkflowExecutionInfo[] = [];
-    for await (const info of client.workflow.list({ query, pageSize: 1000 })) out.push(info);
-    return out;
-  }
-
-  async function onceTasks(
-    query: LedgerQuery,
-    fromMs: number,
-    toMs: number,
-  ): Promise<WorkflowExecutionInfo[]> {
-    const base = [...scheduledTasksOn(taskQueue), 'TemporalScheduledById IS NULL', ...filterClauses(query)];
-    if (query.task_id) base.push(`WorkflowId = ${quote(query.task_id)}`);
-    const slices = query.task_id ? 1 : ONCE_SLICES;
-    const step = Math.ceil((toMs - fromMs) / slices);
-    // A task that stopped waiting has no PulseDueAt: its time is in its memo. It started before it was due and
-    // closed after (or was cancelled up to CANCELLED_LOOKBACK_MS before the window).
-    const notWaiting = [
-      ...base,
-      'PulseDueAt IS NULL',
-      `StartTime <= ${quote(new Date(toMs).toISOString())}`,
-      `(ExecutionStatus = 'Running' OR CloseTime >= ${quote(new Date(fromMs - CANCELLED_LOOKBACK_MS).toISOString())})`,
-    ].join(' AND ');
-    const parts = await Promise.all([
-      list(notWaiting),
-      ...Array.from({ length: slices }, (_, i) => {
-        const lo = fromMs + i * step;
-        const hi = Math.min(toMs, lo + step);
-        const upper = i === slices - 1 ? '<=' : '<';
-        return list(
-          [
-            ...base,
-            `PulseDueAt >= ${quote(new Date(lo).toISOString())}`,
-            `PulseDueAt ${upper} ${quote(new Date(hi).toISOString())}`,
-          ].join(' AND '),
-        );
-      }),
-    ]);
-    return parts.flat();
+  /** The executions in scope: the filters that one-time tasks and runs of schedules share. */
+  async function executions(query: LedgerQuery): Promise<ExecutionFacts[]> {
+    return (await index.current()).filter(
+      (row) =>
+        (!query.schedule_type || row.scheduleType === query.schedule_type) &&
+        (!query.agent_id || row.agentId === query.agent_id),
+    );
   }
 
   function onceOccurrences(
-    infos: readonly WorkflowExecutionInfo[],
+    rows: readonly ExecutionFacts[],
+    query: LedgerQuery,
     fromMs: number,
     toMs: number,
     nowMs: number,
   ) {
-    return infos.flatMap((info) => {
-      const record = info.memo?.run as RunRecord | undefined;
-      const dueAtMs = dueTimeOf(info, record);
+    return rows.flatMap((row) => {
+      if (row.scheduledById || (query.task_id && row.workflowId !== query.task_id)) return [];
+      const dueAtMs = dueTimeOf(row);
       if (dueAtMs === undefined || dueAtMs < fromMs || dueAtMs > toMs) return [];
       const occurrence = onceOccurrence({
         dueAtMs,
-        execution: info.status.name,
-        reported: info.typedSearchAttributes.get(PulseStatus),
-        startedMs: info.startTime.getTime(),
-        ...(info.closeTime ? { closedMs: info.closeTime.getTime() } : {}),
-        ...(record ? { run: ledgerRunOf(info, dueAtMs) } : {}),
+        execution: row.execution,
+        ...(row.reported ? { reported: row.reported } : {}),
+        startedMs: row.startedMs,
+        ...(row.closedMs !== undefined ? { closedMs: row.closedMs } : {}),
+        ...(row.record ? { run: ledgerRunOf(row, dueAtMs) } : {}),
         nowMs,
       });
       const task: TaskLabel = {
-        taskId: info.workflowId,
+        taskId: row.workflowId,
         kind: 'once',
-        scheduleType: info.typedSearchAttributes.get(PulseScheduleType) ?? 'unknown',
-        agentId: info.typedSearchAttributes.get(PulseAgentId) ?? null,
-        name: nameOf(info.memo),
+        scheduleType: row.scheduleType ?? 'unknown',
+        agentId: row.agentId ?? null,
+        name: row.name,
       };
       return [{ task, occurrence }];
     });
   }
 
-  /** The ids of the schedules in scope: one (task_id) or every Pulse schedule matching the filters. */
-  async function scheduleIds(query: LedgerQuery): Promise<string[]> {
-    if (query.task_id) return [query.task_id];
-    const clauses = ['PulseScheduleType IS NOT NULL', ...filterClauses(query)];
-    const ids: string[] = [];
-    for await (const summary of client.schedule.list({ query: clauses.join(' AND '), pageSize: 1000 })) {
-      if (summary.action?.workflowType === SCHEDULED_TASK_WORKFLOW) ids.push(summary.scheduleId);
-    }
-    return ids;
+  /** What a schedule's listing shows of a change: Pulse's updates stamp `PulseChangedAt`; runs change the rest. */
+  function versionOf(summary: ScheduleSummary): string {
+    return JSON.stringify([
+      // The server lists a schedule's attributes in no fixed order.
+      (summary.typedSearchAttributes?.getAll() ?? [])
+        .map((pair) => [pair.key.name, pair.value] as const)
+        .sort(([a], [b]) => (a < b ? -1 : 1)),
+      summary.state,
+      summary.spec,
+      summary.info.recentActions.map((a) => a.takenAt.getTime()),
+      summary.info.nextActionTimes[0]?.getTime(),
+    ]);
   }
 
-  /** Temporal's matching times of a schedule in the window, cached by schedule, spec and window. */
+  /** A schedule's description, read again only when its listing shows a change (or after DESCRIPTION_TTL_MS). */
+  async function describe(summary: ScheduleSummary): Promise<ScheduleDescription | undefined> {
+    const id = summary.scheduleId;
+    const version = versionOf(summary);
+    const cached = descriptions.get(id);
+    if (cached?.version === version && Date.now() - cached.at < DESCRIPTION_TTL_MS) return cached.description;
+    const description = await ifExists(id, () => client.schedule.getHandle(id).describe());
+    if (description) descriptions.set(id, { version, at: Date.now(), description });
+    else descriptions.delete(id);
+    return description;
+  }
+
+  /** The schedules in scope, described: one (task_id, read fresh) or every Pulse schedule matching the filters. */
+  async function schedules(query: LedgerQuery): Promise<ScheduleDescription[]> {
+    if (query.task_id) {
+      const id = query.task_id;
+      const description = await ifExists(id, () => client.schedule.getHandle(id).describe());
+      return description ? [description] : [];
+    }
+    const clauses = ['PulseScheduleType IS NOT NULL', ...filterClauses(query)];
+    const summaries: ScheduleSummary[] = [];
+    for await (const summary of client.schedule.list({ query: clauses.join(' AND '), pageSize: 1000 })) {
+      if (summary.action?.workflowType === SCHEDULED_TASK_WORKFLOW) summaries.push(summary);
+    }
+    if (clauses.length === 1) {
+      const listed = new Set(summaries.map((s) => s.scheduleId));
+      for (const id of descriptions.keys()) if (!listed.has(id)) descriptions.delete(id);
+    }
+    const described = await mapLimit(summaries, DESCRIBE_CONCURRENCY, describe);
+    return described.filter((d): d is ScheduleDescription => d !== undefined);
+  }
+
+  /** Temporal's matching times of a schedule in the window, cached by schedule, spec and days. */
   async function matchingTimes(
     description: ScheduleDescription,
     fromMs: number,
     toMs: number,
   ): Promise<{ times: number[]; truncated: boolean }> {
-    const key = JSON.stringify([description.scheduleId, description.raw.schedule?.spec, fromMs, toMs]);
-    const cached = matchingCache.get(key);
-    if (cached && Date.now() - cached.at < CACHE_TTL_MS) return cached;
+    // Read for whole UTC days, so windows that move with the clock (the default one) find them cached.
+    const dayFromMs = Math.floor(fromMs / DAY_MS) * DAY_MS;
+    const dayToMs = Math.ceil((toMs + 1) / DAY_MS) * DAY_MS;
+    const key = JSON.stringify([description.scheduleId, description.raw.schedule?.spec, dayFromMs, dayToMs]);
+    let entry = matchingCache.get(key);
+    if (!entry || Date.now() - entry.at >= CACHE_TTL_MS) {
+      entry = { at: Date.now(), ...(await readMatchingTimes(description.scheduleId, dayFromMs, dayToMs)) };
+      if (matchingCache.size >= CACHE_ENTRIES) matchingCache.delete(matchingCache.keys().next().value!);
+      matchingCache.set(key, entry);
+    }
+    return { times: entry.times.filter((t) => t >= fromMs && t <= toMs), truncated: entry.truncated };
+  }
+
+  async function readMatchingTimes(
+    scheduleId: string,
+    fromMs: number,
+    toMs: number,
+  ): Promise<{ times: number[]; truncated: boolean }> {
     const times: number[] = [];
     let start = fromMs;
     let truncated = false;
     for (;;) {
       const response = await client.workflowService.listScheduleMatchingTimes({
         namespace,
-        scheduleId: description.scheduleId,
+        scheduleId,
         startTime: msToTs(start),
         endTime: msToTs(toMs),
       });
@@ -405,10 +416,7 @@ export function createLedgerService(deps: LedgerDeps): LedgerService {
       }
       start = times[times.length - 1]! + 1;
     }
-    const entry = { at: Date.now(), times, truncated };
-    if (matchingCache.size >= CACHE_ENTRIES) matchingCache.delete(matchingCache.keys().next().value!);
-    matchingCache.set(key, entry);
-    return entry;
+    return { times, truncated };
   }
 
   /**
@@ -429,37 +437,28 @@ export function createLedgerService(deps: LedgerDeps): LedgerService {
     }
   }
 
-  /** Runs of schedules around the window, by schedule id. */
-  async function scheduleRuns(query: LedgerQuery, fromMs: number, toMs: number) {
-    const clauses = [
-      ...scheduledTasksOn(taskQueue),
-      'TemporalScheduledById IS NOT NULL',
-      ...filterClauses(query),
-    ];
-    if (query.task_id) clauses.push(`TemporalScheduledById = ${quote(query.task_id)}`);
-    const lo = quote(new Date(fromMs - RUN_LOOKBACK_MS).toISOString());
-    const hi = quote(new Date(toMs).toISOString());
-    clauses.push(
-      `((TemporalScheduledStartTime >= ${lo} AND TemporalScheduledStartTime <= ${hi}) OR ExecutionStatus = 'Running')`,
-    );
+  /** Runs of schedules around the window (and every run still going), by schedule id. */
+  function scheduleRuns(rows: readonly ExecutionFacts[], fromMs: number, toMs: number) {
     const byTask = new Map<string, LedgerRun[]>();
-    for (const info of await list(clauses.join(' AND '))) {
-      const taskId = info.typedSearchAttributes.get(TemporalScheduledById);
-      const nominal = info.typedSearchAttributes.get(TemporalScheduledStartTime);
-      if (!taskId || !nominal) continue;
+    for (const row of rows) {
+      const taskId = row.scheduledById;
+      const nominalMs = row.scheduledStartMs;
+      if (!taskId || nominalMs === undefined) continue;
+      const around = nominalMs >= fromMs - RUN_LOOKBACK_MS && nominalMs <= toMs;
+      if (!around && row.execution !== 'RUNNING') continue;
       const runs = byTask.get(taskId) ?? [];
-      runs.push(ledgerRunOf(info, nominal.getTime()));
+      runs.push(ledgerRunOf(row, nominalMs));
       byTask.set(taskId, runs);
     }
     return byTask;
   }
 
   async function recurring(query: LedgerQuery, fromMs: number, toMs: number, nowMs: number) {
-    const [ids, runsByTask] = await Promise.all([scheduleIds(query), scheduleRuns(query, fromMs, toMs)]);
+    const runsByTask = scheduleRuns(await executions(query), fromMs, toMs);
     let truncated = false;
-    const perSchedule = await mapLimit(ids, DESCRIBE_CONCURRENCY, async (id) => {
-      const description = await ifExists(id, () => client.schedule.getHandle(id).describe());
-      if (!description || description.action.type !== 'startWorkflow') return [];
+    const perSchedule = await mapLimit(await schedules(query), DESCRIBE_CONCURRENCY, async (description) => {
+      const id = description.scheduleId;
+      if (description.action.type !== 'startWorkflow') return [];
       if (description.action.workflowType !== SCHEDULED_TASK_WORKFLOW) return [];
       if (description.action.taskQueue !== taskQueue) return [];
       const createdMs = description.info.createdAt.getTime();
@@ -521,13 +520,13 @@ export function createLedgerService(deps: LedgerDeps): LedgerService {
   async function occurrences(query: LedgerQuery): Promise<OccurrencesAnswer> {
     const { timeZone, fromMs, toMs, nowMs } = windowOf(query);
     const wantsRecurring = query.schedule_type === undefined || query.schedule_type !== '';
-    const [onceInfos, recurringPart] = await onTemporal(query.task_id, () =>
+    const [rows, recurringPart] = await onTemporal(query.task_id, () =>
       Promise.all([
-        onceTasks(query, fromMs, toMs),
+        executions(query),
         wantsRecurring ? recurring(query, fromMs, toMs, nowMs) : { entries: [], truncated: false },
       ]),
     );
-    const entries = [...onceOccurrences(onceInfos, fromMs, toMs, nowMs), ...recurringPart.entries]
+    const entries = [...onceOccurrences(rows, query, fromMs, toMs, nowMs), ...recurringPart.entries]
       .filter((e) => !query.status || e.occurrence.status === query.status)
       .sort((a, b) => a.occurrence.atMs - b.occurrence.atMs || (a.task.taskId < b.task.taskId ? -1 : 1));
     const list = entries.map((e) => view(e.task, e.occurrence, timeZone));
@@ -543,6 +542,9 @@ export function createLedgerService(deps: LedgerDeps): LedgerService {
 
   return {
     occurrences,
+    warm() {
+      index.current().catch(() => undefined);
+    },
     async taskOccurrences(taskId, query) {
       const answer = await occurrences({ ...query, task_id: taskId });
       if (answer.count > 0) return answer;

@@ -179,19 +179,22 @@ export async function runPulse(options: RunOptions): Promise<void> {
         namespace: config.namespace,
         ...(tracing ? { interceptors: tracing.clientInterceptors } : {}),
       });
+      const services = createApiServices({
+        config,
+        client,
+        executors,
+        guard,
+        metrics,
+        logger,
+        ...(tracing ? { tracing } : {}),
+      });
       const app = createApp({
-        ...createApiServices({
-          config,
-          client,
-          executors,
-          guard,
-          metrics,
-          logger,
-          ...(tracing ? { tracing } : {}),
-        }),
+        ...services,
         links: { temporalUiUrl: config.uiUrl, namespace: config.namespace },
       });
       const server = await listen(app.fetch, config);
+      // The ledger's first read of every task, begun now rather than by the first request that needs it.
+      services.ledger?.warm();
       stack.push({
         name: 'HTTP API',
         close: () => new Promise<void>((resolve) => server.close(() => resolve())),

@@ -14,6 +14,11 @@ export const PulseLeaseExpiresAt = defineSearchAttributeKey(
   'PulseLeaseExpiresAt',
   SearchAttributeType.DATETIME,
 );
+/**
+ * When a task last wrote its visibility row (each of its writes stamps it), so a reader can ask what changed since
+ * a moment: with `StartTime` and `CloseTime`, every change of a task's row.
+ */
+export const PulseChangedAt = defineSearchAttributeKey('PulseChangedAt', SearchAttributeType.DATETIME);
 /** `delivered` or `failed`: finds runs whose callback never got through. */
 export const PulseCallbackStatus = defineSearchAttributeKey(
   'PulseCallbackStatus',
@@ -38,6 +43,7 @@ export const PULSE_SEARCH_ATTRIBUTES = [
   PulseDueAt,
   PulseCallbackStatus,
   PulseLeaseExpiresAt,
+  PulseChangedAt,
 ];
 
 /** Workflow type name of a scheduled task, as listed in the Web UI and used in visibility queries. */

@@ -14,13 +14,12 @@ import {
   isCancellation,
   proxyActivities,
   sleep,
-  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { CallbackRetryDetails } from '../../activities/deliver-callback.js';
 import type { createActivities } from '../../activities/index.js';
 import { PulseCallbackStatus } from '../../src/shared/search-attributes.js';
 import { CALLBACK_ATTEMPT_TIMEOUT, deliverRest, type Deliverer } from '../callback.js';
-import { publishRun, type Progress } from '../publish.js';
+import { publishRun, writeAttributes, type Progress } from '../publish.js';
 import type { TaskEntity } from '../task-entity.js';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -70,7 +69,7 @@ export function quietStart(task: TaskEntity): Progress {
     deliver: firstAttemptAlone(release),
     callbackSettled(delivery) {
       held = false;
-      upsertSearchAttributes([...task.statusAttributes(), { key: PulseCallbackStatus, value: delivery }]);
+      writeAttributes([...task.statusAttributes(), { key: PulseCallbackStatus, value: delivery }]);
     },
     closingWithoutCallback() {
       if (held) release();

@@ -3,12 +3,18 @@
  * workflow a one-time task uses. So `temporal schedule list|toggle|trigger` and the Web UI work on them, and what
  * they change is what the API reports: state is always read back from the schedule.
  */
-import type { ScheduleDescription, ScheduleSummary, WorkflowExecutionInfo } from '@temporalio/client';
+import type {
+  ScheduleDescription,
+  ScheduleSummary,
+  ScheduleUpdateOptions,
+  WorkflowExecutionInfo,
+} from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { ConflictError } from '../../errors.js';
 import { PAUSE_PERIODS_MEMO_KEY, pausePeriodsOf, withPauseEvent } from '../../ledger/pause-periods.js';
 import {
   PulseAgentId,
+  PulseChangedAt,
   PulseDueAt,
   PulseExecutor,
   PulseScheduleType,
@@ -73,6 +79,27 @@ function pairsOf(
   return Array.isArray(attributes)
     ? [...attributes]
     : (attributes as { getAll(): SearchAttributePair[] }).getAll();
+}
+
+/**
+ * A schedule's update as Pulse makes it: stamped with its moment in the schedule's `PulseChangedAt`, which schedule
+ * listings carry, so a reader that keeps descriptions knows which ones changed.
+ */
+function stamped(
+  update: (previous: ScheduleDescription) => ScheduleUpdateOptions,
+  at: Date,
+): (previous: ScheduleDescription) => ScheduleUpdateOptions {
+  return (previous) => {
+    const next = update(previous);
+    const pairs = pairsOf(next.typedSearchAttributes ?? previous.typedSearchAttributes);
+    return {
+      ...next,
+      typedSearchAttributes: [
+        ...pairs.filter((p) => p.key.name !== PulseChangedAt.name),
+        { key: PulseChangedAt, value: at },
+      ],
+    };
+  };
 }
 
 /**
@@ -172,18 +199,23 @@ export function createRecurringKind(deps: KindDeps): TaskKind {
    */
   async function cancelSchedule(snap: Snapshot): Promise<void> {
     if (snap.status !== 'cancelled') {
-      await client.schedule.getHandle(snap.taskId).update((previous) => ({
-        ...previous,
-        state: { ...previous.state, paused: true, note: CANCELLED_NOTE },
-        action: {
-          ...previous.action,
-          memo: memoWithPauseEvent(previous.action.memo, 'cancel', now()),
-        } as typeof previous.action,
-        typedSearchAttributes: [
-          ...pairsOf(previous.typedSearchAttributes).filter((p) => p.key.name !== PulseStatus.name),
-          { key: PulseStatus, value: 'cancelled' },
-        ],
-      }));
+      await client.schedule.getHandle(snap.taskId).update(
+        stamped(
+          (previous) => ({
+            ...previous,
+            state: { ...previous.state, paused: true, note: CANCELLED_NOTE },
+            action: {
+              ...previous.action,
+              memo: memoWithPauseEvent(previous.action.memo, 'cancel', now()),
+            } as typeof previous.action,
+            typedSearchAttributes: [
+              ...pairsOf(previous.typedSearchAttributes).filter((p) => p.key.name !== PulseStatus.name),
+              { key: PulseStatus, value: 'cancelled' },
+            ],
+          }),
+          now(),
+        ),
+      );
     }
     // The schedule knows the runs it tracks for its overlap policy; visibility knows every run it started (manual
     // triggers and runs that finished their work but still deliver a callback included).
@@ -208,18 +240,23 @@ export function createRecurringKind(deps: KindDeps): TaskKind {
       ...previous.filter((p) => !WORK_ATTRIBUTES.has(p.key.name)),
       ...work,
     ];
-    await client.schedule.getHandle(taskId).update((previous) => ({
-      ...previous,
-      action: {
-        ...previous.action,
-        args: [built.input],
-        memo: { ...built.memo, ...keptPausePeriods(previous.action.memo) },
-        staticSummary: staticSummaryOf(built),
-        staticDetails: staticDetailsOf(built),
-        typedSearchAttributes: replaced(pairsOf(previous.action.typedSearchAttributes)),
-      } as typeof previous.action,
-      typedSearchAttributes: replaced(pairsOf(previous.typedSearchAttributes)),
-    }));
+    await client.schedule.getHandle(taskId).update(
+      stamped(
+        (previous) => ({
+          ...previous,
+          action: {
+            ...previous.action,
+            args: [built.input],
+            memo: { ...built.memo, ...keptPausePeriods(previous.action.memo) },
+            staticSummary: staticSummaryOf(built),
+            staticDetails: staticDetailsOf(built),
+            typedSearchAttributes: replaced(pairsOf(previous.action.typedSearchAttributes)),
+          } as typeof previous.action,
+          typedSearchAttributes: replaced(pairsOf(previous.typedSearchAttributes)),
+        }),
+        now(),
+      ),
+    );
   }
 
   /** Replaces the recurrence (and the number of runs still to come). */
@@ -227,18 +264,23 @@ export function createRecurringKind(deps: KindDeps): TaskKind {
     const previousTimes = (snap.memo.schedule_config?.recurrence as { times?: number | null } | undefined)
       ?.times;
     const remaining = remainingAfterReschedule(snap.taskId, snap.description, previousTimes, when);
-    await client.schedule.getHandle(snap.taskId).update((previous) => ({
-      ...previous,
-      spec: toScheduleSpec(when, built.recurrence?.policy.jitterMs, when.at),
-      action: {
-        ...previous.action,
-        memo: { ...built.memo, ...keptPausePeriods(previous.action.memo) },
-        // The summary names the recurrence, so it follows the reschedule.
-        staticSummary: staticSummaryOf(built),
-        staticDetails: staticDetailsOf(built),
-      } as typeof previous.action,
-      state: { ...previous.state, remainingActions: remaining },
-    }));
+    await client.schedule.getHandle(snap.taskId).update(
+      stamped(
+        (previous) => ({
+          ...previous,
+          spec: toScheduleSpec(when, built.recurrence?.policy.jitterMs, when.at),
+          action: {
+            ...previous.action,
+            memo: { ...built.memo, ...keptPausePeriods(previous.action.memo) },
+            // The summary names the recurrence, so it follows the reschedule.
+            staticSummary: staticSummaryOf(built),
+            staticDetails: staticDetailsOf(built),
+          } as typeof previous.action,
+          state: { ...previous.state, remainingActions: remaining },
+        }),
+        now(),
+      ),
+    );
   }
 
   function loaded(snap: Snapshot): LoadedTask {
@@ -288,14 +330,19 @@ export function createRecurringKind(deps: KindDeps): TaskKind {
       async setPaused(paused) {
         // One update pauses (or resumes) and records the period for the ledger.
         await call(() =>
-          schedule.update((previous) => ({
-            ...previous,
-            state: { ...previous.state, paused, note: paused ? PAUSED_NOTE : RESUMED_NOTE },
-            action: {
-              ...previous.action,
-              memo: memoWithPauseEvent(previous.action.memo, paused ? 'pause' : 'resume', now()),
-            } as typeof previous.action,
-          })),
+          schedule.update(
+            stamped(
+              (previous) => ({
+                ...previous,
+                state: { ...previous.state, paused, note: paused ? PAUSED_NOTE : RESUMED_NOTE },
+                action: {
+                  ...previous.action,
+                  memo: memoWithPauseEvent(previous.action.memo, paused ? 'pause' : 'resume', now()),
+                } as typeof previous.action,
+              }),
+              now(),
+            ),
+          ),
         );
       },
 

@@ -9,6 +9,7 @@ import listPlugin from '@fullcalendar/list';
 import luxonPlugin from '@fullcalendar/luxon3';
 import timeGridPlugin from '@fullcalendar/timegrid';
 import { api, apiKey, ApiError, whenUnauthorized, type Occurrence, type Occurrences } from './api.js';
+import { groupBusyDays, type DayGroup } from './day-groups.js';
 import { byId } from './dom.js';
 import { createDrawer } from './drawer.js';
 import { createNewTaskForm } from './new-task.js';
@@ -65,6 +66,24 @@ function toEvent(o: Occurrence): EventInput {
   };
 }
 
+/** Events a day of the month view shows before "+more"; a busier day is drawn as counts per outcome. */
+const MONTH_DAY_EVENTS = 4;
+
+function groupEvent(group: DayGroup): EventInput {
+  const colour = COLOURS[group.status] ?? COLOURS.upcoming!;
+  return {
+    id: `day:${group.date}:${group.status}`,
+    title: `${group.count} ${group.status}`,
+    start: group.date,
+    allDay: true,
+    backgroundColor: colour.bg,
+    borderColor: colour.bg,
+    textColor: colour.fg,
+    classNames: ['occ-group', `occ-${group.status}`],
+    extendedProps: { group },
+  };
+}
+
 let timeZone = initialZone();
 const notice = byId('notice');
 
@@ -95,7 +114,9 @@ const calendar = new Calendar(byId('calendar'), {
   height: 'auto',
   nowIndicator: true,
   scrollTime: '07:00:00',
-  dayMaxEvents: 4,
+  dayMaxEvents: MONTH_DAY_EVENTS,
+  // Every view asks again: the month view's events (counts on busy days) are not the other views'.
+  lazyFetching: false,
   defaultTimedEventDuration: '00:30',
   eventDisplay: 'block',
   events: async (info: EventSourceFuncArg): Promise<EventInput[]> => {
@@ -108,7 +129,10 @@ const calendar = new Calendar(byId('calendar'), {
       if (answer.truncated)
         showNotice('Too many occurrences in this window; narrow it or add a filter.', 'error');
       else if (notice.classList.contains('error')) showNotice('');
-      return answer.occurrences.map(toEvent);
+      performance.mark('pulse:occurrences-received');
+      if (calendar.view.type !== 'dayGridMonth') return answer.occurrences.map(toEvent);
+      const { single, groups } = groupBusyDays(answer.occurrences, MONTH_DAY_EVENTS);
+      return [...single.map(toEvent), ...groups.map(groupEvent)];
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 401))
         showNotice(err instanceof Error ? err.message : String(err), 'error');
@@ -116,6 +140,12 @@ const calendar = new Calendar(byId('calendar'), {
     }
   },
   eventDidMount: ({ event, el }) => {
+    const group = event.extendedProps.group as DayGroup | undefined;
+    if (group) {
+      el.dataset.status = group.status;
+      el.title = `${group.count} ${group.status} on ${group.date}: open the day's agenda`;
+      return;
+    }
     const o = event.extendedProps.occurrence as Occurrence;
     el.dataset.taskId = o.task_id;
     el.dataset.status = o.status;
@@ -123,6 +153,11 @@ const calendar = new Calendar(byId('calendar'), {
   },
   eventClick: ({ event, jsEvent }) => {
     jsEvent.preventDefault();
+    const group = event.extendedProps.group as DayGroup | undefined;
+    if (group) {
+      calendar.changeView('listDay', group.date);
+      return;
+    }
     const o = event.extendedProps.occurrence as Occurrence;
     void drawer.open(o.task_id, o);
   },

@@ -239,10 +239,8 @@ describe('missed occurrences across a restart', () => {
           .poll(
             async () => {
               const { missed: m, skipped: k } = await counts();
-              // Known defect (issue 16, open): about one run in three, the ledger and Temporal's counter differ by one
-              // time at the edge of the outage. Until the ledger reads that edge exactly, one time of slack.
-              const close = (pair: number[]) => Math.abs(pair[0]! - pair[1]!) <= 1;
-              return close(m) && close(k) ? 'agree' : JSON.stringify({ missed: m, skipped: k });
+              const same = (pair: number[]) => pair[0] === pair[1];
+              return same(m) && same(k) ? 'agree' : JSON.stringify({ missed: m, skipped: k });
             },
             { timeout: 20_000, interval: 1000 },
           )

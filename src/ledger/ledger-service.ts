@@ -116,6 +116,8 @@ const RUN_LOOKBACK_MS = DAY_MS;
 const MAX_TIMES_PER_SCHEDULE = 5000;
 /** Temporal's default catch-up window, used when a schedule's policy does not say. */
 const DEFAULT_CATCHUP_MS = 365 * DAY_MS;
+/** Temporal's smallest catch-up window (its scheduler's `MinCatchupWindow`). */
+const MIN_CATCHUP_MS = 10_000;
 const DESCRIBE_CONCURRENCY = 16;
 const CACHE_ENTRIES = 5000;
 const CACHE_TTL_MS = 10 * 60_000;
@@ -420,17 +422,24 @@ export function createLedgerService(deps: LedgerDeps): LedgerService {
   }
 
   /**
-   * When the schedule's scheduler workflow did anything, from its history: Temporal keeps no record of when it was
-   * down, but its scheduler's events stop while it is. Undefined when the history cannot be read.
+   * When the schedule's scheduler workflow ran, from its history: Temporal keeps no record of when it was down, but
+   * its scheduler runs only while it is up. Each run is a workflow task, whose clock (the scheduler's "now", against
+   * which it measures the catch-up window) is its started event's time; tasks that did not complete (timed out
+   * across a restart) decided nothing. Undefined when the history cannot be read.
    */
   async function schedulerEvents(scheduleId: string): Promise<number[] | undefined> {
     try {
       const history = await client.workflow
         .getHandle(`${SCHEDULER_WORKFLOW_PREFIX}${scheduleId}`)
         .fetchHistory();
-      return (history.events ?? [])
-        .map((e) => (e.eventTime ? tsToMs(e.eventTime) : NaN))
-        .filter((ms) => Number.isFinite(ms))
+      const events = history.events ?? [];
+      const timeOf = new Map(events.map((e) => [Number(e.eventId), e.eventTime ? tsToMs(e.eventTime) : NaN]));
+      return events
+        .map((e) => e.workflowTaskCompletedEventAttributes?.startedEventId)
+        .map((startedId) =>
+          startedId === undefined || startedId === null ? NaN : timeOf.get(Number(startedId)),
+        )
+        .filter((ms): ms is number => ms !== undefined && Number.isFinite(ms))
         .sort((a, b) => a - b);
     } catch {
       return undefined;
@@ -487,7 +496,8 @@ export function createLedgerService(deps: LedgerDeps): LedgerService {
             : periods,
         policy: {
           overlap: OVERLAP_NAMES[description.policies.overlap ?? 'SKIP'] ?? 'skip',
-          catchupWindowMs: description.policies.catchupWindow || DEFAULT_CATCHUP_MS,
+          // Temporal's scheduler never uses a window below its minimum.
+          catchupWindowMs: Math.max(description.policies.catchupWindow || DEFAULT_CATCHUP_MS, MIN_CATCHUP_MS),
           jitterMs: Number(description.spec.jitter ?? 0) || 0,
         },
         createdMs,

@@ -66,8 +66,8 @@ export interface RecurringFacts {
   readonly toMs: number;
   readonly nowMs: number;
   /**
-   * When Temporal's scheduler for this schedule did anything (its history's event times), ascending: a time it
-   * only got to later than the catch-up window allows was missed, whatever else was going on. Absent: not read
+   * When Temporal's scheduler for this schedule ran (the clocks of its completed workflow tasks), ascending: a time
+   * it only got to later than the catch-up window allows was missed, whatever else was going on. Absent: not read
    * (the service reads it only when some past time has no run).
    */
   readonly schedulerEventsMs?: readonly number[];
@@ -80,7 +80,7 @@ export function needsSchedulerHistory(occurrences: readonly Occurrence[], nowMs:
   );
 }
 
-/** The first scheduler event at or after `atMs`: when Temporal got to that time. */
+/** The scheduler's first run at or after `atMs`: when Temporal got to that time. */
 function wokeAt(events: readonly number[] | undefined, atMs: number): number | undefined {
   if (!events || events.length === 0) return undefined;
   let lo = 0;

@@ -19,7 +19,7 @@ import { preciseNow } from './lib/receiver.js';
 import { RESULTS_DIR, printLatencyTable, ratio, writeResult, type BenchResult } from './lib/report.js';
 import { startStack, warmUp, type Side, type Stack } from './lib/stack.js';
 import { runIfMain } from './lib/standalone.js';
-import type { TimerSettings } from './lib/temporal-server.js';
+import type { TimerSettings } from './lib/bench-server.js';
 
 const P99_TARGET_MS = 1000;
 

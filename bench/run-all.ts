@@ -26,7 +26,8 @@ import {
   type BenchmarkRun,
 } from './lib/report.js';
 import { printSummary, summaryMarkdown, summaryRows, updateBenchmarksMd } from './lib/summary.js';
-import { benchServerDescription, sqliteSettingsFromEnv } from './lib/temporal-server.js';
+import { sqliteSettingsFromEnv } from './lib/bench-server.js';
+import { benchServerDescription } from './lib/temporal-server.js';
 import { memoryPerSleepingTask } from './memory.js';
 import { dueToCallbackOverhead } from './overhead.js';
 import { schedulingThroughput } from './throughput.js';

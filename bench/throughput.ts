@@ -10,7 +10,7 @@ import type { BenchOptions } from './lib/options.js';
 import { loadAverage } from './lib/proc.js';
 import { formatMs, printTable, ratio, writeResult, type BenchResult } from './lib/report.js';
 import { startStack, warmUp } from './lib/stack.js';
-import { sqliteSettingsFromEnv, type SqliteSettings } from './lib/temporal-server.js';
+import { sqliteSettingsFromEnv, type SqliteSettings } from './lib/bench-server.js';
 import { runIfMain } from './lib/standalone.js';
 
 const HOUR_MS = 3_600_000;

@@ -12,7 +12,7 @@ import { SERVER, createCluster } from '../../scripts/cluster/cluster.js';
 import { VERSIONS, clusterPaths } from '../../scripts/cluster/options.js';
 import { freePortBlock } from '../../scripts/cluster/processes.js';
 import { rssBytes } from './proc.js';
-import type { BenchServer, SqliteSettings, TimerSettings } from './temporal-server.js';
+import type { BenchServer, SqliteSettings, TimerSettings } from './bench-server.js';
 
 export const CLUSTER_DESCRIPTION = `cluster: Temporal server ${VERSIONS.temporalServer} on PostgreSQL, 4 history shards`;
 

@@ -21,13 +21,8 @@ import { INSTANT_EXECUTOR } from './instant-executor.js';
 import { cpuSeconds } from './proc.js';
 import type { SideName } from './options.js';
 import { startReceiver, type CallbackReceiver } from './receiver.js';
-import {
-  NAMESPACE,
-  startBenchServer,
-  type BenchServer,
-  type SqliteSettings,
-  type TimerSettings,
-} from './temporal-server.js';
+import type { BenchServer, SqliteSettings, TimerSettings } from './bench-server.js';
+import { NAMESPACE, startBenchServer } from './temporal-server.js';
 
 /** `instant`: the instant executor. `http`: an `http_request` GET to the receiver. */
 export type TaskKind = 'instant' | 'http';

@@ -13,45 +13,18 @@ import { PROJECT_ROOT } from '../../src/project-root.js';
 import { TEMPORAL_CLI, defaultInstallDir, provisionBinary } from '../../src/temporal/binaries.js';
 import { DEV_SERVER_DYNAMIC_CONFIG, DEV_SERVER_SQLITE_PRAGMAS } from '../../src/temporal/dev-server.js';
 import { ensureSearchAttributes } from '../../src/temporal/search-attributes-setup.js';
+import {
+  sqliteSettingsFromEnv,
+  type BenchServer,
+  type SqliteSettings,
+  type TimerSettings,
+} from './bench-server.js';
 import { CLUSTER_DESCRIPTION, startClusterBenchServer } from './cluster-server.js';
 import { benchServer, type ServerKind } from './options.js';
 import { rssBytes } from './proc.js';
 
 export const NAMESPACE = 'default';
 const READY_TIMEOUT_MS = 60_000;
-
-/**
- * `default`: the server's own timer batching, as `npm start` ships it. `tuned`: `DEV_SERVER_DYNAMIC_CONFIG`
- * (`history.timerProcessorMaxTimeShift=100ms`, what `PULSE_TIMER_MAX_TIME_SHIFT=100ms` gives).
- */
-export type TimerSettings = 'tuned' | 'default';
-
-/**
- * `shipped`: SQLite as `npm start` opens it (`DEV_SERVER_SQLITE_PRAGMAS`: a write-ahead log, synced on every
- * commit). `cli-default`: the `temporal` CLI's own defaults (a rollback journal), as Pulse shipped before.
- */
-export type SqliteSettings = 'shipped' | 'cli-default';
-
-export function sqliteSettingsFromEnv(env = process.env): SqliteSettings {
-  const value = env.BENCH_SQLITE ?? 'shipped';
-  if (value !== 'shipped' && value !== 'cli-default')
-    throw new Error(`BENCH_SQLITE must be shipped or cli-default, got '${value}'`);
-  return value;
-}
-
-export interface BenchServer {
-  readonly address: string;
-  readonly pid: number;
-  readonly dbFile: string;
-  readonly timers: TimerSettings;
-  readonly sqlite: SqliteSettings;
-  rssBytes(): number;
-  /** The SQLite file with its WAL and shared-memory files (on the cluster: PostgreSQL's databases). */
-  dbBytes(): number;
-  /** CPU seconds of the server's other processes so far (the cluster's PostgreSQL). */
-  otherCpuSeconds?(): Record<string, number>;
-  stop(): Promise<void>;
-}
 
 export function temporalCliPath(): string {
   const cli = provisionBinary(TEMPORAL_CLI, {

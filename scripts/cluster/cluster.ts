@@ -11,6 +11,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/project-root.js';
+import { isListening } from '../../src/temporal/port-probe.js';
 import { buildBinaries, clusterBinaries, staleBinaries, type ClusterBinaries } from './build.js';
 import { clusterOptions, clusterPaths, type ClusterOptions, type ClusterOverrides } from './options.js';
 import {
@@ -21,7 +22,6 @@ import {
   type PostgresOptions,
 } from './postgres.js';
 import {
-  isListening,
   killProcess,
   logFile,
   recordedNames,

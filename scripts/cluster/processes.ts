@@ -17,8 +17,8 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
+import { isListening } from '../../src/temporal/port-probe.js';
 import { sameProcess, stampOf, type ProcessStamp } from '../../src/temporal/process-stamp.js';
 
 export interface ProcessRecord {
@@ -194,22 +194,6 @@ export async function waitForLogLine(
 
 export function tail(text: string, lines = 20): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
-}
-
-export function isListening(port: number, host = '127.0.0.1'): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    socket.setTimeout(1000);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 export function sleep(ms: number): Promise<void> {

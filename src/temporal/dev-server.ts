@@ -15,7 +15,6 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import {
@@ -24,6 +23,7 @@ import {
   removeDevServerRecord,
   writeDevServerRecord,
 } from './dev-server-pidfile.js';
+import { isListening } from './port-probe.js';
 import { stampOf } from './process-stamp.js';
 
 export interface DevServerOptions {
@@ -86,22 +86,6 @@ export const DEV_SERVER_SQLITE_PRAGMAS = ['journal_mode=WAL', 'synchronous=FULL'
 export function devServerDynamicConfig(env: NodeJS.ProcessEnv = process.env): string[] {
   const shift = env.PULSE_TIMER_MAX_TIME_SHIFT?.trim();
   return shift ? [`history.timerProcessorMaxTimeShift=${JSON.stringify(shift)}`] : [];
-}
-
-function isListening(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    socket.setTimeout(1000);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** Keeps finished tasks readable through the API for this long (the dev server's default is one day). */
@@ -170,7 +154,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   ];
   // What an earlier Pulse on this data left running is stopped, if provably ours, before the port is judged.
   await reclaimDevServer(options.dbFile, options.log);
-  if (await isListening(options.ip, options.port)) {
+  if (await isListening(options.port, options.ip)) {
     throw new Error(
       `port ${options.port} on ${options.ip} is already in use by a program that is not a dev server of an ` +
         'earlier Pulse on this data. Stop it, or set TEMPORAL_PORT, or point TEMPORAL_ADDRESS at it to use it as is.',

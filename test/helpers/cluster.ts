@@ -7,25 +7,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/project-root.js';
 import { createCluster, type Cluster } from '../../scripts/cluster/cluster.js';
-import { isListening } from '../../scripts/cluster/processes.js';
+import { freePortBlock } from '../../scripts/cluster/processes.js';
 import { freePort } from './service.js';
 
 export interface TestCluster extends Cluster {
   /** `down`, then the temp folder goes. */
   dispose(): Promise<void>;
-}
-
-/**
- * A free block of `size` consecutive ports (the server's internal ports sit right above its frontend port), below
- * Linux's ephemeral range (32768+), where an outgoing connection's local port could take one of them meanwhile.
- */
-async function freeBlock(size: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 12_000);
-    const taken = await Promise.all(Array.from({ length: size }, (_, i) => isListening(base + i)));
-    if (!taken.some(Boolean)) return base;
-  }
-  throw new Error(`no ${size} consecutive free ports found`);
 }
 
 export async function startTestCluster(
@@ -40,7 +27,7 @@ export async function startTestCluster(
     workers: options.workers ?? 2,
     ui: false,
     ports: {
-      frontend: await freeBlock(10),
+      frontend: await freePortBlock(10),
       postgres: await freePort(),
       api: await freePort(),
       ui: 0,

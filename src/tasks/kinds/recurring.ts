@@ -1,197 +1,33 @@
 /**
  * Recurring tasks: a Temporal Schedule whose id is the task id and whose action starts the same `scheduledTask`
  * workflow a one-time task uses. So `temporal schedule list|toggle|trigger` and the Web UI work on them, and what
- * they change is what the API reports: state is always read back from the schedule.
+ * they change is what the API reports: state is always read back from the schedule (`recurring-snapshot.ts`), and
+ * every change is an update of it (`schedule-updates.ts`).
  */
-import type {
-  ScheduleDescription,
-  ScheduleSummary,
-  ScheduleUpdateOptions,
-  WorkflowExecutionInfo,
-} from '@temporalio/client';
-import type { SearchAttributePair } from '@temporalio/common';
+import type { ScheduleDescription } from '@temporalio/client';
 import { ConflictError } from '../../errors.js';
-import { PAUSE_PERIODS_MEMO_KEY, pausePeriodsOf, withPauseEvent } from '../../ledger/pause-periods.js';
-import {
-  PulseAgentId,
-  PulseChangedAt,
-  PulseDueAt,
-  PulseExecutor,
-  PulseScheduleType,
-  PulseStatus,
-  SCHEDULED_TASK_WORKFLOW,
-} from '../../shared/search-attributes.js';
-import type { RunRecord, ScheduledTaskInput, TaskStatus } from '../../shared/task-types.js';
+import { PulseDueAt, PulseExecutor, SCHEDULED_TASK_WORKFLOW } from '../../shared/search-attributes.js';
 import { ifExists, onTemporal } from '../../temporal/temporal-errors.js';
 import { previewFireTimes, type RecurringWhen } from '../../time/parse-when.js';
 import type { BuiltTask } from '../build-task.js';
-import {
-  CANCELLED_NOTE,
-  orphanedRecurringStatus,
-  recurringStatus,
-  showsNextRun,
-  type ScheduleFacts,
-} from '../task-status.js';
+import { recurringStatus, showsNextRun } from '../task-status.js';
 import { taskView, type TaskMemo } from '../task-view.js';
 import { quote, runsOfSchedule } from '../visibility-query.js';
 import { closedRuns } from './once.js';
+import { readSnapshot, summaryFacts, type Snapshot } from './recurring-snapshot.js';
 import {
   OVERLAP,
-  isExhausted,
   nextFireTimes,
   remainingAfterReschedule,
   schedulePolicies,
   toScheduleSpec,
 } from './schedule-spec.js';
+import { amendUpdate, cancelUpdate, rescheduleUpdate, setPausedUpdate } from './schedule-updates.js';
 import { staticDetailsOf, staticSummaryOf } from './task-summary.js';
 import type { KindDeps, KindListFilters, ListedTask, LoadedTask, TaskKind } from './task-kind.js';
 
-const PAUSED_NOTE = 'Paused through the Pulse API';
-const RESUMED_NOTE = 'Resumed through the Pulse API';
-/** Search attributes that describe what a task does; a PATCH rewrites them (a missing one is removed). */
-const WORK_ATTRIBUTES = new Set([PulseScheduleType.name, PulseExecutor.name, PulseAgentId.name]);
-/** Most runs of one task read to show its history. */
-const MAX_RUNS = 1000;
-
-/** A run of a recurring task: its record once it finished, or the fact that it is still going. */
-interface RecurringRun {
-  readonly workflowId: string;
-  readonly running: boolean;
-  readonly startedAtMs: number;
-  /** `resultOmitted`: the result was too large for the run's memo; its workflow's result holds it. */
-  readonly record?: RunRecord & { resultOmitted?: boolean };
-}
-
-function runFromInfo(info: WorkflowExecutionInfo): RecurringRun {
-  const record = info.memo?.run as RecurringRun['record'];
-  return {
-    workflowId: info.workflowId,
-    running: info.status.name === 'RUNNING' && !record,
-    startedAtMs: info.startTime.getTime(),
-    ...(record ? { record } : {}),
-  };
-}
-
-function pairsOf(
-  attributes: readonly SearchAttributePair[] | { getAll(): SearchAttributePair[] } | undefined,
-): SearchAttributePair[] {
-  if (!attributes) return [];
-  return Array.isArray(attributes)
-    ? [...attributes]
-    : (attributes as { getAll(): SearchAttributePair[] }).getAll();
-}
-
-/**
- * A schedule's update as Pulse makes it: stamped with its moment in the schedule's `PulseChangedAt`, which schedule
- * listings carry, so a reader that keeps descriptions knows which ones changed.
- */
-function stamped(
-  update: (previous: ScheduleDescription) => ScheduleUpdateOptions,
-  at: Date,
-): (previous: ScheduleDescription) => ScheduleUpdateOptions {
-  return (previous) => {
-    const next = update(previous);
-    const pairs = pairsOf(next.typedSearchAttributes ?? previous.typedSearchAttributes);
-    return {
-      ...next,
-      typedSearchAttributes: [
-        ...pairs.filter((p) => p.key.name !== PulseChangedAt.name),
-        { key: PulseChangedAt, value: at },
-      ],
-    };
-  };
-}
-
-/**
- * The action's memo with a pause, resume or cancel recorded in its pause periods: Temporal keeps only whether a
- * schedule is paused now, and the ledger needs since when (see `ledger/pause-periods.ts`).
- */
-function memoWithPauseEvent(
-  memo: Record<string, unknown> | undefined,
-  event: 'pause' | 'resume' | 'cancel',
-  at: Date,
-): Record<string, unknown> {
-  return { ...memo, [PAUSE_PERIODS_MEMO_KEY]: withPauseEvent(pausePeriodsOf(memo), event, at) };
-}
-
-/** The recorded pause periods of a memo, to carry over when the memo is replaced. */
-function keptPausePeriods(memo: Record<string, unknown> | undefined): Record<string, unknown> {
-  const periods = pausePeriodsOf(memo);
-  return periods.length > 0 ? { [PAUSE_PERIODS_MEMO_KEY]: periods } : {};
-}
-
-function factsOf(description: ScheduleDescription): ScheduleFacts {
-  return {
-    reported: description.typedSearchAttributes.get(PulseStatus),
-    paused: description.state.paused,
-    note: description.state.note,
-    running: description.info.runningActions.length > 0,
-    exhausted: isExhausted(description),
-  };
-}
-
-function summaryFacts(summary: ScheduleSummary): ScheduleFacts {
-  return {
-    reported: summary.typedSearchAttributes?.get(PulseStatus),
-    paused: summary.state.paused,
-    note: summary.state.note,
-    running: false,
-    exhausted: summary.info.nextActionTimes.length === 0,
-  };
-}
-
-/** What is known of a recurring task: its schedule (gone some days after its last run) and its runs. */
-interface Snapshot {
-  readonly taskId: string;
-  readonly description: ScheduleDescription | undefined;
-  readonly memo: Partial<TaskMemo>;
-  readonly status: TaskStatus;
-  readonly createdAtMs: number;
-  readonly executor: string | null;
-  readonly runs: readonly RecurringRun[];
-}
-
 export function createRecurringKind(deps: KindDeps): TaskKind {
   const { client, taskQueue, now } = deps;
-
-  async function listRuns(query: string): Promise<RecurringRun[]> {
-    const runs: RecurringRun[] = [];
-    for await (const info of client.workflow.list({ query, pageSize: MAX_RUNS })) {
-      runs.push(runFromInfo(info));
-      if (runs.length >= MAX_RUNS) break;
-    }
-    return runs;
-  }
-
-  async function snapshot(taskId: string): Promise<Snapshot | undefined> {
-    const description = await ifExists(taskId, () => client.schedule.getHandle(taskId).describe());
-    if (description && description.action.workflowType !== SCHEDULED_TASK_WORKFLOW) return undefined;
-    const runs = await onTemporal(taskId, () => listRuns(runsOfSchedule(taskId)));
-    if (description) {
-      const input = description.action.args?.[0] as ScheduledTaskInput | undefined;
-      return {
-        taskId,
-        description,
-        memo: memoOf(description, input),
-        status: recurringStatus(factsOf(description)),
-        createdAtMs: description.info.createdAt.getTime(),
-        executor: input?.executor ?? null,
-        runs,
-      };
-    }
-    if (runs.length === 0) return undefined;
-    // Temporal removes a finished schedule some days after its last run; its runs still tell the story.
-    const latest = await onTemporal(taskId, () => client.workflow.getHandle(runs[0]!.workflowId).describe());
-    return {
-      taskId,
-      description: undefined,
-      memo: (latest.memo ?? {}) as Partial<TaskMemo>,
-      status: orphanedRecurringStatus(runs.some((r) => r.running)),
-      createdAtMs: runs[runs.length - 1]!.startedAtMs,
-      executor: null,
-      runs,
-    };
-  }
 
   /**
    * Stops future runs (pausing, so the record stays) and cancels every run still going, including one that only
@@ -199,23 +35,7 @@ export function createRecurringKind(deps: KindDeps): TaskKind {
    */
   async function cancelSchedule(snap: Snapshot): Promise<void> {
     if (snap.status !== 'cancelled') {
-      await client.schedule.getHandle(snap.taskId).update(
-        stamped(
-          (previous) => ({
-            ...previous,
-            state: { ...previous.state, paused: true, note: CANCELLED_NOTE },
-            action: {
-              ...previous.action,
-              memo: memoWithPauseEvent(previous.action.memo, 'cancel', now()),
-            } as typeof previous.action,
-            typedSearchAttributes: [
-              ...pairsOf(previous.typedSearchAttributes).filter((p) => p.key.name !== PulseStatus.name),
-              { key: PulseStatus, value: 'cancelled' },
-            ],
-          }),
-          now(),
-        ),
-      );
+      await client.schedule.getHandle(snap.taskId).update(cancelUpdate(now));
     }
     // The schedule knows the runs it tracks for its overlap policy; visibility knows every run it started (manual
     // triggers and runs that finished their work but still deliver a callback included).
@@ -230,57 +50,12 @@ export function createRecurringKind(deps: KindDeps): TaskKind {
     );
   }
 
-  /**
-   * Replaces what each future run does (payload, metadata), the memo describing it, and the search attributes
-   * that describe the work, on the schedule and on the runs it starts. Status attributes are left as they are.
-   */
-  async function amendSchedule(taskId: string, built: BuiltTask): Promise<void> {
-    const work = built.searchAttributes.filter((p) => WORK_ATTRIBUTES.has(p.key.name));
-    const replaced = (previous: readonly SearchAttributePair[]): SearchAttributePair[] => [
-      ...previous.filter((p) => !WORK_ATTRIBUTES.has(p.key.name)),
-      ...work,
-    ];
-    await client.schedule.getHandle(taskId).update(
-      stamped(
-        (previous) => ({
-          ...previous,
-          action: {
-            ...previous.action,
-            args: [built.input],
-            memo: { ...built.memo, ...keptPausePeriods(previous.action.memo) },
-            staticSummary: staticSummaryOf(built),
-            staticDetails: staticDetailsOf(built),
-            typedSearchAttributes: replaced(pairsOf(previous.action.typedSearchAttributes)),
-          } as typeof previous.action,
-          typedSearchAttributes: replaced(pairsOf(previous.typedSearchAttributes)),
-        }),
-        now(),
-      ),
-    );
-  }
-
   /** Replaces the recurrence (and the number of runs still to come). */
   async function reschedule(snap: Snapshot, when: RecurringWhen, built: BuiltTask): Promise<void> {
     const previousTimes = (snap.memo.schedule_config?.recurrence as { times?: number | null } | undefined)
       ?.times;
     const remaining = remainingAfterReschedule(snap.taskId, snap.description, previousTimes, when);
-    await client.schedule.getHandle(snap.taskId).update(
-      stamped(
-        (previous) => ({
-          ...previous,
-          spec: toScheduleSpec(when, built.recurrence?.policy.jitterMs, when.at),
-          action: {
-            ...previous.action,
-            memo: { ...built.memo, ...keptPausePeriods(previous.action.memo) },
-            // The summary names the recurrence, so it follows the reschedule.
-            staticSummary: staticSummaryOf(built),
-            staticDetails: staticDetailsOf(built),
-          } as typeof previous.action,
-          state: { ...previous.state, remainingActions: remaining },
-        }),
-        now(),
-      ),
-    );
+    await client.schedule.getHandle(snap.taskId).update(rescheduleUpdate(when, built, remaining, now));
   }
 
   function loaded(snap: Snapshot): LoadedTask {
@@ -321,7 +96,7 @@ export function createRecurringKind(deps: KindDeps): TaskKind {
       },
 
       async amend(built, patch) {
-        await call(() => amendSchedule(taskId, built));
+        await call(() => schedule.update(amendUpdate(built, now)));
         if (patch.when !== undefined || patch.repeat !== undefined || patch.timezone !== undefined) {
           await call(() => reschedule(snap, built.recurrence!.when, built));
         }
@@ -329,21 +104,7 @@ export function createRecurringKind(deps: KindDeps): TaskKind {
 
       async setPaused(paused) {
         // One update pauses (or resumes) and records the period for the ledger.
-        await call(() =>
-          schedule.update(
-            stamped(
-              (previous) => ({
-                ...previous,
-                state: { ...previous.state, paused, note: paused ? PAUSED_NOTE : RESUMED_NOTE },
-                action: {
-                  ...previous.action,
-                  memo: memoWithPauseEvent(previous.action.memo, paused ? 'pause' : 'resume', now()),
-                } as typeof previous.action,
-              }),
-              now(),
-            ),
-          ),
-        );
+        await call(() => schedule.update(setPausedUpdate(paused, now)));
       },
 
       async trigger() {
@@ -419,7 +180,7 @@ export function createRecurringKind(deps: KindDeps): TaskKind {
     },
 
     async load(taskId) {
-      const snap = await snapshot(taskId);
+      const snap = await readSnapshot(client, taskId);
       return snap && loaded(snap);
     },
 
@@ -459,31 +220,6 @@ export function createRecurringKind(deps: KindDeps): TaskKind {
       }
       return listed;
     },
-  };
-}
-
-/**
- * The memo a schedule was made with, or, for a schedule made by hand (`temporal schedule create`), what its
- * action's input says: its type, payload and callback, instead of `unknown` and an empty payload.
- */
-function memoOf(description: ScheduleDescription, input: ScheduledTaskInput | undefined): Partial<TaskMemo> {
-  const memo = (description.action.memo ?? description.memo ?? {}) as Partial<TaskMemo>;
-  if (memo.schedule_type || !input || typeof input !== 'object') return memo;
-  const calendars = description.spec.calendars?.length ?? 0;
-  const intervals = description.spec.intervals ?? [];
-  return {
-    ...memo,
-    schedule_type: input.scheduleType,
-    payload: input.payload ?? {},
-    metadata: input.metadata ?? {},
-    schedule_config: {
-      ...(memo.schedule_config ?? {}),
-      created_by: 'temporal schedule (no Pulse memo)',
-      ...(description.spec.timezone ? { timezone: description.spec.timezone } : {}),
-      ...(intervals.length > 0 ? { intervals: intervals.map((i) => i.every) } : {}),
-      ...(calendars > 0 ? { calendars } : {}),
-    },
-    ...(input.callbackUrl ? { callback_url: input.callbackUrl } : {}),
   };
 }
 

@@ -1,0 +1,145 @@
+/**
+ * What the API answers on the task, worker and executor routes: a task with its runs, lists, results, previews,
+ * acknowledgements, and the error body every route shares.
+ */
+import { z } from '@hono/zod-openapi';
+import { JsonObject, RunStatusEnum, TaskKindEnum, TaskStatusEnum } from './fields.js';
+
+export const ScheduleTaskResponse = z
+  .object({
+    task_id: z.string(),
+    schedule_type: z.string(),
+    next_execution: z.string().nullable().openapi({ example: '2026-11-24T09:00:00Z' }),
+    status: z.string().openapi({ example: 'active' }),
+    workflow_id: z.string(),
+    ui_url: z.string(),
+  })
+  .openapi('ScheduleTaskResponse');
+
+export const RunView = z
+  .object({
+    execution_id: z.string(),
+    status: RunStatusEnum,
+    scheduled_for: z.string(),
+    executed_at: z.number(),
+    executed_at_iso: z.string(),
+    execution_time_ms: z.number(),
+    result: z.unknown(),
+    error: z.string().nullable(),
+    callback: JsonObject.nullable(),
+  })
+  .openapi('Run');
+
+export const TaskView = z
+  .object({
+    id: z.string(),
+    schedule_type: z.string(),
+    created_at: z.number(),
+    created_at_iso: z.string(),
+    payload: JsonObject,
+    schedule_config: JsonObject,
+    status: TaskStatusEnum,
+    metadata: JsonObject,
+    next_execution: z.number().nullable(),
+    next_execution_iso: z.string().nullable(),
+    executor: z.string().nullable(),
+    workflow_id: z.string(),
+    ui_url: z.string(),
+    kind: TaskKindEnum.openapi({ description: '`once` (a workflow) or `recurring` (a Temporal Schedule)' }),
+    callback_url: z.string().nullable(),
+    runs: z.array(RunView).optional(),
+    last_run: RunView.nullable().optional(),
+  })
+  .openapi('Task');
+
+export const ListTasksResponse = z
+  .object({ tasks: z.array(TaskView), count: z.number(), next_cursor: z.string().nullable() })
+  .openapi('TaskList');
+
+export const HistoryResponse = z
+  .object({
+    history: z.array(
+      z.object({
+        execution_id: z.string(),
+        executed_at: z.number(),
+        executed_at_iso: z.string(),
+        status: z.string(),
+        execution_time_ms: z.number(),
+        error: z.string().nullable(),
+        callback_status: z.string().nullable(),
+      }),
+    ),
+  })
+  .openapi('TaskHistory');
+
+export const ResultResponse = z
+  .object({
+    status: z.enum(['completed', 'failed', 'cancelled', 'pending', 'not_found']).openapi({
+      description:
+        "The run's real outcome; `cancelled`: the task was cancelled while this run was in progress",
+    }),
+    result: z.unknown(),
+    execution_id: z.string().nullable(),
+    error: z.string().optional(),
+    stored_at: z.string().optional().openapi({
+      example: '2026-11-24T09:00:03Z',
+      description: 'When the run finished and its result was stored',
+    }),
+  })
+  .openapi('TaskResult');
+
+export const CancelResponse = z
+  .object({ status: z.literal('cancelled'), task_id: z.string() })
+  .openapi('Cancelled');
+
+export const ErrorResponse = z
+  .object({
+    detail: z.string(),
+    code: z.string(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .openapi('Error');
+
+/** A due task handed to an external worker by `GET /tasks/poll`. */
+export const PolledTask = z
+  .object({
+    task_id: z.string(),
+    schedule_type: z.string(),
+    payload: JsonObject,
+    scheduled_for: z.string(),
+    metadata: JsonObject,
+  })
+  .openapi('PolledTask');
+export type PolledTask = z.infer<typeof PolledTask>;
+
+export const ExecutorListResponse = z
+  .object({
+    executors: z.array(
+      z.object({
+        name: z.string(),
+        description: z.string(),
+        available: z.boolean(),
+        reason: z.string().optional(),
+      }),
+    ),
+    available: z.array(z.string()),
+    default: z.string().nullable(),
+  })
+  .openapi('ExecutorList');
+
+export const PreviewResponse = z
+  .object({
+    task_id: z.string().optional(),
+    kind: z.enum(['once', 'recurring']),
+    timezone: z.string().optional(),
+    next: z.array(z.string()),
+  })
+  .openapi('Preview');
+
+export const TriggerResponse = z
+  .object({ status: z.literal('triggered'), task_id: z.string() })
+  .openapi('Triggered');
+
+export const ResultsResponse = z
+  .object({ task_id: z.string(), total_executions: z.number(), executions: z.array(RunView) })
+  .openapi('TaskResults');

@@ -1,0 +1,132 @@
+/**
+ * Reading a recurring task: its schedule's description and the runs visibility lists for it, gathered into one
+ * `Snapshot` that the kind's commands act on. A schedule Temporal has already removed still has a snapshot, told by
+ * its runs; a schedule made by hand gets its memo from its action's input.
+ */
+import type { Client, ScheduleDescription, ScheduleSummary, WorkflowExecutionInfo } from '@temporalio/client';
+import { PulseStatus, SCHEDULED_TASK_WORKFLOW } from '../../shared/search-attributes.js';
+import type { RunRecord, ScheduledTaskInput, TaskStatus } from '../../shared/task-types.js';
+import { ifExists, onTemporal } from '../../temporal/temporal-errors.js';
+import { orphanedRecurringStatus, recurringStatus, type ScheduleFacts } from '../task-status.js';
+import type { TaskMemo } from '../task-view.js';
+import { runsOfSchedule } from '../visibility-query.js';
+import { isExhausted } from './schedule-spec.js';
+
+/** Most runs of one task read to show its history. */
+const MAX_RUNS = 1000;
+
+/** A run of a recurring task: its record once it finished, or the fact that it is still going. */
+export interface RecurringRun {
+  readonly workflowId: string;
+  readonly running: boolean;
+  readonly startedAtMs: number;
+  /** `resultOmitted`: the result was too large for the run's memo; its workflow's result holds it. */
+  readonly record?: RunRecord & { resultOmitted?: boolean };
+}
+
+function runFromInfo(info: WorkflowExecutionInfo): RecurringRun {
+  const record = info.memo?.run as RecurringRun['record'];
+  return {
+    workflowId: info.workflowId,
+    running: info.status.name === 'RUNNING' && !record,
+    startedAtMs: info.startTime.getTime(),
+    ...(record ? { record } : {}),
+  };
+}
+
+function factsOf(description: ScheduleDescription): ScheduleFacts {
+  return {
+    reported: description.typedSearchAttributes.get(PulseStatus),
+    paused: description.state.paused,
+    note: description.state.note,
+    running: description.info.runningActions.length > 0,
+    exhausted: isExhausted(description),
+  };
+}
+
+/** The status facts a schedule listing carries (no running actions: a listing does not say). */
+export function summaryFacts(summary: ScheduleSummary): ScheduleFacts {
+  return {
+    reported: summary.typedSearchAttributes?.get(PulseStatus),
+    paused: summary.state.paused,
+    note: summary.state.note,
+    running: false,
+    exhausted: summary.info.nextActionTimes.length === 0,
+  };
+}
+
+/** What is known of a recurring task: its schedule (gone some days after its last run) and its runs. */
+export interface Snapshot {
+  readonly taskId: string;
+  readonly description: ScheduleDescription | undefined;
+  readonly memo: Partial<TaskMemo>;
+  readonly status: TaskStatus;
+  readonly createdAtMs: number;
+  readonly executor: string | null;
+  readonly runs: readonly RecurringRun[];
+}
+
+async function listRuns(client: Client, query: string): Promise<RecurringRun[]> {
+  const runs: RecurringRun[] = [];
+  for await (const info of client.workflow.list({ query, pageSize: MAX_RUNS })) {
+    runs.push(runFromInfo(info));
+    if (runs.length >= MAX_RUNS) break;
+  }
+  return runs;
+}
+
+/** The task `taskId` as Temporal has it now; undefined when there is no such recurring task. */
+export async function readSnapshot(client: Client, taskId: string): Promise<Snapshot | undefined> {
+  const description = await ifExists(taskId, () => client.schedule.getHandle(taskId).describe());
+  if (description && description.action.workflowType !== SCHEDULED_TASK_WORKFLOW) return undefined;
+  const runs = await onTemporal(taskId, () => listRuns(client, runsOfSchedule(taskId)));
+  if (description) {
+    const input = description.action.args?.[0] as ScheduledTaskInput | undefined;
+    return {
+      taskId,
+      description,
+      memo: memoOf(description, input),
+      status: recurringStatus(factsOf(description)),
+      createdAtMs: description.info.createdAt.getTime(),
+      executor: input?.executor ?? null,
+      runs,
+    };
+  }
+  if (runs.length === 0) return undefined;
+  // Temporal removes a finished schedule some days after its last run; its runs still tell the story.
+  const latest = await onTemporal(taskId, () => client.workflow.getHandle(runs[0]!.workflowId).describe());
+  return {
+    taskId,
+    description: undefined,
+    memo: (latest.memo ?? {}) as Partial<TaskMemo>,
+    status: orphanedRecurringStatus(runs.some((r) => r.running)),
+    createdAtMs: runs[runs.length - 1]!.startedAtMs,
+    executor: null,
+    runs,
+  };
+}
+
+/**
+ * The memo a schedule was made with, or, for a schedule made by hand (`temporal schedule create`), what its
+ * action's input says: its type, payload and callback, instead of `unknown` and an empty payload.
+ */
+function memoOf(description: ScheduleDescription, input: ScheduledTaskInput | undefined): Partial<TaskMemo> {
+  const memo = (description.action.memo ?? description.memo ?? {}) as Partial<TaskMemo>;
+  if (memo.schedule_type || !input || typeof input !== 'object') return memo;
+  const calendars = description.spec.calendars?.length ?? 0;
+  const intervals = description.spec.intervals ?? [];
+  return {
+    ...memo,
+    schedule_type: input.scheduleType,
+    payload: input.payload ?? {},
+    metadata: input.metadata ?? {},
+    schedule_config: {
+      ...(memo.schedule_config ?? {}),
+      created_by: 'temporal schedule (no Pulse memo)',
+      ...(description.spec.timezone ? { timezone: description.spec.timezone } : {}),
+      ...(intervals.length > 0 ? { intervals: intervals.map((i) => i.every) } : {}),
+      ...(calendars > 0 ? { calendars } : {}),
+    },
+    ...(input.callbackUrl ? { callback_url: input.callbackUrl } : {}),
+  };
+}

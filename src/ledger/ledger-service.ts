@@ -6,8 +6,7 @@
  * - schedules: one list, then a describe only for those whose listing shows a change, and their matching times
  *   from Temporal's `ListScheduleMatchingTimes`, cached per schedule, spec and days (they never change).
  */
-import type { Client, ScheduleDescription, ScheduleSummary } from '@temporalio/client';
-import { msToTs, tsToMs } from '@temporalio/common/lib/time.js';
+import type { Client } from '@temporalio/client';
 import { Temporal } from 'temporal-polyfill';
 import { BadRequestError, TaskNotFoundError } from '../errors.js';
 import {
@@ -19,21 +18,20 @@ import {
 import { ifExists, onTemporal } from '../temporal/temporal-errors.js';
 import { isValidTimeZone } from '../time/time-zone.js';
 import { CANCELLED_NOTE } from '../tasks/task-status.js';
-import { uiUrl } from '../tasks/task-view.js';
 import { quote } from '../tasks/visibility-query.js';
-import { localIso } from './local-time.js';
 import {
   needsSchedulerHistory,
   onceOccurrence,
   recurringOccurrences,
   type RecurringFacts,
   type LedgerRun,
-  type Occurrence,
   type OccurrenceStatus,
   type RecurringPolicy,
 } from './occurrences.js';
 import { createExecutionIndex, nameOf, type ExecutionFacts, type ExecutionIndex } from './execution-index.js';
+import { createOccurrenceViews, type OccurrenceView, type TaskLabel } from './occurrence-view.js';
 import { pausePeriodsOf } from './pause-periods.js';
+import { createScheduleReader, DESCRIBE_CONCURRENCY, mapLimit } from './schedule-reader.js';
 
 export interface LedgerQuery {
   /** ISO-8601 instant, or a date (midnight in `timezone`). */
@@ -47,35 +45,7 @@ export interface LedgerQuery {
   readonly timezone?: string;
 }
 
-export interface OccurrenceRunView {
-  execution_id: string | null;
-  workflow_id: string;
-  run_id: string;
-  status: OccurrenceStatus;
-  started_at: string;
-  finished_at: string | null;
-  duration_ms: number | null;
-  result_summary: string | null;
-  error: string | null;
-  callback: { url: string; status: 'delivered' | 'failed'; attempts?: number; error?: string } | null;
-  ui_url: string;
-}
-
-export interface OccurrenceView {
-  task_id: string;
-  kind: 'once' | 'recurring';
-  schedule_type: string;
-  agent_id: string | null;
-  name: string | null;
-  at: string;
-  local_at: string;
-  status: OccurrenceStatus;
-  reason: string;
-  manual: boolean;
-  run: OccurrenceRunView | null;
-  blocked_by: OccurrenceRunView | null;
-  task_ui_url: string;
-}
+export type { OccurrenceRunView, OccurrenceView } from './occurrence-view.js';
 
 export interface OccurrencesAnswer {
   from: string;
@@ -113,19 +83,10 @@ const DEFAULT_AHEAD_MS = 31 * DAY_MS;
 const MAX_WINDOW_MS = 366 * DAY_MS;
 /** How far before the window runs are read, to name a run still going when the window opens. */
 const RUN_LOOKBACK_MS = DAY_MS;
-const MAX_TIMES_PER_SCHEDULE = 5000;
 /** Temporal's default catch-up window, used when a schedule's policy does not say. */
 const DEFAULT_CATCHUP_MS = 365 * DAY_MS;
 /** Temporal's smallest catch-up window (its scheduler's `MinCatchupWindow`). */
 const MIN_CATCHUP_MS = 10_000;
-const DESCRIBE_CONCURRENCY = 16;
-const CACHE_ENTRIES = 5000;
-const CACHE_TTL_MS = 10 * 60_000;
-/** How long a schedule's description is kept when its listing shows no change (a change made outside Pulse). */
-const DESCRIPTION_TTL_MS = 5 * 60_000;
-const RESULT_SUMMARY_CHARS = 200;
-/** Workflow id of the system workflow that runs a schedule (Temporal's scheduler), before the schedule id. */
-const SCHEDULER_WORKFLOW_PREFIX = 'temporal-sys-scheduler:';
 
 const OVERLAP_NAMES: Record<string, RecurringPolicy['overlap']> = {
   SKIP: 'skip',
@@ -134,32 +95,6 @@ const OVERLAP_NAMES: Record<string, RecurringPolicy['overlap']> = {
   CANCEL_OTHER: 'cancel_other',
   TERMINATE_OTHER: 'terminate_other',
 };
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  });
-  await Promise.all(workers);
-  return out;
-}
-
-const finite = (n: unknown): number | undefined =>
-  typeof n === 'number' && Number.isFinite(n) ? n : undefined;
-const isoOrNull = (ms: unknown): string | null => {
-  const n = finite(ms);
-  return n === undefined ? null : new Date(n).toISOString();
-};
-
-function summarizeResult(result: unknown): string | null {
-  if (result === undefined || result === null) return null;
-  const text = typeof result === 'string' ? result : JSON.stringify(result);
-  return text.length > RESULT_SUMMARY_CHARS ? `${text.slice(0, RESULT_SUMMARY_CHARS - 1)}…` : text;
-}
 
 function ledgerRunOf(row: ExecutionFacts, nominalMs: number): LedgerRun {
   return {
@@ -182,60 +117,13 @@ function dueTimeOf(row: ExecutionFacts): number | undefined {
   return Number.isNaN(due) ? undefined : due;
 }
 
-/** A task as the ledger describes it beside each occurrence. */
-interface TaskLabel {
-  readonly taskId: string;
-  readonly kind: 'once' | 'recurring';
-  readonly scheduleType: string;
-  readonly agentId: string | null;
-  readonly name: string | null;
-}
-
 export function createLedgerService(deps: LedgerDeps): LedgerService {
   const { client, namespace, taskQueue } = deps;
   const now = deps.now ?? (() => new Date());
-  const matchingCache = new Map<string, { at: number; times: number[]; truncated: boolean }>();
-  const descriptions = new Map<string, { version: string; at: number; description: ScheduleDescription }>();
+  const reader = createScheduleReader(client, namespace);
   const index = deps.index ?? createExecutionIndex({ client, taskQueue });
 
-  const runUi = (run: LedgerRun) =>
-    `${deps.uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(run.workflowId)}/${encodeURIComponent(run.runId)}/history`;
-
-  function runView(run: LedgerRun, status: OccurrenceStatus): OccurrenceRunView {
-    const record = run.record;
-    return {
-      execution_id: record?.executionId ?? null,
-      workflow_id: run.workflowId,
-      run_id: run.runId,
-      status,
-      started_at: new Date(finite(record?.startedAtMs) ?? run.startedMs).toISOString(),
-      finished_at: isoOrNull(record?.finishedAtMs ?? run.closedMs),
-      duration_ms: record?.executionTimeMs ?? null,
-      result_summary: record ? summarizeResult(record.result) : null,
-      error: record?.error ?? null,
-      callback: record?.callback ? { ...record.callback } : null,
-      ui_url: runUi(run),
-    };
-  }
-
-  function view(task: TaskLabel, occurrence: Occurrence, timeZone: string): OccurrenceView {
-    const { run, blockedBy } = occurrence;
-    return {
-      task_id: task.taskId,
-      kind: task.kind,
-      schedule_type: task.scheduleType,
-      agent_id: task.agentId,
-      name: task.name,
-      at: new Date(occurrence.atMs).toISOString(),
-      local_at: localIso(occurrence.atMs, timeZone),
-      status: occurrence.status,
-      reason: occurrence.reason,
-      manual: occurrence.manual ?? false,
-      run: run ? runView(run, occurrence.status) : null,
-      blocked_by: blockedBy ? runView(blockedBy, 'running') : null,
-      task_ui_url: uiUrl(deps.uiUrl, namespace, task.taskId, task.kind),
-    };
-  }
+  const { view } = createOccurrenceViews(deps.uiUrl, namespace);
 
   function parseInstant(value: string, field: string, timeZone: string): number {
     try {
@@ -327,125 +215,6 @@ export function createLedgerService(deps: LedgerDeps): LedgerService {
     });
   }
 
-  /** What a schedule's listing shows of a change: Pulse's updates stamp `PulseChangedAt`; runs change the rest. */
-  function versionOf(summary: ScheduleSummary): string {
-    return JSON.stringify([
-      // The server lists a schedule's attributes in no fixed order.
-      (summary.typedSearchAttributes?.getAll() ?? [])
-        .map((pair) => [pair.key.name, pair.value] as const)
-        .sort(([a], [b]) => (a < b ? -1 : 1)),
-      summary.state,
-      summary.spec,
-      summary.info.recentActions.map((a) => a.takenAt.getTime()),
-      summary.info.nextActionTimes[0]?.getTime(),
-    ]);
-  }
-
-  /** A schedule's description, read again only when its listing shows a change (or after DESCRIPTION_TTL_MS). */
-  async function describe(summary: ScheduleSummary): Promise<ScheduleDescription | undefined> {
-    const id = summary.scheduleId;
-    const version = versionOf(summary);
-    const cached = descriptions.get(id);
-    if (cached?.version === version && Date.now() - cached.at < DESCRIPTION_TTL_MS) return cached.description;
-    const description = await ifExists(id, () => client.schedule.getHandle(id).describe());
-    if (description) descriptions.set(id, { version, at: Date.now(), description });
-    else descriptions.delete(id);
-    return description;
-  }
-
-  /** The schedules in scope, described: one (task_id, read fresh) or every Pulse schedule matching the filters. */
-  async function schedules(query: LedgerQuery): Promise<ScheduleDescription[]> {
-    if (query.task_id) {
-      const id = query.task_id;
-      const description = await ifExists(id, () => client.schedule.getHandle(id).describe());
-      return description ? [description] : [];
-    }
-    const clauses = ['PulseScheduleType IS NOT NULL', ...filterClauses(query)];
-    const summaries: ScheduleSummary[] = [];
-    for await (const summary of client.schedule.list({ query: clauses.join(' AND '), pageSize: 1000 })) {
-      if (summary.action?.workflowType === SCHEDULED_TASK_WORKFLOW) summaries.push(summary);
-    }
-    if (clauses.length === 1) {
-      const listed = new Set(summaries.map((s) => s.scheduleId));
-      for (const id of descriptions.keys()) if (!listed.has(id)) descriptions.delete(id);
-    }
-    const described = await mapLimit(summaries, DESCRIBE_CONCURRENCY, describe);
-    return described.filter((d): d is ScheduleDescription => d !== undefined);
-  }
-
-  /** Temporal's matching times of a schedule in the window, cached by schedule, spec and days. */
-  async function matchingTimes(
-    description: ScheduleDescription,
-    fromMs: number,
-    toMs: number,
-  ): Promise<{ times: number[]; truncated: boolean }> {
-    // Read for whole UTC days, so windows that move with the clock (the default one) find them cached.
-    const dayFromMs = Math.floor(fromMs / DAY_MS) * DAY_MS;
-    const dayToMs = Math.ceil((toMs + 1) / DAY_MS) * DAY_MS;
-    const key = JSON.stringify([description.scheduleId, description.raw.schedule?.spec, dayFromMs, dayToMs]);
-    let entry = matchingCache.get(key);
-    if (!entry || Date.now() - entry.at >= CACHE_TTL_MS) {
-      entry = { at: Date.now(), ...(await readMatchingTimes(description.scheduleId, dayFromMs, dayToMs)) };
-      if (matchingCache.size >= CACHE_ENTRIES) matchingCache.delete(matchingCache.keys().next().value!);
-      matchingCache.set(key, entry);
-    }
-    return { times: entry.times.filter((t) => t >= fromMs && t <= toMs), truncated: entry.truncated };
-  }
-
-  async function readMatchingTimes(
-    scheduleId: string,
-    fromMs: number,
-    toMs: number,
-  ): Promise<{ times: number[]; truncated: boolean }> {
-    const times: number[] = [];
-    let start = fromMs;
-    let truncated = false;
-    for (;;) {
-      const response = await client.workflowService.listScheduleMatchingTimes({
-        namespace,
-        scheduleId,
-        startTime: msToTs(start),
-        endTime: msToTs(toMs),
-      });
-      const page = (response.startTime ?? []).map((t) => tsToMs(t));
-      const fresh = page.filter((t) => t >= start && t <= toMs && t > (times[times.length - 1] ?? -Infinity));
-      times.push(...fresh);
-      // The server answers at most a page of times; ask again after the last one until the window is done.
-      if (page.length < 1000 || fresh.length === 0) break;
-      if (times.length >= MAX_TIMES_PER_SCHEDULE) {
-        truncated = true;
-        break;
-      }
-      start = times[times.length - 1]! + 1;
-    }
-    return { times, truncated };
-  }
-
-  /**
-   * When the schedule's scheduler workflow ran, from its history: Temporal keeps no record of when it was down, but
-   * its scheduler runs only while it is up. Each run is a workflow task, whose clock (the scheduler's "now", against
-   * which it measures the catch-up window) is its started event's time; tasks that did not complete (timed out
-   * across a restart) decided nothing. Undefined when the history cannot be read.
-   */
-  async function schedulerEvents(scheduleId: string): Promise<number[] | undefined> {
-    try {
-      const history = await client.workflow
-        .getHandle(`${SCHEDULER_WORKFLOW_PREFIX}${scheduleId}`)
-        .fetchHistory();
-      const events = history.events ?? [];
-      const timeOf = new Map(events.map((e) => [Number(e.eventId), e.eventTime ? tsToMs(e.eventTime) : NaN]));
-      return events
-        .map((e) => e.workflowTaskCompletedEventAttributes?.startedEventId)
-        .map((startedId) =>
-          startedId === undefined || startedId === null ? NaN : timeOf.get(Number(startedId)),
-        )
-        .filter((ms): ms is number => ms !== undefined && Number.isFinite(ms))
-        .sort((a, b) => a - b);
-    } catch {
-      return undefined;
-    }
-  }
-
   /** Runs of schedules around the window (and every run still going), by schedule id. */
   function scheduleRuns(rows: readonly ExecutionFacts[], fromMs: number, toMs: number) {
     const byTask = new Map<string, LedgerRun[]>();
@@ -465,14 +234,15 @@ export function createLedgerService(deps: LedgerDeps): LedgerService {
   async function recurring(query: LedgerQuery, fromMs: number, toMs: number, nowMs: number) {
     const runsByTask = scheduleRuns(await executions(query), fromMs, toMs);
     let truncated = false;
-    const perSchedule = await mapLimit(await schedules(query), DESCRIBE_CONCURRENCY, async (description) => {
+    const described = await reader.schedules(query.task_id, filterClauses(query));
+    const perSchedule = await mapLimit(described, DESCRIBE_CONCURRENCY, async (description) => {
       const id = description.scheduleId;
       if (description.action.type !== 'startWorkflow') return [];
       if (description.action.workflowType !== SCHEDULED_TASK_WORKFLOW) return [];
       if (description.action.taskQueue !== taskQueue) return [];
       const createdMs = description.info.createdAt.getTime();
       if (createdMs > toMs) return [];
-      const matching = await matchingTimes(description, Math.max(fromMs, createdMs - 1000), toMs);
+      const matching = await reader.matchingTimes(description, Math.max(fromMs, createdMs - 1000), toMs);
       truncated ||= matching.truncated;
       const memo = description.action.memo as Record<string, unknown> | undefined;
       const periods = pausePeriodsOf(memo);
@@ -510,7 +280,7 @@ export function createLedgerService(deps: LedgerDeps): LedgerService {
       };
       let occurrences = recurringOccurrences(facts);
       if (needsSchedulerHistory(occurrences, nowMs)) {
-        const schedulerEventsMs = await schedulerEvents(id);
+        const schedulerEventsMs = await reader.schedulerRuns(id);
         if (schedulerEventsMs) occurrences = recurringOccurrences({ ...facts, schedulerEventsMs });
       }
       const task: TaskLabel = {

@@ -2,7 +2,7 @@
  * The periods a recurring task was paused or cancelled through the API: Temporal keeps only whether a schedule is
  * paused now (and a note), not since when, so the API writes each period into the schedule action's memo when it
  * pauses, resumes or cancels. The schedule's own memo cannot be changed after creation; the action's can, in the
- * same update that pauses. Pure: the ledger reads these, `kinds/recurring.ts` writes them.
+ * same update that pauses. Pure: the ledger reads these, `kinds/schedule-updates.ts` writes them.
  */
 
 /** Memo key of the recorded periods (in the schedule action's memo, so each run carries it too). */

@@ -146,7 +146,9 @@ async function monthView(fetch: (request: Request) => Response | Promise<Respons
       const clickedAt = (await page.evaluate('performance.now()')) as number;
       const month = answered(true);
       await page.click('.fc-dayGridMonth-button');
-      await month;
+      const response = await month;
+      const { responseStart, responseEnd } = response.request().timing();
+      const bytes = Number(response.headers()['content-length'] ?? (await response.body()).length);
       // (A function, not a string: the dashboard's CSP forbids the eval a polled string needs.)
       await page.waitForFunction(
         () => performance.getEntriesByName('pulse:occurrences-received').length > 0,
@@ -173,7 +175,8 @@ async function monthView(fetch: (request: Request) => Response | Promise<Respons
       console.log(
         `month view in Chromium: ${(timing.painted - clickedAt).toFixed(0)} ms from the click to painted ` +
           `(${(timing.painted - timing.answered).toFixed(0)} ms after the answer was read); ` +
-          `${timing.events} events drawn, ${timing.more} "+more" links`,
+          `${timing.events} events drawn, ${timing.more} "+more" links; the answer: first byte after ` +
+          `${responseStart.toFixed(0)} ms, last after ${responseEnd.toFixed(0)} ms, ${(bytes / 1e6).toFixed(1)} MB`,
       );
     }
     if (problems.length > 0) console.log(`page problems: ${problems.join('; ')}`);

@@ -83,12 +83,22 @@ export interface Occurrence {
   task_ui_url: string;
 }
 
+/** A busy day's occurrences of one status, counted (`collapsed` in the answer). */
+export interface DayGroup {
+  /** The local date (`YYYY-MM-DD`) in the answer's time zone. */
+  date: string;
+  status: string;
+  count: number;
+}
+
 export interface Occurrences {
   from: string;
   to: string;
   timezone: string;
   count: number;
   occurrences: Occurrence[];
+  /** Asked for with `collapse_over`: the busy days, as counts per status. */
+  collapsed?: DayGroup[];
   truncated: boolean;
 }
 

@@ -8,8 +8,15 @@ import dayGridPlugin from '@fullcalendar/daygrid';
 import listPlugin from '@fullcalendar/list';
 import luxonPlugin from '@fullcalendar/luxon3';
 import timeGridPlugin from '@fullcalendar/timegrid';
-import { api, apiKey, ApiError, whenUnauthorized, type Occurrence, type Occurrences } from './api.js';
-import { groupBusyDays, type DayGroup } from './day-groups.js';
+import {
+  api,
+  apiKey,
+  ApiError,
+  whenUnauthorized,
+  type DayGroup,
+  type Occurrence,
+  type Occurrences,
+} from './api.js';
 import { byId } from './dom.js';
 import { createDrawer } from './drawer.js';
 import { createNewTaskForm } from './new-task.js';
@@ -66,7 +73,11 @@ function toEvent(o: Occurrence): EventInput {
   };
 }
 
-/** Events a day of the month view shows before "+more"; a busier day is drawn as counts per outcome. */
+/**
+ * Events a day of the month view shows before "+more". FullCalendar lays out every event of a day, shown or not, so
+ * a busier day is asked for (`collapse_over`) and drawn as counts per outcome, which open that day's agenda: a month
+ * of ten thousand tasks is then a few hundred events and a small answer.
+ */
 const MONTH_DAY_EVENTS = 4;
 
 function groupEvent(group: DayGroup): EventInput {
@@ -124,15 +135,17 @@ const calendar = new Calendar(byId('calendar'), {
     if (filters.status.value) query.set('status', filters.status.value);
     if (filters.scheduleType.value.trim()) query.set('schedule_type', filters.scheduleType.value.trim());
     if (filters.agent.value.trim()) query.set('agent_id', filters.agent.value.trim());
+    // The month view's window (six weeks; the others are a week or a day), known before the view is.
+    if (info.end.getTime() - info.start.getTime() > 20 * 86_400_000) {
+      query.set('collapse_over', String(MONTH_DAY_EVENTS));
+    }
     try {
       const answer = await api<Occurrences>('GET', `/occurrences?${query}`);
       if (answer.truncated)
         showNotice('Too many occurrences in this window; narrow it or add a filter.', 'error');
       else if (notice.classList.contains('error')) showNotice('');
       performance.mark('pulse:occurrences-received');
-      if (calendar.view.type !== 'dayGridMonth') return answer.occurrences.map(toEvent);
-      const { single, groups } = groupBusyDays(answer.occurrences, MONTH_DAY_EVENTS);
-      return [...single.map(toEvent), ...groups.map(groupEvent)];
+      return [...answer.occurrences.map(toEvent), ...(answer.collapsed ?? []).map(groupEvent)];
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 401))
         showNotice(err instanceof Error ? err.message : String(err), 'error');

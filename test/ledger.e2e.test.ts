@@ -123,6 +123,33 @@ describe('the occurrence ledger', () => {
     // After the cancel, the task has no times to come.
     const after = await occurrencesOf(task.task_id, Date.now(), Date.now() + 60_000);
     expect(after).toEqual([]);
+
+    // A month view asks for busy days as counts: the same occurrences, counted per local day and status.
+    const past = `from=${new Date(start - 5000).toISOString()}&to=${new Date(Date.now() - 1000).toISOString()}&timezone=Asia/Kathmandu`;
+    const tally = (pairs: [string, number][]) => JSON.stringify(pairs.sort(([a], [b]) => (a < b ? -1 : 1)));
+    await expect
+      .poll(async () => {
+        const whole = (await pulse.call('GET', `/tasks/${task.task_id}/occurrences?${past}`)).body;
+        const folded = (await pulse.call('GET', `/tasks/${task.task_id}/occurrences?${past}&collapse_over=0`))
+          .body;
+        const counts = new Map<string, number>();
+        for (const o of whole.occurrences as Occurrence[]) {
+          const key = `${o.local_at.slice(0, 10)} ${o.status}`;
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+        }
+        const groups = (folded.collapsed as { date: string; status: string; count: number }[]).map(
+          (g) => [`${g.date} ${g.status}`, g.count] as [string, number],
+        );
+        return folded.occurrences.length === 0 && counts.size > 0 && tally(groups) === tally([...counts])
+          ? 'same'
+          : JSON.stringify({ counts: [...counts], folded });
+      })
+      .toBe('same');
+    const roomy = (await pulse.call('GET', `/tasks/${task.task_id}/occurrences?${past}&collapse_over=1000`))
+      .body;
+    expect(roomy.collapsed).toEqual([]);
+    expect(roomy.occurrences.length).toBeGreaterThan(0);
+    expect((await pulse.call('GET', `/occurrences?collapse_over=-1`)).status).toBe(422);
   });
 
   it('times while paused through the API are paused, with the period; upcoming times follow the spec', async () => {

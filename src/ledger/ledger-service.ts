@@ -25,11 +25,13 @@ import {
   recurringOccurrences,
   type RecurringFacts,
   type LedgerRun,
+  type Occurrence,
   type OccurrenceStatus,
   type RecurringPolicy,
 } from './occurrences.js';
 import { createExecutionIndex, nameOf, type ExecutionFacts, type ExecutionIndex } from './execution-index.js';
 import { createOccurrenceViews, type OccurrenceView, type TaskLabel } from './occurrence-view.js';
+import { localIso } from './local-time.js';
 import { pausePeriodsOf } from './pause-periods.js';
 import { createScheduleReader, DESCRIBE_CONCURRENCY, mapLimit } from './schedule-reader.js';
 
@@ -43,6 +45,8 @@ export interface LedgerQuery {
   readonly status?: OccurrenceStatus;
   /** IANA zone for `local_at` and for dates in `from`/`to`. */
   readonly timezone?: string;
+  /** A local day with more occurrences than this is answered as counts per status (`collapsed`). */
+  readonly collapse_over?: number;
 }
 
 export type { OccurrenceRunView, OccurrenceView } from './occurrence-view.js';
@@ -53,6 +57,8 @@ export interface OccurrencesAnswer {
   timezone: string;
   count: number;
   occurrences: OccurrenceView[];
+  /** With `collapse_over`: the days that had more occurrences, as counts per status. */
+  collapsed?: { date: string; status: OccurrenceStatus; count: number }[];
   /** Some schedule had more matching times in the window than are read (MAX_TIMES_PER_SCHEDULE). */
   truncated: boolean;
 }
@@ -115,6 +121,33 @@ function dueTimeOf(row: ExecutionFacts): number | undefined {
   if (!Number.isNaN(recorded)) return recorded;
   const due = Date.parse(row.configuredDueAt ?? '');
   return Number.isNaN(due) ? undefined : due;
+}
+
+/** Days (local, in the answer's zone) with more than `limit` occurrences, as counts per status; the rest as they are. */
+function collapseBusyDays<T extends { occurrence: Occurrence }>(
+  entries: readonly T[],
+  limit: number,
+  timeZone: string,
+) {
+  const byDay = new Map<string, T[]>();
+  for (const entry of entries) {
+    const date = localIso(entry.occurrence.atMs, timeZone).slice(0, 10);
+    const day = byDay.get(date);
+    if (day) day.push(entry);
+    else byDay.set(date, [entry]);
+  }
+  const listed: T[] = [];
+  const collapsed: { date: string; status: OccurrenceStatus; count: number }[] = [];
+  for (const [date, day] of byDay) {
+    if (day.length <= limit) {
+      listed.push(...day);
+      continue;
+    }
+    const counts = new Map<OccurrenceStatus, number>();
+    for (const { occurrence } of day) counts.set(occurrence.status, (counts.get(occurrence.status) ?? 0) + 1);
+    for (const [status, count] of counts) collapsed.push({ date, status, count });
+  }
+  return { listed, collapsed };
 }
 
 export function createLedgerService(deps: LedgerDeps): LedgerService {
@@ -309,13 +342,18 @@ export function createLedgerService(deps: LedgerDeps): LedgerService {
     const entries = [...onceOccurrences(rows, query, fromMs, toMs, nowMs), ...recurringPart.entries]
       .filter((e) => !query.status || e.occurrence.status === query.status)
       .sort((a, b) => a.occurrence.atMs - b.occurrence.atMs || (a.task.taskId < b.task.taskId ? -1 : 1));
-    const list = entries.map((e) => view(e.task, e.occurrence, timeZone));
+    const { listed, collapsed } =
+      query.collapse_over === undefined
+        ? { listed: entries, collapsed: undefined }
+        : collapseBusyDays(entries, query.collapse_over, timeZone);
+    const list = listed.map((e) => view(e.task, e.occurrence, timeZone));
     return {
       from: new Date(fromMs).toISOString(),
       to: new Date(toMs).toISOString(),
       timezone: timeZone,
       count: list.length,
       occurrences: list,
+      ...(collapsed ? { collapsed } : {}),
       truncated: recurringPart.truncated,
     };
   }

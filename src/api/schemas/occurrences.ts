@@ -27,6 +27,18 @@ export const OccurrencesQuery = z.object({
     .max(64)
     .optional()
     .openapi({ description: 'IANA zone of `local_at` (default: the server’s)' }),
+  collapse_over: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(100_000)
+    .optional()
+    .openapi({
+      example: 4,
+      description:
+        'A local day with more occurrences than this is answered as counts per status in `collapsed` instead of ' +
+        'one by one (a month view of thousands of tasks).',
+    }),
 });
 export type OccurrencesQuery = z.infer<typeof OccurrencesQuery>;
 
@@ -78,6 +90,16 @@ export const OccurrencesResponse = z
     timezone: z.string(),
     count: z.number(),
     occurrences: z.array(OccurrenceView),
+    collapsed: z
+      .array(
+        z.object({
+          date: z.string().openapi({ example: '2026-03-02', description: 'Local date in `timezone`' }),
+          status: OccurrenceStatusEnum,
+          count: z.number().int(),
+        }),
+      )
+      .optional()
+      .openapi({ description: 'With `collapse_over`: the busy days, as counts per status' }),
     truncated: z.boolean(),
   })
   .openapi('Occurrences');

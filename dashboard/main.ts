@@ -45,6 +45,14 @@ function validZone(zone: string): boolean {
   }
 }
 
+/** `?view=month|week|day|agenda` opens that view (a link or bookmark to one); the week otherwise. */
+const VIEWS: Record<string, string> = {
+  month: 'dayGridMonth',
+  week: 'timeGridWeek',
+  day: 'timeGridDay',
+  agenda: 'listWeek',
+};
+
 function initialZone(): string {
   const candidates = [
     new URLSearchParams(location.search).get('timezone'),
@@ -115,7 +123,7 @@ const drawer = createDrawer({ timeZone: () => timeZone, changed: () => calendar.
 const calendar = new Calendar(byId('calendar'), {
   plugins: [dayGridPlugin, timeGridPlugin, listPlugin, luxonPlugin],
   timeZone,
-  initialView: 'timeGridWeek',
+  initialView: VIEWS[new URLSearchParams(location.search).get('view') ?? ''] ?? 'timeGridWeek',
   headerToolbar: {
     left: 'prev,next today',
     center: 'title',

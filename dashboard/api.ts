@@ -2,6 +2,7 @@
  * The dashboard's one way to the Pulse API: same origin, the API key (if any) from sessionStorage as a Bearer
  * header, never in a URL. Errors carry the API's own `detail`, which the page shows as it is.
  */
+import type { OccurrenceView } from '../src/ledger/occurrence-view.js';
 
 const KEY_STORAGE = 'pulse.apiKey';
 
@@ -52,36 +53,9 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   return parsed as T;
 }
 
-/** The API's shapes the page reads (src/api/schemas.ts). */
-export interface OccurrenceRun {
-  execution_id: string | null;
-  workflow_id: string;
-  run_id: string;
-  status: string;
-  started_at: string;
-  finished_at: string | null;
-  duration_ms: number | null;
-  result_summary: string | null;
-  error: string | null;
-  callback: { url: string; status: 'delivered' | 'failed'; attempts?: number; error?: string } | null;
-  ui_url: string;
-}
-
-export interface Occurrence {
-  task_id: string;
-  kind: 'once' | 'recurring';
-  schedule_type: string;
-  agent_id: string | null;
-  name: string | null;
-  at: string;
-  local_at: string;
-  status: string;
-  reason: string;
-  manual: boolean;
-  run: OccurrenceRun | null;
-  blocked_by: OccurrenceRun | null;
-  task_ui_url: string;
-}
+/** The API's shapes the page reads: the ledger's own types (erased from the bundle). */
+export type { OccurrenceRunView as OccurrenceRun } from '../src/ledger/occurrence-view.js';
+export type Occurrence = OccurrenceView;
 
 /** A busy day's occurrences of one status, counted (`collapsed` in the answer). */
 export interface DayGroup {

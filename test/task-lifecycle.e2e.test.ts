@@ -163,8 +163,8 @@ describe('PATCH keeps the search attributes true', () => {
     });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
     expect(patched.body.executor).toBe('serverless');
-    expect(await listedUnder('agent-after')).toContain(taskId);
-    expect(await listedUnder('agent-before')).not.toContain(taskId);
+    await expect.poll(() => listedUnder('agent-after'), { timeout: 15_000 }).toContain(taskId);
+    await expect.poll(() => listedUnder('agent-before'), { timeout: 15_000 }).not.toContain(taskId);
     const attributes = (await env.client.workflow.getHandle(taskId).describe()).typedSearchAttributes;
     expect(attributes.get(PulseAgentId)).toBe('agent-after');
     expect(attributes.get(PulseExecutor)).toBe('serverless');
@@ -179,8 +179,9 @@ describe('PATCH keeps the search attributes true', () => {
     });
     const patched = await pulse.call('PATCH', `/tasks/${taskId}`, { payload: agentAt('daily-after') });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
-    expect(await listedUnder('daily-after')).toContain(taskId);
-    expect(await listedUnder('daily-before')).not.toContain(taskId);
+    // The list filter reads visibility, which a real cluster writes a moment after the schedule's own update.
+    await expect.poll(() => listedUnder('daily-after'), { timeout: 15_000 }).toContain(taskId);
+    await expect.poll(() => listedUnder('daily-before'), { timeout: 15_000 }).not.toContain(taskId);
     const described = await env.client.schedule.getHandle(taskId).describe();
     expect(described.typedSearchAttributes?.get(PulseAgentId)).toBe('daily-after');
     const action = described.action as { typedSearchAttributes?: { get(key: unknown): unknown } };

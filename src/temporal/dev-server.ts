@@ -54,6 +54,9 @@ const STOP_GRACE_MS = 10_000;
  * the system may have reused.
  */
 export const DEV_SERVER_WATCHDOG = [
+  // Inherited by the server: an orphan whose output pipe lost its reader gets EPIPE on a log line instead of dying
+  // of SIGPIPE (Go's runtime leaves an ignored SIGPIPE ignored), so the next start still finds it and stops it.
+  "trap '' PIPE",
   'exec 4<&0',
   '"$@" 3>&- 4<&- &',
   'server=$!',

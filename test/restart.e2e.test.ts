@@ -5,7 +5,15 @@
  * unmerged SQLite write-ahead log); and a start that must not touch a process that is not provably its own.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -255,6 +263,10 @@ describe('npm start survives a restart', () => {
     const first = await startService(env, { detached: true });
     running.push(first);
     const record = readDevServerRecord(path.join(dir, 'temporal.pid'))!;
+    // The server logs to a file, not to Pulse's pipes: a Go program dies on its next log line once its output pipe
+    // has lost its reader, and an orphan must live until the next start proves it ours.
+    for (const fd of [1, 2])
+      expect(readlinkSync(`/proc/${record.server.pid}/fd/${fd}`)).toBe(path.join(dir, 'temporal.log'));
     // Everything in the server's process group but the server itself: the watchdog shell and its pipe reader.
     const group = processGroupOf(record.server.pid);
     const watchdog = groupMembers(group).filter((pid) => pid !== record.server.pid);

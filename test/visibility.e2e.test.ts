@@ -121,8 +121,10 @@ describe('visibility writes', () => {
   });
 
   it('while a callback is retried the task reads completed by id and processing in the list; it closes delivered', async () => {
-    // The receiver is down for the first two attempts (about 1 + 2 s of backoff).
-    receiver.script('/cb-retry', (n) => (n <= 2 ? { status: 503, body: { down: true } } : { status: 200 }));
+    // The receiver is down for four attempts: the delivery retried after the run is recorded backs off 1, 2 and 4 s,
+    // so the task stays in its retrying state for about 7 s after the second attempt, time to read it even on a
+    // loaded cluster.
+    receiver.script('/cb-retry', (n) => (n <= 4 ? { status: 503, body: { down: true } } : { status: 200 }));
     const taskId = await scheduleNow('retry', 0);
     // The first attempt is made by the run's own activity, before the workflow has recorded the run; the second
     // comes from the retried delivery, after it.
@@ -133,11 +135,11 @@ describe('visibility writes', () => {
     expect((await visibility(taskId))?.typedSearchAttributes.get(PulseStatus)).toBe('active');
     expect(await listed('processing')).toContain(taskId);
 
-    await receiver.waitFor('/cb-retry', 3, 30_000);
+    await receiver.waitFor('/cb-retry', 5, 30_000);
     const closed = await visibilityUntil(taskId, (i) => i.status.name === 'COMPLETED');
     expect(closed.info.typedSearchAttributes.get(PulseCallbackStatus)).toBe('delivered');
     expect((closed.info.memo?.run ?? {}) as RunRecord).toMatchObject({
-      callback: { status: 'delivered', attempts: 3 },
+      callback: { status: 'delivered', attempts: 5 },
     });
   }, 45_000);
 

@@ -10,11 +10,16 @@
  * means, and the watchdog's end-of-file makes it stop the server. A normal stop takes the same path: Pulse closes
  * the pipe. What the watchdog cannot cover (it being killed itself, or the server still shutting down when the
  * next start comes) the pidfile covers: dev-server-pidfile.ts says how a next start proves an orphan is ours.
+ *
+ * The server writes its log to a file beside its database (`temporal.log`), never to a pipe from Pulse: a Go program
+ * whose stdout or stderr pipe has lost its reader dies on its next log line (its runtime installs its own SIGPIPE
+ * handling, whatever it inherits), so a server logging into Pulse's pipes would die mid-shutdown once Pulse is
+ * gone, or vanish as an orphan before the next start could prove it ours. Pulse relays the file's new lines.
  */
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import {
@@ -23,6 +28,7 @@ import {
   removeDevServerRecord,
   writeDevServerRecord,
 } from './dev-server-pidfile.js';
+import { followLog } from './log-follower.js';
 import { isListening } from './port-probe.js';
 import { stampOf } from './process-stamp.js';
 
@@ -54,9 +60,6 @@ const STOP_GRACE_MS = 10_000;
  * the system may have reused.
  */
 export const DEV_SERVER_WATCHDOG = [
-  // Inherited by the server: an orphan whose output pipe lost its reader gets EPIPE on a log line instead of dying
-  // of SIGPIPE (Go's runtime leaves an ignored SIGPIPE ignored), so the next start still finds it and stops it.
-  "trap '' PIPE",
   'exec 4<&0',
   '"$@" 3>&- 4<&- &',
   'server=$!',
@@ -164,19 +167,24 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     );
   }
   options.log(`[temporal] starting dev server: ${options.cliPath} ${args.join(' ')}`);
+  // Each start begins a fresh log; the previous server on this data has been stopped above.
+  const logFile = devServerLogFile(options.dbFile);
+  const logFd = openSync(logFile, 'w');
   // Own process group, so Ctrl-C reaches us first and we stop the server after the worker has drained.
   const child = spawn('/bin/sh', ['-c', DEV_SERVER_WATCHDOG, 'sh', options.cliPath, ...args], {
-    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    stdio: ['pipe', logFd, logFd, 'pipe'],
     detached: true,
   });
+  closeSync(logFd);
+  const follower = followLog(logFile, (line) => options.log(`[temporal] ${line}`));
   // The pipe is never written; a stop that finds the watchdog gone must not turn into an error.
   child.stdin!.on('error', () => undefined);
-  const relay = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) options.log(`[temporal] ${line}`);
-  };
-  child.stdout?.on('data', relay);
-  child.stderr?.on('data', relay);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      follower.stop();
+      resolve();
+    }),
+  );
   // Whatever way this process ends (a second Ctrl-C, a crash), the watchdog's whole group goes too.
   const killGroup = () => {
     // Once the watchdog has exited, its group id may be reused by a stranger; only our own group is signalled.
@@ -222,6 +230,11 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       removeDevServerRecord(pidFile);
     },
   };
+}
+
+/** Where the embedded server logs: beside its database, like its pidfile. */
+export function devServerLogFile(dbFile: string): string {
+  return path.join(path.dirname(dbFile), 'temporal.log');
 }
 
 /** The server's pid, as the watchdog reports it on fd 3 right after starting it. */

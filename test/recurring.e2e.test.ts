@@ -136,7 +136,10 @@ describe('recurring tasks', () => {
     });
     await receiver.waitFor('/slow', 1, 10_000);
     await sleep(3500);
-    expect(receiver.at('/slow')).toHaveLength(1);
+    const calls = receiver
+      .at('/slow')
+      .map((r) => ({ at: r.receivedAt, execution: r.headers['x-pulse-execution-id'] }));
+    expect(calls, JSON.stringify(calls)).toHaveLength(1);
     const busy = await task(created.task_id);
     expect(busy.status).toBe('processing');
     await pulse.call('DELETE', `/tasks/${created.task_id}`);

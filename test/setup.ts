@@ -4,4 +4,10 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 process.env.PULSE_LOG_LEVEL ??= 'warn';
 
 // The SDK's INFO lines (bundle sizes, worker state changes) drown test output; warnings and errors still show.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+// Once per process: a worker process runs several test files one after the other (vitest.config.ts).
+const installed = Symbol.for('pulse.test.runtime-installed');
+const scope = globalThis as { [installed]?: boolean };
+if (!scope[installed]) {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  scope[installed] = true;
+}

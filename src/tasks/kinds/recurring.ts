@@ -4,7 +4,7 @@
  * they change is what the API reports: state is always read back from the schedule (`recurring-snapshot.ts`), and
  * every change is an update of it (`schedule-updates.ts`).
  */
-import type { ScheduleDescription } from '@temporalio/client';
+import type { ScheduleDescription, ScheduleOverlapPolicy } from '@temporalio/client';
 import { ConflictError } from '../../errors.js';
 import { PulseDueAt, PulseExecutor, SCHEDULED_TASK_WORKFLOW } from '../../shared/search-attributes.js';
 import { ifExists, onTemporal } from '../../temporal/temporal-errors.js';
@@ -169,13 +169,11 @@ export function createRecurringKind(deps: KindDeps): TaskKind {
           staticDetails: staticDetailsOf(built),
         },
         policies: schedulePolicies(policy),
-        state: {
-          ...(remaining !== undefined ? { remainingActions: remaining } : {}),
-          ...(runNow ? { triggerImmediately: true } : {}),
-        },
+        state: remaining !== undefined ? { remainingActions: remaining } : {},
         memo: { ...built.memo },
         typedSearchAttributes: searchAttributes,
       });
+      if (runNow) await startFirstRun(client, built.taskId, OVERLAP[policy.overlap]);
       return runNow ? at : (previewFireTimes(when, 1, { now: at })[0] ?? when.at);
     },
 
@@ -221,6 +219,33 @@ export function createRecurringKind(deps: KindDeps): TaskKind {
       return listed;
     },
   };
+}
+
+/**
+ * The first run of a schedule whose first occurrence is already due, started by a trigger under the schedule's own
+ * overlap policy. Not `triggerImmediately` at creation: the SDK sends that as allow-all, and Temporal's scheduler
+ * does not count an allow-all start as running for the starts it decides in the same pass, so a scheduler that gets
+ * to the new schedule after its next occurrence (a loaded server, an interval of a second) started both, overlapping
+ * despite `skip`. A trigger that fails removes the schedule, so a failed create leaves no task behind.
+ */
+async function startFirstRun(
+  client: KindDeps['client'],
+  scheduleId: string,
+  overlap: ScheduleOverlapPolicy,
+): Promise<void> {
+  const handle = client.schedule.getHandle(scheduleId);
+  try {
+    await handle.trigger(overlap);
+  } catch (err) {
+    // The trigger's error is the one to report; a schedule that cannot be deleted either is reported by it too.
+    await handle.delete().catch((cleanup: unknown) => {
+      throw new AggregateError(
+        [err, cleanup],
+        `could not start the first run of ${scheduleId}, nor remove it`,
+      );
+    });
+    throw err;
+  }
 }
 
 /** How long a trigger waits for the schedule to report the run it started (or dropped). */

@@ -4,15 +4,33 @@ import net from 'node:net';
 import { PROJECT_ROOT } from '../../src/project-root.js';
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports a test hands to a service it starts later are taken below the kernel's ephemeral range (32768-60999 on
+ * Linux): a port from that range, free when asked, can meanwhile become the local end of any outgoing connection
+ * on the machine, and the service's start then fails with "address already in use" (seen in a loaded run).
+ */
+const LOW = 20_000;
+const HIGH = 32_767;
+const handedOut = new Set<number>();
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < 200; tries++) {
+    const port = LOW + Math.floor(Math.random() * (HIGH - LOW + 1));
+    if (handedOut.has(port)) continue;
+    if (await canListen(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port between ${LOW} and ${HIGH} after 200 tries`);
 }
 
 export interface ServiceProcess {

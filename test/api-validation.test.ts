@@ -186,6 +186,50 @@ describe('bad input to POST /tasks/schedule', () => {
       /policy\.overlap/,
     ],
     [
+      'an unknown missed policy',
+      {
+        schedule_type: 'http_request',
+        when: 'every 5 minutes',
+        payload: { url: 'http://x.test' },
+        policy: { missed: 'some' },
+      },
+      422,
+      /policy\.missed/,
+    ],
+    [
+      'missed together with a catch-up window',
+      {
+        schedule_type: 'http_request',
+        when: 'every 5 minutes',
+        payload: { url: 'http://x.test' },
+        policy: { missed: 'skip', catchup_window: '10m' },
+      },
+      422,
+      /policy\.missed: cannot be combined with policy\.catchup_window/,
+    ],
+    [
+      'missed: all with an overlap that would drop runs',
+      {
+        schedule_type: 'http_request',
+        when: 'every 5 minutes',
+        payload: { url: 'http://x.test' },
+        policy: { missed: 'all', overlap: 'skip' },
+      },
+      422,
+      /policy\.overlap: must be buffer_all or allow_all with missed: all \(got skip\)/,
+    ],
+    [
+      'missed: latest with an overlap that would start more than one',
+      {
+        schedule_type: 'http_request',
+        when: 'every 5 minutes',
+        payload: { url: 'http://x.test' },
+        policy: { missed: 'latest', overlap: 'buffer_one' },
+      },
+      422,
+      /policy\.overlap: must be skip with missed: latest \(got buffer_one\)/,
+    ],
+    [
       'retry interval longer than its maximum',
       {
         schedule_type: 'http_request',

@@ -3,7 +3,7 @@
  * OpenAPI document at once. They live in `schemas/` by role (shared fields, requests, task responses, the
  * occurrence ledger); this file is the one place routes, services and the client import them from.
  */
-export { RunStatusEnum, TaskKindEnum, TaskStatusEnum, durationMs } from './schemas/fields.js';
+export { DAY_MS, RunStatusEnum, TaskKindEnum, TaskStatusEnum, durationMs } from './schemas/fields.js';
 export * from './schemas/occurrences.js';
 export * from './schemas/requests.js';
 export * from './schemas/responses.js';

@@ -97,6 +97,7 @@ const MIN_CATCHUP_MS = 10_000;
 const OVERLAP_NAMES: Record<string, RecurringPolicy['overlap']> = {
   SKIP: 'skip',
   BUFFER_ONE: 'buffer_one',
+  BUFFER_ALL: 'buffer_all',
   ALLOW_ALL: 'allow_all',
   CANCEL_OTHER: 'cancel_other',
   TERMINATE_OTHER: 'terminate_other',

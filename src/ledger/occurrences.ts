@@ -42,7 +42,7 @@ export interface LedgerRun {
 }
 
 export interface RecurringPolicy {
-  readonly overlap: 'skip' | 'buffer_one' | 'allow_all' | 'cancel_other' | 'terminate_other';
+  readonly overlap: 'skip' | 'buffer_one' | 'buffer_all' | 'allow_all' | 'cancel_other' | 'terminate_other';
   /** Temporal's catch-up window (its default is a year). */
   readonly catchupWindowMs: number;
   readonly jitterMs: number;
@@ -278,6 +278,16 @@ export function recurringOccurrences(facts: RecurringFacts): Occurrence[] {
         reason: stillGoing
           ? `buffered: waits for the run for ${iso(going.nominalMs)} (workflow ${going.workflowId}) to finish (overlap policy buffer_one)`
           : `skipped: the run for ${iso(going.nominalMs)} (workflow ${going.workflowId}) was still running and another start was already buffered (overlap policy buffer_one)`,
+        blockedBy: going,
+      });
+      continue;
+    }
+    if (going && policy.overlap === 'buffer_all') {
+      // Every buffered start runs in turn; its run, once started, is matched to this time above.
+      out.push({
+        atMs,
+        status: 'due',
+        reason: `buffered: runs after the run for ${iso(going.nominalMs)} (workflow ${going.workflowId}) and any started before it (overlap policy buffer_all)`,
         blockedBy: going,
       });
       continue;

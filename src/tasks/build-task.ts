@@ -5,7 +5,14 @@
  * reason, raised before anything is started.
  */
 import type { SearchAttributePair } from '@temporalio/common';
-import { durationMs, type PatchTaskRequest, type ScheduleTaskRequest } from '../api/schemas.js';
+import {
+  DAY_MS,
+  OVERLAP_FOR_MISSED,
+  durationMs,
+  type OverlapName,
+  type PatchTaskRequest,
+  type ScheduleTaskRequest,
+} from '../api/schemas.js';
 import { BadRequestError, type FieldError } from '../errors.js';
 import { AGENT_SCHEDULE_TYPES, type ExecutorFactory } from '../executors/executor-factory.js';
 import { resolveExecutor } from '../executors/resolve-executor.js';
@@ -44,7 +51,7 @@ export interface BuildTaskDeps {
 
 /** How a recurring task's schedule behaves (CONTRACT.md `policy`), durations in ms. */
 export interface RecurrencePolicy {
-  readonly overlap: 'skip' | 'buffer_one' | 'allow_all' | 'cancel_other' | 'terminate_other';
+  readonly overlap: OverlapName;
   readonly catchupWindowMs?: number;
   readonly jitterMs?: number;
   readonly pauseOnFailure: boolean;
@@ -284,11 +291,19 @@ function withoutDueTime(input: ScheduledTaskInput): ScheduledTaskInput {
   return rest;
 }
 
+/**
+ * Temporal's catch-up window for each `missed` choice. `skip`: its minimum, so a time later than that is dropped.
+ * `latest` and `all`: a year (Temporal's default), so every missed time reaches the overlap policy, which then
+ * starts one (skip: the others overlap the first and are dropped) or all in turn (buffer_all).
+ */
+const MISSED_CATCHUP_MS = { skip: 10_000, latest: 365 * DAY_MS, all: 365 * DAY_MS } as const;
+
 function readPolicy(policy: ScheduleTaskRequest['policy']): RecurrencePolicy {
-  const catchupWindowMs = durationMs(policy?.catchup_window);
+  const missed = policy?.missed ?? undefined;
+  const catchupWindowMs = missed ? MISSED_CATCHUP_MS[missed] : durationMs(policy?.catchup_window);
   const jitterMs = durationMs(policy?.jitter);
   return {
-    overlap: policy?.overlap ?? 'skip',
+    overlap: policy?.overlap ?? (missed ? OVERLAP_FOR_MISSED[missed][0] : 'skip'),
     pauseOnFailure: policy?.pause_on_failure ?? false,
     ...(catchupWindowMs !== undefined ? { catchupWindowMs } : {}),
     ...(jitterMs !== undefined ? { jitterMs } : {}),

@@ -73,7 +73,26 @@ export const RetrySchema = z
   })
   .openapi('RetryPolicy');
 
-export const OverlapPolicy = z.enum(['skip', 'buffer_one', 'allow_all', 'cancel_other', 'terminate_other']);
+export const OverlapPolicy = z.enum([
+  'skip',
+  'buffer_one',
+  'buffer_all',
+  'allow_all',
+  'cancel_other',
+  'terminate_other',
+]);
+
+export type OverlapName = z.infer<typeof OverlapPolicy>;
+
+/** What happens to the times a recurring task missed while Temporal or Pulse was down (docs/recurring.md). */
+export const MissedPolicy = z.enum(['skip', 'latest', 'all']);
+
+/** The overlap policies each `missed` choice works with; the first is its default. */
+export const OVERLAP_FOR_MISSED = {
+  skip: OverlapPolicy.options,
+  latest: ['skip'],
+  all: ['buffer_all', 'allow_all'],
+} as const satisfies Record<z.infer<typeof MissedPolicy>, readonly OverlapName[]>;
 
 export const PolicySchema = z
   .object({
@@ -90,8 +109,31 @@ export const PolicySchema = z
       description: 'Each run starts up to this much later, at random, to spread load',
     }).nullish(),
     pause_on_failure: z.boolean().nullish(),
+    missed: MissedPolicy.nullish().openapi({
+      description:
+        'Times missed while Temporal or Pulse was down: skip (none run), latest (one run catches up), all ' +
+        '(each runs, one after another). Sets the catch-up window; default: one run catches up',
+    }),
   })
   .strict()
+  .superRefine((policy, ctx) => {
+    if (!policy.missed) return;
+    if (policy.catchup_window != null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['missed'],
+        message: 'cannot be combined with policy.catchup_window: missed sets the catch-up window itself',
+      });
+    }
+    const fits: readonly string[] = OVERLAP_FOR_MISSED[policy.missed];
+    if (policy.overlap != null && !fits.includes(policy.overlap)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['overlap'],
+        message: `must be ${fits.join(' or ')} with missed: ${policy.missed} (got ${policy.overlap})`,
+      });
+    }
+  })
   .openapi('RecurrencePolicy');
 
 export const ScheduleTaskRequest = z

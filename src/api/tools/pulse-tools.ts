@@ -112,9 +112,10 @@ const ScheduleTaskInput = ScheduleTaskRequest.extend({
   policy: field.policy.meta({
     description:
       'Recurring tasks: `overlap` is what happens when a run is due while the previous one still runs (skip ' +
-      '(default), buffer_one, allow_all, cancel_other, terminate_other); `catchup_window` ("10m") how late a ' +
-      'missed run may still start; `jitter` ("30s") a random delay per run; `pause_on_failure` pauses the task ' +
-      'after a failed run.',
+      '(default), buffer_one, buffer_all, allow_all, cancel_other, terminate_other); `missed` what happens to ' +
+      'times missed while the service was down (skip: none run; latest: one run catches up; all: each runs in ' +
+      'turn); `catchup_window` ("10m") how late a missed run may still start, instead of `missed`; `jitter` ' +
+      '("30s") a random delay per run; `pause_on_failure` pauses the task after a failed run.',
   }),
   retry: field.retry.meta({
     description:

@@ -7,6 +7,7 @@ import type { RecurrencePolicy } from '../build-task.js';
 export const OVERLAP = {
   skip: 'SKIP',
   buffer_one: 'BUFFER_ONE',
+  buffer_all: 'BUFFER_ALL',
   allow_all: 'ALLOW_ALL',
   cancel_other: 'CANCEL_OTHER',
   terminate_other: 'TERMINATE_OTHER',

@@ -1,0 +1,113 @@
+/**
+ * `policy.missed` across a stop of the whole service (`npm start`'s embedded dev server on its SQLite file) longer
+ * than Temporal's minimum catch-up window: `skip` runs none of the times that passed while it was down, `latest`
+ * runs one of them, `all` runs every one, in turn. Each run's time is read from its workflow id
+ * (`<task_id>-<time>`), which the HTTP executor sends to the target as `x-pulse-execution-id`.
+ */
+import { describe, expect, it } from 'vitest';
+import { restartHarness, serviceEnv } from './helpers/restart-harness.js';
+import type { ReceivedRequest } from './helpers/receiver.js';
+import { startService, stopService } from './helpers/service.js';
+import { sleep } from './helpers/wait.js';
+
+const harness = restartHarness();
+const EVERY_MS = 4000;
+
+/**
+ * The scheduled times of a task's runs, from Temporal (`/results`), in order; each run reached the target once.
+ */
+async function runTimes(
+  api: string,
+  taskId: string,
+  requests: readonly ReceivedRequest[],
+): Promise<number[]> {
+  const results = (await fetch(`${api}/tasks/${taskId}/results`).then((r) => r.json())) as {
+    executions: Array<{ execution_id: string; scheduled_for: string }>;
+  };
+  const reached = requests.map((r) => r.headers['x-pulse-execution-id']);
+  expect(reached.slice().sort(), 'every run reached the target once, and nothing else did').toEqual(
+    results.executions.map((run) => run.execution_id).sort(),
+  );
+  return results.executions.map((run) => Date.parse(run.scheduled_for)).sort((a, b) => a - b);
+}
+
+describe('policy.missed', () => {
+  it('after downtime past the catch-up window: skip runs none of the missed times, latest one, all each', async () => {
+    const { receiver, running } = harness;
+    const { env, api } = await serviceEnv(harness.newDataDir());
+    const first = await startService(env);
+    running.push(first);
+    const ids: Record<string, string> = {};
+    for (const missed of ['skip', 'latest', 'all'] as const) {
+      const response = await fetch(`${api}/tasks/schedule`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          schedule_type: 'http_request',
+          when: `every ${EVERY_MS / 1000} seconds`,
+          payload: { url: `${receiver.url}/${missed}` },
+          policy: { missed },
+        }),
+      });
+      const body = (await response.json()) as { task_id: string };
+      expect(response.status, JSON.stringify(body)).toBe(200);
+      const task = (await fetch(`${api}/tasks/${body.task_id}`).then((r) => r.json())) as {
+        schedule_config: { policy: unknown };
+      };
+      expect(task.schedule_config.policy).toEqual({ missed });
+      ids[missed] = body.task_id;
+    }
+    for (const missed of ['skip', 'latest', 'all']) await receiver.waitFor(`/${missed}`, 2, 30_000);
+
+    expect(await stopService(first)).toBe(0);
+    const downAt = Date.now();
+    await sleep(30_000);
+    const second = await startService(env);
+    running.push(second);
+    const upAt = Date.now();
+    // Catch-up happens as the scheduler wakes; `all` runs its missed times one after another.
+    await sleep(15_000);
+
+    // Times that passed while down and were older than Temporal's 10 s minimum window when it came back.
+    const missedTimes = (times: number[]) => times.filter((t) => t > downAt && t < upAt - 11_000);
+    const downTimes = (times: number[]) => times.filter((t) => t > downAt && t < upAt);
+    const [skip, latest, all] = await Promise.all(
+      (['skip', 'latest', 'all'] as const).map((missed) =>
+        runTimes(api, ids[missed]!, receiver.at(`/${missed}`)),
+      ),
+    );
+    const dump = (times: number[]) => JSON.stringify({ downAt, upAt, times });
+
+    expect(missedTimes(skip!), dump(skip!)).toEqual([]);
+    const ledgerOf = async (taskId: string) => {
+      const window = new URLSearchParams({
+        from: new Date(downAt).toISOString(),
+        to: new Date(upAt).toISOString(),
+      });
+      return JSON.stringify(
+        await fetch(`${api}/tasks/${taskId}/occurrences?${window}`).then((r) => r.json()),
+      );
+    };
+    expect(downTimes(latest!), dump(latest!) + (await ledgerOf(ids.latest!))).toHaveLength(1);
+    // Every time from before the stop to after the start ran: no gap in the grid.
+    expect(downTimes(all!).length, dump(all!)).toBeGreaterThanOrEqual(
+      Math.floor((upAt - downAt) / EVERY_MS) - 1,
+    );
+    for (let i = 1; i < all!.length; i++) expect(all![i]! - all![i - 1]!, dump(all!)).toBe(EVERY_MS);
+
+    // The ledger names the times skip dropped as missed.
+    const query = new URLSearchParams({
+      from: new Date(downAt).toISOString(),
+      to: new Date(upAt - 11_000).toISOString(),
+    });
+    const ledger = (await fetch(`${api}/tasks/${ids.skip}/occurrences?${query}`).then((r) => r.json())) as {
+      occurrences: Array<{ status: string }>;
+    };
+    expect(ledger.occurrences.length).toBeGreaterThan(0);
+    expect(
+      ledger.occurrences.every((o) => o.status === 'missed'),
+      JSON.stringify(ledger),
+    ).toBe(true);
+    expect(await stopService(second)).toBe(0);
+  }, 180_000);
+});

@@ -8,10 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { restartHarness, serviceEnv } from './helpers/restart-harness.js';
 import type { ReceivedRequest } from './helpers/receiver.js';
 import { startService, stopService } from './helpers/service.js';
-import { sleep } from './helpers/wait.js';
+import { sleep, until } from './helpers/wait.js';
 
 const harness = restartHarness();
-const EVERY_MS = 4000;
+const EVERY_MS = 10_000;
+const DOWN_MS = 40_000;
 
 /**
  * The scheduled times of a task's runs, from Temporal (`/results`), in order; each run reached the target once.
@@ -57,16 +58,34 @@ describe('policy.missed', () => {
       expect(task.schedule_config.policy).toEqual({ missed });
       ids[missed] = body.task_id;
     }
-    for (const missed of ['skip', 'latest', 'all']) await receiver.waitFor(`/${missed}`, 2, 30_000);
+    for (const missed of ['skip', 'latest', 'all']) await receiver.waitFor(`/${missed}`, 1, 30_000);
+    // Stopped with no run in flight: a run still open across the outage would make Temporal skip the catch-up run
+    // of `latest` as overlapping it (correctly). So: every run recorded, and a tick 1-3 s ago (ticks are on a 10 s
+    // grid), leaving the shutdown 7 s before the next.
+    await until(
+      'every run recorded, just after a tick',
+      async () => {
+        const phase = Date.now() % EVERY_MS;
+        if (phase < 1000 || phase > 3000) return undefined;
+        for (const missed of ['skip', 'latest', 'all'] as const) {
+          const results = (await fetch(`${api}/tasks/${ids[missed]}/results`).then((r) => r.json())) as {
+            total_executions: number;
+          };
+          if (results.total_executions !== receiver.at(`/${missed}`).length) return undefined;
+        }
+        return true;
+      },
+      { timeoutMs: 60_000, everyMs: 100 },
+    );
 
     expect(await stopService(first)).toBe(0);
     const downAt = Date.now();
-    await sleep(30_000);
+    await sleep(DOWN_MS);
     const second = await startService(env);
     running.push(second);
     const upAt = Date.now();
     // Catch-up happens as the scheduler wakes; `all` runs its missed times one after another.
-    await sleep(15_000);
+    await sleep(20_000);
 
     // Times that passed while down and were older than Temporal's 10 s minimum window when it came back.
     const missedTimes = (times: number[]) => times.filter((t) => t > downAt && t < upAt - 11_000);
@@ -109,5 +128,5 @@ describe('policy.missed', () => {
       JSON.stringify(ledger),
     ).toBe(true);
     expect(await stopService(second)).toBe(0);
-  }, 180_000);
+  }, 240_000);
 });

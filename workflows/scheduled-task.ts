@@ -133,8 +133,8 @@ function wireHandlers(task: TaskEntity): void {
   setHandler(taskStateQuery, () => task.state());
   setHandler(
     rescheduleUpdate,
-    ({ dueAtMs }) => {
-      task.reschedule(dueAtMs);
+    ({ dueAtMs, triggerInput }) => {
+      task.reschedule(dueAtMs, triggerInput);
       publish(task);
       return task.state();
     },
@@ -185,8 +185,12 @@ async function runOnce(task: TaskEntity): Promise<RunOutcome> {
   const startedAtMs = Date.now();
   // From version 3 the run's own activity makes the callback's first attempt (one activity per run, not two).
   const firstAttemptWithRun = (task.input.version ?? 1) >= 3 ? task.input.callbackUrl : undefined;
+  const input = task.runInput();
   try {
-    return await runAgent(task.input, executionId, scheduledFor, firstAttemptWithRun);
+    const outcome = await runAgent(input, executionId, scheduledFor, firstAttemptWithRun);
+    return input.triggerInput
+      ? { ...outcome, run: { ...outcome.run, triggerInput: input.triggerInput } }
+      : outcome;
   } catch (err) {
     if (isCancellation(err)) recordCancelledRun(task, executionId, startedAtMs);
     throw err;

@@ -14,7 +14,13 @@ import type {
   ClaimOutcome,
   ClaimRequest,
 } from '../src/shared/task-messages.js';
-import type { RunRecord, ScheduledTaskInput, TaskState, TaskStatus } from '../src/shared/task-types.js';
+import type {
+  RunRecord,
+  ScheduledTaskInput,
+  TaskState,
+  TaskStatus,
+  TriggerInput,
+} from '../src/shared/task-types.js';
 import { DueTimer } from './due-timer.js';
 import { decideAck, decideClaim, type Lease } from './external-lease.js';
 
@@ -30,6 +36,8 @@ export class TaskEntity {
   /** External-worker tasks: who holds the task, until when, and what they reported. */
   lease: Lease | undefined;
   reported: RunRecord | undefined;
+  /** Given by a trigger with input while the task slept: what its run uses instead of the task's payload. */
+  triggerInput: TriggerInput | undefined;
 
   constructor(input: ResolvedInput, dueAtMs: number) {
     this.input = input;
@@ -82,8 +90,15 @@ export class TaskEntity {
     }
   }
 
-  reschedule(dueAtMs: number): void {
+  reschedule(dueAtMs: number, triggerInput?: TriggerInput): void {
     this.timer.dueAtMs = dueAtMs;
+    if (triggerInput) this.triggerInput = triggerInput;
+  }
+
+  /** The input the run uses: the task's own, or what a trigger with input gave for this run. */
+  runInput(): ResolvedInput {
+    const override = this.triggerInput ?? this.input.triggerInput;
+    return override ? { ...this.input, payload: override.payload, triggerInput: override } : this.input;
   }
 
   setPaused(paused: boolean): void {

@@ -155,8 +155,16 @@ export function createApp(deps: AppDeps) {
   app.use('*', async (c, next) => {
     if (!WRITES.includes(c.req.method) || !c.req.raw.body) return next();
     const text = await c.req.text();
-    // Routes reading c.req.raw (MCP) need a body that is still unread; the others get the cached text.
-    c.req.raw = new Request(c.req.raw, { body: text });
+    // Routes reading c.req.raw (MCP) need a body that is still unread; the others get the cached text. An empty
+    // body becomes none, so a route whose body is optional (trigger) sees a request without one.
+    c.req.raw =
+      text === ''
+        ? new Request(c.req.raw.url, {
+            method: c.req.method,
+            headers: c.req.raw.headers,
+            signal: c.req.raw.signal,
+          })
+        : new Request(c.req.raw, { body: text });
     const path = pathBeyondDepth(text);
     if (path) {
       const where = path.slice(0, 4).join('.') + (path.length > 4 ? '…' : '');

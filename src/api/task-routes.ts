@@ -25,6 +25,7 @@ import {
   ScheduleTaskResponse,
   TaskIdParam,
   TaskView,
+  TriggerRequest,
   TriggerResponse,
 } from './schemas.js';
 
@@ -157,11 +158,25 @@ export function registerTaskRoutes(
   );
 
   app.openapi(
-    oneTask(
-      { method: 'post', path: '/tasks/{id}/trigger', summary: 'Run a task once, now, outside its schedule' },
-      { ...taskResponses(TriggerResponse, 'Triggered'), 409: errorBody('The task cannot run any more') },
-    ),
-    async (c) => c.json(await tasks.trigger(c.req.valid('param').id), 200),
+    createRoute({
+      method: 'post',
+      path: '/tasks/{id}/trigger',
+      summary: 'Run a task once, now, outside its schedule; optionally with input for that run',
+      request: {
+        params: TaskIdParam,
+        body: { content: { 'application/json': { schema: TriggerRequest } }, required: false },
+      },
+      responses: {
+        ...taskResponses(TriggerResponse, 'Triggered'),
+        400: errorBody('The input cannot be used (payload, params)'),
+        409: errorBody('The task cannot run any more'),
+      },
+    }),
+    async (c) => {
+      // Without a body (the usual trigger) there is nothing to validate.
+      const body = c.req.header('content-type') ? c.req.valid('json') : undefined;
+      return c.json(await tasks.trigger(c.req.valid('param').id, body), 200);
+    },
   );
 
   // One task's data, read: each route with the handler that answers it.

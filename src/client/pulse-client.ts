@@ -27,6 +27,7 @@ import type {
   TaskResult,
   TaskResults,
   TaskStatus,
+  TriggerInput,
   TriggerResult,
   When,
 } from './types.js';
@@ -335,9 +336,13 @@ export class PulseClient {
     return this.request('DELETE', `/tasks/${encodeURIComponent(taskId)}`);
   }
 
-  /** Runs a task once, now, outside its schedule. */
-  trigger(taskId: string): Promise<TriggerResult> {
-    return this.request('POST', `/tasks/${encodeURIComponent(taskId)}/trigger`);
+  /**
+   * Runs a task once, now, outside its schedule; with `input`, that run uses its `payload`, or the task's payload
+   * with these agent `params`, instead of the task's own (recorded on the run as `trigger_input`).
+   */
+  trigger(taskId: string, input?: TriggerInput): Promise<TriggerResult> {
+    const path = `/tasks/${encodeURIComponent(taskId)}/trigger`;
+    return input ? this.request('POST', path, { body: input }) : this.request('POST', path);
   }
 
   /**

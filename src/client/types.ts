@@ -22,6 +22,7 @@ import type {
   ScheduleTaskResponse,
   TaskStatusEnum,
   TaskView,
+  TriggerRequest,
   TriggerResponse,
   WhenObjectSchema,
 } from '../api/schemas.js';
@@ -48,6 +49,7 @@ export type TaskResult = z.infer<typeof ResultResponse>;
 export type TaskResults = z.infer<typeof ResultsResponse>;
 export type CancelResult = z.infer<typeof CancelResponse>;
 export type TriggerResult = z.infer<typeof TriggerResponse>;
+export type TriggerInput = z.input<typeof TriggerRequest>;
 export type Preview = z.infer<typeof PreviewResponse>;
 export type ExecutorList = z.infer<typeof ExecutorListResponse>;
 /** The body of every 4xx/5xx answer: `{detail, code, errors?}`. */

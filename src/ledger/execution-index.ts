@@ -12,6 +12,7 @@ import {
   PulseDueAt,
   PulseScheduleType,
   PulseStatus,
+  PulseTaskId,
   TemporalScheduledById,
   TemporalScheduledStartTime,
 } from '../shared/search-attributes.js';
@@ -65,6 +66,17 @@ export function nameOf(memo: Record<string, unknown> | undefined): string | null
   return typeof name === 'string' ? name : null;
 }
 
+/** When a run Pulse started for a recurring task was due: its due time while it waits, then its run's. */
+function triggeredAt(
+  dueAt: Date | undefined,
+  record: RunRecord | undefined,
+  info: WorkflowExecutionInfo,
+): Date {
+  if (dueAt) return dueAt;
+  const scheduledFor = record ? Date.parse(record.scheduledFor) : NaN;
+  return Number.isNaN(scheduledFor) ? info.startTime : new Date(scheduledFor);
+}
+
 export function factsOf(info: WorkflowExecutionInfo): ExecutionFacts {
   const attributes = info.typedSearchAttributes;
   const record = info.memo?.run as RunRecord | undefined;
@@ -73,8 +85,13 @@ export function factsOf(info: WorkflowExecutionInfo): ExecutionFacts {
   const reported = attributes.get(PulseStatus);
   const scheduleType = attributes.get(PulseScheduleType);
   const agentId = attributes.get(PulseAgentId);
-  const scheduledById = attributes.get(TemporalScheduledById);
-  const scheduledStart = attributes.get(TemporalScheduledStartTime);
+  // A run Pulse started for a recurring task (a trigger with input) belongs to it like its Schedule's runs; it was
+  // due when triggered.
+  const pulseTaskId = attributes.get(PulseTaskId);
+  const scheduledById = attributes.get(TemporalScheduledById) ?? pulseTaskId;
+  const scheduledStart =
+    attributes.get(TemporalScheduledStartTime) ??
+    (pulseTaskId ? triggeredAt(dueAt, record, info) : undefined);
   return {
     workflowId: info.workflowId,
     runId: info.runId,

@@ -25,6 +25,12 @@ export const PulseCallbackStatus = defineSearchAttributeKey(
   SearchAttributeType.KEYWORD,
 );
 
+/**
+ * The recurring task a run belongs to when Pulse started the run itself rather than its Schedule (a trigger with
+ * input, which a Schedule's trigger cannot carry); Temporal sets `TemporalScheduledById` on the others.
+ */
+export const PulseTaskId = defineSearchAttributeKey('PulseTaskId', SearchAttributeType.KEYWORD);
+
 /** Set by Temporal on workflows a Schedule started: the schedule id (= Pulse task id) and the nominal time. */
 export const TemporalScheduledById = defineSearchAttributeKey(
   'TemporalScheduledById',
@@ -44,6 +50,7 @@ export const PULSE_SEARCH_ATTRIBUTES = [
   PulseCallbackStatus,
   PulseLeaseExpiresAt,
   PulseChangedAt,
+  PulseTaskId,
 ];
 
 /** Workflow type name of a scheduled task, as listed in the Web UI and used in visibility queries. */

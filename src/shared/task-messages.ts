@@ -2,13 +2,18 @@
  * Queries and updates of the `scheduledTask` workflow, defined once for the workflow and its callers.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { ScheduledTaskInput, TaskState } from './task-types.js';
+import type { ScheduledTaskInput, TaskState, TriggerInput } from './task-types.js';
 
 /** Current status, next due time and runs of a task. */
 export const taskStateQuery = defineQuery<TaskState>('taskState');
 
-/** Moves the due time of a task that has not started running yet. */
-export const rescheduleUpdate = defineUpdate<TaskState, [{ dueAtMs: number }]>('reschedule');
+/**
+ * Moves the due time of a task that has not started running yet; a trigger with input also says what that run uses
+ * instead of the task's payload.
+ */
+export const rescheduleUpdate = defineUpdate<TaskState, [{ dueAtMs: number; triggerInput?: TriggerInput }]>(
+  'reschedule',
+);
 
 /** Pauses (`true`) or resumes (`false`) a task that has not started running yet. */
 export const setPausedUpdate = defineUpdate<TaskState, [{ paused: boolean }]>('setPaused');

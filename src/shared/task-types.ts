@@ -69,6 +69,13 @@ export interface ScheduledTaskInput {
    * made before versions and by hand). Histories replay by it: a version changes what the workflow records.
    */
   readonly version?: number;
+  /** Set on a run started by `POST /tasks/{id}/trigger` with input: what that one run uses instead. */
+  readonly triggerInput?: TriggerInput;
+}
+
+/** What one triggered run uses instead of the task's own payload; recorded on that run. */
+export interface TriggerInput {
+  readonly payload: Record<string, unknown>;
 }
 
 /**
@@ -99,6 +106,8 @@ export interface RunRecord {
   readonly result: unknown;
   readonly error?: string;
   readonly callback?: CallbackOutcome;
+  /** The input this run used instead of the task's payload (a trigger with input). */
+  readonly triggerInput?: TriggerInput;
 }
 
 /** Answer of the `taskState` query. */

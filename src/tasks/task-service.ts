@@ -14,11 +14,14 @@ import type {
   ResultsResponse,
   ScheduleTaskRequest,
   ScheduleTaskResponse,
+  TriggerRequest,
   TriggerResponse,
 } from '../api/schemas.js';
 import { BadRequestError, ConflictError, TaskNotFoundError } from '../errors.js';
-import type { ExecutorFactory } from '../executors/executor-factory.js';
+import { AGENT_SCHEDULE_TYPES, type ExecutorFactory } from '../executors/executor-factory.js';
 import type { DestinationGuard } from '../security/ssrf-guard.js';
+import { EXTERNAL_EXECUTOR } from '../shared/executor-names.js';
+import type { TriggerInput } from '../shared/task-types.js';
 import { translateTemporalError } from '../temporal/temporal-errors.js';
 import { WhenParseError, previewFireTimes } from '../time/parse-when.js';
 import { isValidTimeZone } from '../time/time-zone.js';
@@ -80,7 +83,8 @@ export interface TaskService {
   /** Pauses/resumes, reschedules, or changes what a task does; returns the task as it now is. */
   patch(taskId: string, patch: PatchTaskRequest): Promise<TaskView>;
   /** Runs a task once, now, outside its schedule. */
-  trigger(taskId: string): Promise<z.infer<typeof TriggerResponse>>;
+  /** A run now; with input, that run uses it instead of the task's payload (validated as the task's would be). */
+  trigger(taskId: string, input?: TriggerRequest): Promise<z.infer<typeof TriggerResponse>>;
   /** The next `count` fire times of a task. */
   preview(taskId: string, count: number): Promise<Preview>;
   /** The next fire times of a `when`, before anything is scheduled. */
@@ -145,6 +149,33 @@ export function createTaskService(deps: TaskServiceDeps): TaskService {
    * The task an earlier request with the same idempotency key created, as that request's response; a 409 when
    * the key was used for a different request; undefined when the key is new.
    */
+  /**
+   * The payload one triggered run uses: the given payload, or the task's with the given agent params, checked as a
+   * PATCH of the payload would be (schema, executor, SSRF guard).
+   */
+  async function triggerInputOf(loaded: LoadedTask, input: TriggerRequest): Promise<TriggerInput> {
+    const view = loaded.view;
+    if (view.executor === EXTERNAL_EXECUTOR) {
+      throw new BadRequestError(
+        'TRIGGER_INPUT_UNSUPPORTED',
+        `Task '${view.id}' is run by an external worker, which reads the task's own payload; trigger it without input.`,
+      );
+    }
+    if (input.params !== undefined && !AGENT_SCHEDULE_TYPES.has(view.schedule_type)) {
+      throw new BadRequestError(
+        'VALIDATION_ERROR',
+        `params are an agent's keyword arguments; task '${view.id}' is ${view.schedule_type}: give payload instead.`,
+        [{ field: 'params', message: `applies to agent tasks only, not ${view.schedule_type}` }],
+      );
+    }
+    const payload = {
+      ...(input.payload ?? view.payload),
+      ...(input.params !== undefined ? { params: input.params } : {}),
+    };
+    const built = await build(patchedRequest(view, { payload }), view.id);
+    return { payload: built.input.payload };
+  }
+
   async function earlierTask(taskId: string, requestHash: string): Promise<ScheduledTask | undefined> {
     const loaded = await find(taskId);
     if (!loaded) return undefined;
@@ -240,8 +271,10 @@ export function createTaskService(deps: TaskServiceDeps): TaskService {
       return withRuns(changed.view, changed.runs);
     },
 
-    async trigger(taskId) {
-      await (await load(taskId)).trigger();
+    async trigger(taskId, input) {
+      const loaded = await load(taskId);
+      const given = input && (input.payload !== undefined || input.params !== undefined);
+      await loaded.trigger(given ? await triggerInputOf(loaded, input) : undefined);
       return { status: 'triggered', task_id: taskId };
     },
 

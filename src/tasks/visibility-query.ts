@@ -13,5 +13,6 @@ export function scheduledTasksOn(taskQueue: string): string[] {
 
 /** The runs a recurring task's schedule started. */
 export function runsOfSchedule(taskId: string): string {
-  return `TemporalScheduledById = ${quote(taskId)} AND WorkflowType = ${quote(SCHEDULED_TASK_WORKFLOW)}`;
+  // Runs its Schedule started, and runs Pulse started for it (a trigger with input).
+  return `(TemporalScheduledById = ${quote(taskId)} OR PulseTaskId = ${quote(taskId)}) AND WorkflowType = ${quote(SCHEDULED_TASK_WORKFLOW)}`;
 }

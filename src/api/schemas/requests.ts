@@ -218,6 +218,21 @@ export const PatchTaskRequest = z
   .openapi('PatchTaskRequest');
 export type PatchTaskRequest = z.infer<typeof PatchTaskRequest>;
 
+/** Optional body of `POST /tasks/{id}/trigger`: input for that one run instead of the task's own. */
+export const TriggerRequest = z
+  .object({
+    payload: JsonObject.optional().openapi({
+      description: "This run's payload instead of the task's (validated as the task's would be)",
+    }),
+    params: JsonObject.optional().openapi({
+      description: "Agent tasks: this run's keyword arguments instead of the task's payload.params",
+      example: { topic: 'outage follow-up' },
+    }),
+  })
+  .strict()
+  .openapi('TriggerRequest');
+export type TriggerRequest = z.infer<typeof TriggerRequest>;
+
 export const PreviewQuery = z.object({ count: z.coerce.number().int().min(1).max(100).default(5) });
 
 export const PreviewWhenQuery = z.object({

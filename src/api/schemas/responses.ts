@@ -27,6 +27,9 @@ export const RunView = z
     result: z.unknown(),
     error: z.string().nullable(),
     callback: JsonObject.nullable(),
+    trigger_input: JsonObject.nullable().openapi({
+      description: "The input a trigger gave this run instead of the task's payload (null: the task's own)",
+    }),
   })
   .openapi('Run');
 

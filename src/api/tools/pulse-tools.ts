@@ -14,6 +14,7 @@ import {
   ScheduleTaskRequest,
   ScheduleTaskResponse,
   TaskView,
+  TriggerRequest,
   TriggerResponse,
 } from '../schemas.js';
 import { defineTool, type PulseTool } from './define-tool.js';
@@ -299,11 +300,22 @@ export const PULSE_TOOLS: readonly PulseTool[] = [
     title: 'Run a task now',
     description:
       'Run a task once, now, outside its schedule. A recurring task keeps its schedule; a one-time task runs ' +
-      'now instead of at its time. Returns {status: "triggered", task_id}; the run appears in get_task_details.',
-    input: TaskIdInput,
+      "now instead of at its time. Optional input for that one run: `payload` instead of the task's, or (agent " +
+      'tasks) `params` instead of its keyword arguments; the run records it as trigger_input. Returns ' +
+      '{status: "triggered", task_id}; the run appears in get_task_details.',
+    input: TaskIdInput.extend({
+      payload: TriggerRequest.shape.payload.meta({
+        description: "Optional: this run's payload instead of the task's (checked as the task's would be).",
+      }),
+      params: TriggerRequest.shape.params.meta({
+        description:
+          "Optional, agent tasks: this run's keyword arguments instead of the task's payload.params.",
+      }),
+    }),
     output: TriggerResponse,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-    run: (tasks, input) => tasks.trigger(input.task_id),
+    run: (tasks, { task_id, ...input }) =>
+      tasks.trigger(task_id, input.payload != null || input.params != null ? input : undefined),
   }),
   defineTool({
     name: 'preview_schedule',

@@ -5,7 +5,7 @@ import { Option, type Command } from 'commander';
 import { formatNext, formatTask, formatTaskList } from '../cli-format.js';
 import type { Task, TaskStatus } from '../types.js';
 import { num, str, subcommand, type Action } from './command.js';
-import { wholeNumber } from './option-values.js';
+import { jsonObject, jsonOrText, keyValue, wholeNumber } from './option-values.js';
 
 const TASK_STATUSES: readonly TaskStatus[] = [
   'active',
@@ -19,7 +19,7 @@ const TASK_STATUSES: readonly TaskStatus[] = [
 function taskAction(
   parent: Command,
   action: Action,
-  name: 'cancel' | 'pause' | 'resume' | 'trigger',
+  name: 'cancel' | 'pause' | 'resume',
   summary: string,
   done: (id: string, value: unknown) => string,
 ): void {
@@ -91,11 +91,31 @@ export function addTaskCommands(program: Command, action: Action): void {
     (id, task) =>
       `Resumed ${id} (status ${(task as Task).status}, next run ${formatNext((task as Task).next_execution_iso)}).`,
   );
-  taskAction(
-    program,
-    action,
-    'trigger',
-    'Run a task once, now, outside its schedule',
-    (id) => `Triggered ${id}: it runs now.`,
-  );
+  subcommand(program, 'trigger', '<task_id>', 'Run a task once, now, outside its schedule')
+    .option(
+      '--param <KEY=VALUE>',
+      "Agent tasks: this run's parameter instead of the task's; repeatable. JSON literals are parsed",
+      keyValue(/=/, jsonOrText),
+    )
+    .option('--params <JSON>', "Agent tasks: this run's parameters as one JSON object", jsonObject)
+    .option('--payload <JSON>', "This run's payload instead of the task's", jsonObject)
+    .action(
+      action(async (ctx) => {
+        const id = ctx.args[0]!;
+        const params = ctx.values.params || ctx.values.param;
+        const payload = ctx.values.payload as Record<string, unknown> | undefined;
+        const input = {
+          ...(payload ? { payload } : {}),
+          ...(params
+            ? { params: { ...(ctx.values.params as object), ...(ctx.values.param as object) } }
+            : {}),
+        };
+        const value = await ctx.client().trigger(id, Object.keys(input).length > 0 ? input : undefined);
+        ctx.emit(value, () =>
+          Object.keys(input).length > 0
+            ? `Triggered ${id} with input: it runs now.`
+            : `Triggered ${id}: it runs now.`,
+        );
+      }),
+    );
 }

@@ -25,7 +25,7 @@ import {
   setPausedUpdate,
   taskStateQuery,
 } from '../../shared/task-messages.js';
-import type { RunRecord, ScheduledTaskInput, TaskStatus } from '../../shared/task-types.js';
+import type { RunRecord, ScheduledTaskInput, TaskStatus, TriggerInput } from '../../shared/task-types.js';
 import { ifExists, onTemporal } from '../../temporal/temporal-errors.js';
 import { canTriggerOnce, liveOnceStatus, onceStatus, onceStatusQuery } from '../task-status.js';
 import { taskView, type TaskMemo, type TaskView } from '../task-view.js';
@@ -132,8 +132,12 @@ export function createOnceKind(deps: KindDeps): TaskKind {
     const taskId = description.workflowId;
     const view = viewOf(description, snap.status, snap.dueAtMs);
     const update = <T>(call: () => Promise<T>) => onTemporal(taskId, call);
-    const reschedule = (dueAtMs: number) =>
-      update(() => handle.executeUpdate(rescheduleUpdate, { args: [{ dueAtMs }] }));
+    const reschedule = (dueAtMs: number, triggerInput?: TriggerInput) =>
+      update(() =>
+        handle.executeUpdate(rescheduleUpdate, {
+          args: [{ dueAtMs, ...(triggerInput ? { triggerInput } : {}) }],
+        }),
+      );
     const setPaused = (paused: boolean) =>
       update(() => handle.executeUpdate(setPausedUpdate, { args: [{ paused }] }));
     return {
@@ -179,11 +183,11 @@ export function createOnceKind(deps: KindDeps): TaskKind {
         await setPaused(paused);
       },
 
-      async trigger() {
+      async trigger(triggerInput) {
         if (!canTriggerOnce(view.status)) {
           throw new ConflictError('INVALID_STATE', `Task '${taskId}' is ${view.status}; it runs only once.`);
         }
-        await reschedule(now().getTime());
+        await reschedule(now().getTime(), triggerInput);
         if (view.status === 'paused') await setPaused(false);
       },
 
@@ -228,7 +232,11 @@ export function createOnceKind(deps: KindDeps): TaskKind {
     },
 
     async list(filters: KindListFilters): Promise<ListedTask[]> {
-      const clauses = [...scheduledTasksOn(taskQueue), 'TemporalScheduledById IS NULL'];
+      const clauses = [
+        ...scheduledTasksOn(taskQueue),
+        'TemporalScheduledById IS NULL',
+        'PulseTaskId IS NULL',
+      ];
       if (filters.scheduleType) clauses.push(`PulseScheduleType = ${quote(filters.scheduleType)}`);
       if (filters.agentId) clauses.push(`PulseAgentId = ${quote(filters.agentId)}`);
       if (filters.status) clauses.push(onceStatusQuery(filters.status, now()));

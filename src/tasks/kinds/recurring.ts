@@ -5,8 +5,15 @@
  * every change is an update of it (`schedule-updates.ts`).
  */
 import type { ScheduleDescription, ScheduleOverlapPolicy } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
 import { ConflictError } from '../../errors.js';
-import { PulseDueAt, PulseExecutor, SCHEDULED_TASK_WORKFLOW } from '../../shared/search-attributes.js';
+import {
+  PulseDueAt,
+  PulseExecutor,
+  PulseTaskId,
+  SCHEDULED_TASK_WORKFLOW,
+} from '../../shared/search-attributes.js';
+import type { ScheduledTaskInput, TriggerInput } from '../../shared/task-types.js';
 import { ifExists, onTemporal } from '../../temporal/temporal-errors.js';
 import { previewFireTimes, type RecurringWhen } from '../../time/parse-when.js';
 import type { BuiltTask } from '../build-task.js';
@@ -107,7 +114,7 @@ export function createRecurringKind(deps: KindDeps): TaskKind {
         await call(() => schedule.update(setPausedUpdate(paused, now)));
       },
 
-      async trigger() {
+      async trigger(triggerInput) {
         if (snap.status === 'cancelled') {
           throw new ConflictError(
             'INVALID_STATE',
@@ -116,6 +123,10 @@ export function createRecurringKind(deps: KindDeps): TaskKind {
         }
         if (!description) {
           throw new ConflictError('TASK_FINISHED', `Task '${taskId}' has finished and its schedule is gone.`);
+        }
+        if (triggerInput) {
+          await call(() => startTriggeredRun(client, description, triggerInput, now()));
+          return;
         }
         // A run started by hand is not counted against `times`, and runs beside any run in progress.
         await call(() => schedule.trigger(OVERLAP.allow_all));
@@ -246,6 +257,43 @@ async function startFirstRun(
     });
     throw err;
   }
+}
+
+/**
+ * A run with its own input, started by Pulse beside the schedule's runs: a Schedule's trigger cannot carry input
+ * (temporalio/temporal#8606). It is the schedule's action with the input replaced, due now, and carries
+ * `PulseTaskId` where the schedule's runs carry `TemporalScheduledById`, so every reader of a task's runs finds it.
+ * Like a manual trigger, it is not counted against `times` and runs beside any run in progress.
+ */
+async function startTriggeredRun(
+  client: KindDeps['client'],
+  description: ScheduleDescription,
+  triggerInput: TriggerInput,
+  at: Date,
+): Promise<void> {
+  const action = description.action;
+  if (action.type !== 'startWorkflow') {
+    throw new ConflictError('INVALID_STATE', `Task '${description.scheduleId}' does not start Pulse runs.`);
+  }
+  const input = action.args?.[0] as ScheduledTaskInput | undefined;
+  if (!input) {
+    throw new ConflictError('INVALID_STATE', `Task '${description.scheduleId}' has no input to override.`);
+  }
+  const attributes = action.typedSearchAttributes;
+  const pairs = attributes instanceof TypedSearchAttributes ? attributes.getAll() : (attributes ?? []);
+  await client.workflow.start(SCHEDULED_TASK_WORKFLOW, {
+    taskQueue: action.taskQueue,
+    workflowId: `${description.scheduleId}-triggered-${at.toISOString()}`,
+    args: [{ ...input, taskId: description.scheduleId, dueAtMs: at.getTime(), triggerInput }],
+    memo: { ...(action.memo ?? {}), payload: triggerInput.payload },
+    typedSearchAttributes: [
+      ...pairs.filter((p) => p.key.name !== PulseTaskId.name && p.key.name !== PulseDueAt.name),
+      { key: PulseTaskId, value: description.scheduleId },
+      { key: PulseDueAt, value: at },
+    ],
+    ...(action.staticSummary ? { staticSummary: `${action.staticSummary} (triggered with input)` } : {}),
+    ...(action.staticDetails ? { staticDetails: action.staticDetails } : {}),
+  });
 }
 
 /** How long a trigger waits for the schedule to report the run it started (or dropped). */

@@ -7,7 +7,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { PatchTaskRequest } from '../../api/schemas.js';
-import type { RunRecord, TaskStatus } from '../../shared/task-types.js';
+import type { RunRecord, TaskStatus, TriggerInput } from '../../shared/task-types.js';
 import type { BuiltTask } from '../build-task.js';
 import type { TaskKindName, TaskMemo, TaskView } from '../task-view.js';
 
@@ -34,7 +34,8 @@ export interface LoadedTask {
   amend(built: BuiltTask, patch: PatchTaskRequest): Promise<void>;
   setPaused(paused: boolean): Promise<void>;
   /** Runs it once, now, outside its schedule. */
-  trigger(): Promise<void>;
+  /** A run now; with `triggerInput`, that run uses it instead of the task's payload and records it. */
+  trigger(triggerInput?: TriggerInput): Promise<void>;
   /** The next `count` fire times (none while paused or finished). */
   nextRuns(count: number): Promise<Date[]>;
   /** A run's full result (a result too large for the task's memo is read from where it was kept). */

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PulseClient } from '../src/client/pulse-client.js';
-import { freePort, startService, stopService, type ServiceProcess } from './helpers/service.js';
+import { serviceEnv, startService, stopService, type ServiceProcess } from './helpers/service.js';
 import { useStack } from './helpers/stack.js';
 import { sleep, until } from './helpers/wait.js';
 
@@ -192,18 +192,7 @@ describe('the occurrence ledger', () => {
 describe('missed occurrences across a restart', () => {
   it('times while the service was down longer than the catch-up window are missed; Temporal counts as many', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-ledger-'));
-    const ports = { api: await freePort(), temporal: await freePort(), ui: await freePort() };
-    const env = {
-      PORT: String(ports.api),
-      HOST: '127.0.0.1',
-      TEMPORAL_PORT: String(ports.temporal),
-      TEMPORAL_UI_PORT: String(ports.ui),
-      PULSE_DATA_DIR: dir,
-      TEMPORAL_ADDRESS: '',
-      PULSE_API_KEY: '',
-      PULSE_ALLOW_PRIVATE_NETWORKS: 'true',
-    };
-    const api = `http://127.0.0.1:${ports.api}`;
+    const { env, api, ports } = await serviceEnv(dir);
     receiver.respond('/beat', 200, { ok: true });
     let service: ServiceProcess | undefined = await startService(env);
     try {

@@ -5,9 +5,9 @@
  * (`<task_id>-<time>`), which the HTTP executor sends to the target as `x-pulse-execution-id`.
  */
 import { describe, expect, it } from 'vitest';
-import { restartHarness, serviceEnv } from './helpers/restart-harness.js';
+import { restartHarness } from './helpers/restart-harness.js';
 import type { ReceivedRequest } from './helpers/receiver.js';
-import { startService, stopService } from './helpers/service.js';
+import { serviceEnv, startService, stopService } from './helpers/service.js';
 import { sleep, until } from './helpers/wait.js';
 
 const harness = restartHarness();

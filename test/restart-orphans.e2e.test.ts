@@ -14,10 +14,15 @@ import {
   portIsOpen,
   processGroupOf,
   restartHarness,
-  serviceEnv,
   waitUntil,
 } from './helpers/restart-harness.js';
-import { killServiceGroup, runServiceToExit, startService, stopService } from './helpers/service.js';
+import {
+  killServiceGroup,
+  runServiceToExit,
+  serviceEnv,
+  startService,
+  stopService,
+} from './helpers/service.js';
 
 const harness = restartHarness();
 const { running, foreign, newDataDir } = harness;

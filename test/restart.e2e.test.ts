@@ -8,8 +8,14 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readDevServerRecord } from '../src/temporal/dev-server-pidfile.js';
 import { sameProcess } from '../src/temporal/process-stamp.js';
-import { portIsOpen, restartHarness, serviceEnv, waitUntil } from './helpers/restart-harness.js';
-import { killServiceGroup, runServiceToExit, startService, stopService } from './helpers/service.js';
+import { portIsOpen, restartHarness, waitUntil } from './helpers/restart-harness.js';
+import {
+  killServiceGroup,
+  runServiceToExit,
+  serviceEnv,
+  startService,
+  stopService,
+} from './helpers/service.js';
 
 const harness = restartHarness();
 const { running, newDataDir } = harness;

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { startReceiver, type Receiver } from './receiver.js';
-import { freePort, stopService, type ServiceProcess } from './service.js';
+import { stopService, type ServiceProcess } from './service.js';
 
 export async function portIsOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -120,22 +120,6 @@ export function restartHarness(): RestartHarness {
       expect(done.status).toBe('completed');
     },
   };
-}
-
-export async function serviceEnv(dir: string) {
-  const ports = { api: await freePort(), temporal: await freePort(), ui: await freePort() };
-  const env = {
-    PORT: String(ports.api),
-    HOST: '127.0.0.1',
-    TEMPORAL_PORT: String(ports.temporal),
-    TEMPORAL_UI_PORT: String(ports.ui),
-    PULSE_DATA_DIR: dir,
-    TEMPORAL_ADDRESS: '',
-    PULSE_API_KEY: '',
-    PULSE_ALLOW_PRIVATE_NETWORKS: 'true',
-    // The worker's metrics port is shared by default; a second Pulse on the machine skips it, which is fine here.
-  };
-  return { ports, env, api: `http://127.0.0.1:${ports.api}` };
 }
 
 export function processGroupOf(pid: number): number {

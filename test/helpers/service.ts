@@ -33,6 +33,26 @@ export async function freePort(): Promise<number> {
   throw new Error(`no free port between ${LOW} and ${HIGH} after 200 tries`);
 }
 
+/**
+ * The environment of a service started as `npm start` starts it on `dir`, on free ports, with the receiver's
+ * 127.0.0.1 allowed by the SSRF guard; and its API's URL.
+ */
+export async function serviceEnv(dir: string) {
+  const ports = { api: await freePort(), temporal: await freePort(), ui: await freePort() };
+  const env = {
+    PORT: String(ports.api),
+    HOST: '127.0.0.1',
+    TEMPORAL_PORT: String(ports.temporal),
+    TEMPORAL_UI_PORT: String(ports.ui),
+    PULSE_DATA_DIR: dir,
+    TEMPORAL_ADDRESS: '',
+    PULSE_API_KEY: '',
+    PULSE_ALLOW_PRIVATE_NETWORKS: 'true',
+    // The worker's metrics port is shared by default; a second Pulse on the machine skips it, which is fine here.
+  };
+  return { ports, env, api: `http://127.0.0.1:${ports.api}` };
+}
+
 export interface ServiceProcess {
   readonly child: ChildProcess;
   /** Everything it printed, stdout and stderr interleaved. */

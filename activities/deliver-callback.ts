@@ -6,11 +6,11 @@ import { signWebhook } from '../src/security/webhook-signature.js';
 import { taskLogger, type Logger } from '../src/observability/logger.js';
 import type { PulseMetrics } from '../src/observability/metrics.js';
 import { FailureType } from '../src/shared/failure-types.js';
-import type { CallbackBody } from '../src/shared/task-types.js';
+import type { CallbackBody, NoticeBody } from '../src/shared/task-types.js';
 
 export interface DeliverCallbackInput {
   readonly url: string;
-  readonly body: CallbackBody;
+  readonly body: CallbackBody | NoticeBody;
   /** Stable across attempts (the run's execution id), so receivers can de-duplicate by `webhook-id`. */
   readonly webhookId: string;
   /** Attempts an earlier activity already made for this delivery; attempts are numbered on from there. */

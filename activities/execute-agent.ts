@@ -7,6 +7,7 @@ import { permanentFailure } from '../src/errors.js';
 import type { Executor } from '../src/executors/executor.js';
 import type { ExecutorFactory } from '../src/executors/executor-factory.js';
 import { resolveExecutor } from '../src/executors/resolve-executor.js';
+import { resultHash, saysNothingToReport } from '../src/executors/agent-signals.js';
 import { FailureType } from '../src/shared/failure-types.js';
 import type { ExecutionOutput, ExecutionRequest } from '../src/shared/task-types.js';
 
@@ -63,7 +64,13 @@ export function createExecuteAgent(
       metrics.runDuration.observe({ ...labels, status: 'success' }, executionTimeMs / 1000);
       metrics.runsFinished.inc({ ...labels, status: 'success' });
       log.info({ execution_time_ms: executionTimeMs, attempt }, 'run succeeded');
-      return { result: boundResult(result ?? null, maxResultBytes), executionTimeMs };
+      const bounded = boundResult(result ?? null, maxResultBytes);
+      return {
+        result: bounded,
+        executionTimeMs,
+        resultHash: resultHash(bounded),
+        ...(saysNothingToReport(bounded) ? { nothingToReport: true } : {}),
+      };
     } catch (err) {
       const seconds = (performance.now() - startedAt) / 1000;
       metrics.runDuration.observe({ ...labels, status: 'failed' }, seconds);

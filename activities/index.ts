@@ -4,6 +4,7 @@ import { createMetrics, type PulseMetrics } from '../src/observability/metrics.j
 import { createCallbackAttempt, createDeliverCallback } from './deliver-callback.js';
 import { createExecuteAgent } from './execute-agent.js';
 import { createRunAndDeliver } from './run-and-deliver.js';
+import { createReadRunHistory } from './run-history.js';
 
 export interface ActivityDeps {
   readonly executors: ExecutorFactory;
@@ -32,5 +33,6 @@ export function createActivities(deps: ActivityDeps) {
     executeAgent,
     deliverCallback: createDeliverCallback({ ...deps, ...observability }),
     runAndDeliver: createRunAndDeliver(executeAgent, createCallbackAttempt({ ...deps, ...observability })),
+    readRunHistory: createReadRunHistory(),
   };
 }

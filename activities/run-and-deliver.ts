@@ -10,7 +10,8 @@ export interface RunAndDeliverInput {
 
 /** The run's output, the callback body it was reported with, and how the first delivery attempt went. */
 export interface RunAndDeliverOutput extends ExecutionOutput {
-  readonly callback: { readonly body: CallbackBody; readonly outcome: AttemptOutcome };
+  /** Absent when the agent had nothing to report: no attempt was made. */
+  readonly callback?: { readonly body: CallbackBody; readonly outcome: AttemptOutcome };
 }
 
 /**
@@ -25,6 +26,7 @@ export function createRunAndDeliver(
 ) {
   return async function runAndDeliver(input: RunAndDeliverInput): Promise<RunAndDeliverOutput> {
     const output = await executeAgent(input.request);
+    if (output.nothingToReport) return output;
     const body: CallbackBody = {
       task_id: input.request.taskId,
       execution_id: input.request.executionId,

@@ -28,7 +28,7 @@ export interface Progress {
   /** How the callback is delivered (absent: one retried activity). */
   readonly deliver?: Deliverer;
   /** The callback's delivery settled. */
-  callbackSettled(delivery: 'delivered' | 'failed'): void;
+  callbackSettled(delivery: 'delivered' | 'failed' | 'skipped'): void;
   /** The run closes without a callback. */
   closingWithoutCallback(): void;
 }

@@ -7,7 +7,12 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import type { RunAndDeliverOutput } from '../activities/run-and-deliver.js';
-import type { ExecutionOutput, ExecutionRequest, RunRecord } from '../src/shared/task-types.js';
+import type {
+  ExecutionOutput,
+  ExecutionRequest,
+  RunContext,
+  RunRecord,
+} from '../src/shared/task-types.js';
 import type { ResolvedInput } from './task-entity.js';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -42,6 +47,7 @@ export async function runAgent(
   executionId: string,
   scheduledFor: string,
   callbackUrl?: string,
+  runContext?: RunContext,
 ): Promise<RunOutcome> {
   const timeoutMs = input.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
   const retry = input.retry;
@@ -66,11 +72,12 @@ export async function runAgent(
     executionId,
     scheduleType: input.scheduleType,
     executor: input.executor,
-    payload: input.payload,
+    payload: withContext(input, runContext),
     metadata: input.metadata ?? {},
     scheduledFor,
     timeoutMs,
     ...(input.webhook ? { webhook: input.webhook } : {}),
+    ...(runContext ? { runContext } : {}),
   };
   const startedAtMs = Date.now();
   const ran = { executionId, scheduledFor, startedAtMs };
@@ -80,6 +87,8 @@ export async function runAgent(
     finishedAtMs: Date.now(),
     executionTimeMs: output.executionTimeMs,
     result: output.result,
+    ...(output.resultHash ? { resultHash: output.resultHash } : {}),
+    ...(output.nothingToReport ? { nothingToReport: true } : {}),
   });
   try {
     if (callbackUrl) {
@@ -101,6 +110,14 @@ export async function runAgent(
       },
     };
   }
+}
+
+/** An agent task's payload with the run context among its keyword arguments, under the name the task chose. */
+function withContext(input: ResolvedInput, context: RunContext | undefined): Record<string, unknown> {
+  const kwarg = input.runContext?.kwarg;
+  if (!context || !kwarg) return input.payload;
+  const params = (input.payload.params as Record<string, unknown> | null | undefined) ?? {};
+  return { ...input.payload, params: { ...params, [kwarg]: context } };
 }
 
 /** One line saying what a run does: `POST https://…`, `agent a1 · main (local)`, `crawl → external worker`. */

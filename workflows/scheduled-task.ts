@@ -11,6 +11,7 @@ import {
   condition,
   isCancellation,
   patched,
+  proxyActivities,
   setHandler,
   upsertMemo,
   uuid4,
@@ -34,8 +35,22 @@ import {
   setPausedUpdate,
   taskStateQuery,
 } from '../src/shared/task-messages.js';
-import type { RunRecord, ScheduledTaskInput } from '../src/shared/task-types.js';
-import { afterFirstAttempt, sendCallback } from './callback.js';
+import type {
+  NoticeBody,
+  NoticeOutcome,
+  RunContext,
+  RunRecord,
+  ScheduledTaskInput,
+} from '../src/shared/task-types.js';
+import type { createActivities } from '../activities/index.js';
+import { afterFirstAttempt, retriedDelivery, sendCallback } from './callback.js';
+import {
+  HISTORY_LIMIT,
+  decideDelivery,
+  needsHistory,
+  type DeliveryDecision,
+  type RunHistory,
+} from './delivery-policy.js';
 import { progressOf } from './progress.js';
 import { publish, writeAttributes } from './publish.js';
 import { runAgent, summarize, type RunOutcome } from './run-agent.js';
@@ -43,7 +58,11 @@ import { TaskEntity } from './task-entity.js';
 
 export { QUIET_START_MS } from './legacy/quiet-start.js';
 
+type Activities = ReturnType<typeof createActivities>;
+
 const DEFAULT_CALLBACK_WINDOW_MS = 24 * 3_600_000;
+/** Longest previous result a run context carries. */
+const RESULT_SUMMARY_CHARS = 1000;
 
 /**
  * One scheduled task: sleeps until due, runs it (or waits for an external worker's ack), delivers the callback,
@@ -56,15 +75,17 @@ export async function scheduledTask(input: ScheduledTaskInput): Promise<RunRecor
 
   let run: RunRecord;
   let firstAttempt: RunOutcome['firstAttempt'];
+  let history: RunHistory | undefined;
   try {
     if (task.external) {
       await condition(() => task.reported !== undefined);
       run = task.reported!;
+      if (needsHistory(task.input)) history = await historyOf(task);
     } else {
       await task.timer.due();
       task.status = 'processing';
       progress.runStarting();
-      ({ run, firstAttempt } = await runOnce(task));
+      ({ run, firstAttempt, history } = await runOnce(task));
     }
   } catch (err) {
     if (isCancellation(err)) {
@@ -78,11 +99,11 @@ export async function scheduledTask(input: ScheduledTaskInput): Promise<RunRecor
 
   task.finish(run);
   progress.runEnded();
-  const callbackUrl = task.input.callbackUrl;
-  if (callbackUrl) {
+  const decision = decideDelivery(run, task.input, history);
+  if (decision.url) {
     const callback = await sendCallback(
       task.taskId,
-      callbackUrl,
+      decision.url,
       run,
       task.input.callbackWindowMs ?? DEFAULT_CALLBACK_WINDOW_MS,
       firstAttempt ? afterFirstAttempt(firstAttempt.outcome) : progress.deliver,
@@ -96,8 +117,18 @@ export async function scheduledTask(input: ScheduledTaskInput): Promise<RunRecor
       publish(task);
       throw new CancelledFailure('task cancelled during callback delivery');
     }
+  } else if (decision.skipped) {
+    // Not sent, and said so on the run: a non-delivery is never silent.
+    task.updateLatest({ ...run, callback: { ...decision.skipped, status: 'skipped' } });
+    progress.callbackSettled('skipped');
+    upsertMemo({ run: summarize(task.latest!) });
   } else {
     progress.closingWithoutCallback();
+  }
+  if (decision.notice) {
+    const notice = await sendNotice(task, decision.notice);
+    task.updateLatest({ ...task.latest!, notice });
+    upsertMemo({ run: summarize(task.latest!) });
   }
   const finished = task.latest!;
   if (finished.status === 'failed') {
@@ -179,21 +210,100 @@ function wireHandlers(task: TaskEntity): void {
 }
 
 /** The run through the task's executor; a cancel while it runs is recorded as the run's outcome. */
-async function runOnce(task: TaskEntity): Promise<RunOutcome> {
+async function runOnce(task: TaskEntity): Promise<RunOutcome & { history?: RunHistory }> {
   const scheduledFor = new Date(task.dueAtMs).toISOString();
   const executionId = `${task.taskId}:${uuid4()}`;
   const startedAtMs = Date.now();
-  // From version 3 the run's own activity makes the callback's first attempt (one activity per run, not two).
-  const firstAttemptWithRun = (task.input.version ?? 1) >= 3 ? task.input.callbackUrl : undefined;
   const input = task.runInput();
+  // From version 3 the run's own activity makes the callback's first attempt (one activity per run, not two),
+  // unless a delivery policy must first see the run's outcome.
+  const firstAttemptWithRun =
+    (task.input.version ?? 1) >= 3 && !task.input.delivery ? task.input.callbackUrl : undefined;
   try {
-    const outcome = await runAgent(input, executionId, scheduledFor, firstAttemptWithRun);
-    return input.triggerInput
-      ? { ...outcome, run: { ...outcome.run, triggerInput: input.triggerInput } }
-      : outcome;
+    const history = needsHistory(input) ? await historyOf(task) : undefined;
+    const context = input.runContext && history ? runContext(task, executionId, history) : undefined;
+    const outcome = await runAgent(input, executionId, scheduledFor, firstAttemptWithRun, context);
+    const run = input.triggerInput ? { ...outcome.run, triggerInput: input.triggerInput } : outcome.run;
+    return { ...outcome, run, ...(history ? { history } : {}) };
   } catch (err) {
     if (isCancellation(err)) recordCancelledRun(task, executionId, startedAtMs);
     throw err;
+  }
+}
+
+/**
+ * The task's earlier runs: a one-time task knows its own; a run of a recurring task reads its siblings from
+ * visibility (`readRunHistory`).
+ */
+async function historyOf(task: TaskEntity): Promise<RunHistory> {
+  const info = workflowInfo();
+  if (info.workflowId === task.taskId) {
+    return { number: task.runs.length + 1, previous: [...task.runs].reverse(), nextRunAtMs: null };
+  }
+  return proxyActivities<Activities>({
+    summary: `earlier runs of ${task.taskId}`,
+    startToCloseTimeout: '30s',
+    retry: { maximumAttempts: 5 },
+  }).readRunHistory({
+    taskId: task.taskId,
+    workflowId: info.workflowId,
+    startedAtMs: info.startTime.getTime(),
+    limit: HISTORY_LIMIT,
+  });
+}
+
+/** What the run knows of its place among the task's runs (`run_context`). */
+function runContext(task: TaskEntity, executionId: string, history: RunHistory): RunContext {
+  const previous = history.previous[0];
+  const iso = (ms: number) => new Date(ms).toISOString();
+  let summary: string | null = null;
+  if (previous && previous.result !== null && previous.result !== undefined) {
+    const text = typeof previous.result === 'string' ? previous.result : JSON.stringify(previous.result);
+    summary = text.length > RESULT_SUMMARY_CHARS ? `${text.slice(0, RESULT_SUMMARY_CHARS - 1)}…` : text;
+  }
+  return {
+    task_id: task.taskId,
+    execution_id: executionId,
+    scheduled_for: iso(task.dueAtMs),
+    run_number: history.number,
+    previous_run: previous
+      ? {
+          execution_id: previous.executionId,
+          scheduled_for: previous.scheduledFor,
+          finished_at: iso(previous.finishedAtMs),
+          status: previous.status,
+          result_summary: summary,
+          ...(previous.error !== undefined ? { error: previous.error } : {}),
+        }
+      : null,
+    next_run_at: history.nextRunAtMs === null ? null : iso(history.nextRunAtMs),
+  };
+}
+
+/** Sends an alert or a recovery notice, retried for the task's callback window; records how it went. */
+async function sendNotice(
+  task: TaskEntity,
+  notice: NonNullable<DeliveryDecision['notice']>,
+): Promise<NoticeOutcome> {
+  const run = task.latest!;
+  const windowMs = task.input.callbackWindowMs ?? DEFAULT_CALLBACK_WINDOW_MS;
+  const body: NoticeBody = {
+    event: notice.event,
+    task_id: task.taskId,
+    execution_id: run.executionId,
+    failures: notice.failures,
+    ...(notice.event === 'alert' && run.error !== undefined ? { error: run.error } : {}),
+    timestamp: Math.floor(Date.now() / 1000),
+  };
+  const request = { url: notice.url, body, webhookId: `${run.executionId}:${notice.event}` };
+  try {
+    const { attempts } = await retriedDelivery(windowMs, notice.url).deliverCallback(request);
+    return { ...notice, status: 'delivered', attempts };
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    const message =
+      err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
+    return { ...notice, status: 'failed', error: message };
   }
 }
 

@@ -3,6 +3,7 @@ import type { FieldError } from '../errors.js';
 import type { ExecutionRequest } from '../shared/task-types.js';
 import type { Executor, ExecutionContext, TaskParams } from './executor.js';
 import { assertSuccessful, httpCall } from './http-call.js';
+import { runContextHeaders } from './run-context-headers.js';
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 
@@ -41,6 +42,7 @@ export function createHttpRequestExecutor(outbound: { dispatcher?: unknown } = {
       const headers: Record<string, string> = {
         'x-pulse-task-id': request.taskId,
         'x-pulse-execution-id': request.executionId,
+        ...runContextHeaders(request.runContext),
         ...(payload.headers ?? {}),
       };
       let body: string | undefined;

@@ -2,6 +2,7 @@ import type { FieldError } from '../errors.js';
 import type { ExecutionRequest } from '../shared/task-types.js';
 import type { Executor, ExecutionContext, TaskParams } from './executor.js';
 import { signWebhook } from '../security/webhook-signature.js';
+import { runContextHeaders } from './run-context-headers.js';
 import { assertSuccessful, httpCall } from './http-call.js';
 
 /** Pushes a generic task to its `webhook_url` at due time (CONTRACT.md "Webhook push"). */
@@ -36,7 +37,12 @@ export function createWebhookPushExecutor(options: WebhookPushOptions = {}): Exe
         : { 'webhook-id': request.executionId, 'webhook-timestamp': String(Math.floor(Date.now() / 1000)) };
       const response = await httpCall(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'pulse-webhook/1', ...signature },
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'pulse-webhook/1',
+          ...runContextHeaders(request.runContext),
+          ...signature,
+        },
         body,
         timeoutMs,
         signal: context.signal,

@@ -1,6 +1,7 @@
 /** An occurrence as the ledger answers it: the task it belongs to, its outcome, and the runs it names, with links. */
 import { localIso } from './local-time.js';
 import type { LedgerRun, Occurrence, OccurrenceStatus } from './occurrences.js';
+import type { CallbackOutcome, NoticeOutcome } from '../shared/task-types.js';
 import { uiUrl } from '../tasks/task-view.js';
 
 export interface OccurrenceRunView {
@@ -13,7 +14,8 @@ export interface OccurrenceRunView {
   duration_ms: number | null;
   result_summary: string | null;
   error: string | null;
-  callback: { url: string; status: 'delivered' | 'failed'; attempts?: number; error?: string } | null;
+  callback: CallbackOutcome | null;
+  notice: NoticeOutcome | null;
   ui_url: string;
 }
 
@@ -74,6 +76,7 @@ export function createOccurrenceViews(uiBase: string, namespace: string) {
       result_summary: record ? summarizeResult(record.result) : null,
       error: record?.error ?? null,
       callback: record?.callback ? { ...record.callback } : null,
+      notice: record?.notice ? { ...record.notice } : null,
       ui_url: runUi(run),
     };
   }

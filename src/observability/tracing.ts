@@ -139,7 +139,7 @@ class TaskAttributes implements ActivityInboundCallsInterceptor {
         span.setAttributes({
           'pulse.task_id': body.task_id,
           'pulse.execution_id': body.execution_id,
-          'pulse.run_status': body.status,
+          ...('event' in body ? { 'pulse.notice': body.event } : { 'pulse.run_status': body.status }),
         });
       }
     }

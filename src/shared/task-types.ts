@@ -36,12 +36,59 @@ export interface ExecutionRequest {
   readonly scheduledFor: string;
   readonly timeoutMs: number;
   readonly webhook?: WebhookTarget;
+  /** The run's context, for a task that asked for it (`run_context`): executors pass it on as headers. */
+  readonly runContext?: RunContext;
 }
 
 /** What the `executeAgent` activity returns on success. */
 export interface ExecutionOutput {
   readonly result: unknown;
   readonly executionTimeMs: number;
+  /** SHA-256 of the result's canonical JSON (RFC 8785): how `on_change` delivery compares runs. */
+  readonly resultHash?: string;
+  /** The result said `"nothing_to_report": true`: the run's callback is not sent. */
+  readonly nothingToReport?: boolean;
+}
+
+/**
+ * What a run knows of its place among the task's runs (`run_context`), as the agent receives it: a keyword argument
+ * of RunAgent and Python agents, a property of a JS agent's params, `x-pulse-*` headers of HTTP calls.
+ */
+export interface RunContext {
+  readonly task_id: string;
+  readonly execution_id: string;
+  /** ISO-8601 instant of the occurrence this run serves. */
+  readonly scheduled_for: string;
+  /** 1 for the task's first run. */
+  readonly run_number: number;
+  readonly previous_run: {
+    readonly execution_id: string;
+    readonly scheduled_for: string;
+    readonly finished_at: string;
+    readonly status: RunStatus;
+    /** The result as text (JSON unless it was a string), cut to 1,000 characters. */
+    readonly result_summary: string | null;
+    readonly error?: string;
+  } | null;
+  /** ISO-8601 instant of the task's next occurrence after this one; null when none is planned. */
+  readonly next_run_at: string | null;
+}
+
+/** How a task asked for its run context: for agents, the keyword argument that carries it. */
+export interface RunContextOption {
+  readonly kwarg?: string;
+}
+
+/** Which runs' callbacks are sent (`delivery.mode`). */
+export type DeliveryMode = 'always' | 'on_change' | 'on_failure';
+
+/** A task's delivery policy (`delivery`); absent means every run's callback is sent to `callbackUrl`. */
+export interface DeliveryPolicy {
+  readonly mode: DeliveryMode;
+  /** Failed runs' callbacks, alerts and recovery notices go here instead of `callbackUrl`. */
+  readonly failureUrl?: string;
+  /** An alert after this many failed runs in a row, and a recovery notice at the next success. */
+  readonly alertAfter?: number;
 }
 
 /** Input of the `scheduledTask` workflow; also what a hand-made `temporal schedule create` must send. */
@@ -71,6 +118,10 @@ export interface ScheduledTaskInput {
   readonly version?: number;
   /** Set on a run started by `POST /tasks/{id}/trigger` with input: what that one run uses instead. */
   readonly triggerInput?: TriggerInput;
+  /** Set when the task asked for each run's context (`run_context`). */
+  readonly runContext?: RunContextOption;
+  /** Set when not every run's callback goes to `callbackUrl` (`delivery`). */
+  readonly delivery?: DeliveryPolicy;
 }
 
 /** What one triggered run uses instead of the task's own payload; recorded on that run. */
@@ -88,7 +139,21 @@ export const TASK_INPUT_VERSION = 3;
 
 /** How delivering the callback of one run ended. */
 export interface CallbackOutcome {
+  /** Where the callback went (or, skipped, would have gone). */
   readonly url: string;
+  /** `skipped`: the delivery policy or the agent ("nothing to report") decided not to send it; see `reason`. */
+  readonly status: 'delivered' | 'failed' | 'skipped';
+  readonly attempts?: number;
+  readonly error?: string;
+  readonly reason?: string;
+}
+
+/** An alert (failures in a row) or a recovery notice sent after a run, and how its delivery went. */
+export interface NoticeOutcome {
+  readonly event: 'alert' | 'recovery';
+  readonly url: string;
+  /** Failed runs in a row: up to this run (alert), or before it (recovery). */
+  readonly failures: number;
   readonly status: 'delivered' | 'failed';
   readonly attempts?: number;
   readonly error?: string;
@@ -108,6 +173,11 @@ export interface RunRecord {
   readonly callback?: CallbackOutcome;
   /** The input this run used instead of the task's payload (a trigger with input). */
   readonly triggerInput?: TriggerInput;
+  /** See `ExecutionOutput`. */
+  readonly resultHash?: string;
+  readonly nothingToReport?: boolean;
+  /** The alert or recovery notice this run caused (`delivery.alert_after`). */
+  readonly notice?: NoticeOutcome;
 }
 
 /** Answer of the `taskState` query. */
@@ -131,4 +201,20 @@ export interface CallbackBody {
   readonly execution_time_ms: number;
   readonly timestamp: number;
   readonly error?: string;
+}
+
+/**
+ * Body of an alert (`delivery.alert_after` failed runs in a row) or of the recovery notice at the next success,
+ * POSTed and signed like a callback; `event` tells it from a run's callback.
+ */
+export interface NoticeBody {
+  readonly event: 'alert' | 'recovery';
+  readonly task_id: string;
+  /** The run that caused the notice. */
+  readonly execution_id: string;
+  /** Failed runs in a row: up to this run (alert), or before it (recovery). */
+  readonly failures: number;
+  /** The failed run's error (alert). */
+  readonly error?: string;
+  readonly timestamp: number;
 }

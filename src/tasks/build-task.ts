@@ -23,8 +23,11 @@ import {
   PulseScheduleType,
   PulseStatus,
 } from '../shared/search-attributes.js';
+import { EXTERNAL_EXECUTOR } from '../shared/executor-names.js';
 import {
   TASK_INPUT_VERSION,
+  type DeliveryPolicy,
+  type RunContextOption,
   type RunRetryPolicy,
   type ScheduledTaskInput,
   type WebhookTarget,
@@ -183,6 +186,7 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
       ? { url: body.webhook_url, timeoutMs: (body.webhook_timeout ?? DEFAULT_WEBHOOK_TIMEOUT_S) * 1000 }
       : undefined;
 
+  const delivery = readDelivery(body.delivery, callbackUrl, errors);
   const retry = body.retry;
   const timeoutMs = durationMs(retry?.timeout);
   const callbackWindowMs = durationMs(body.callback_window) ?? deps.callbackWindowMs;
@@ -204,6 +208,7 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
   });
   if (!choice.ok) fail(choice.code, choice.detail);
   const executor = choice.executor;
+  const runContext = readRunContext(body.run_context, isAgentTask, executor.name);
   const problems = executor.validateParams({ scheduleType, payload, metadata, webhook });
   if (problems.length > 0) {
     fail(
@@ -233,7 +238,7 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
     metadata,
     dueAtMs: dueAt.getTime(),
     ...(callbackUrl ? { callbackUrl } : {}),
-    ...(callbackUrl && callbackWindowMs !== undefined ? { callbackWindowMs } : {}),
+    ...((callbackUrl || delivery?.failureUrl) && callbackWindowMs !== undefined ? { callbackWindowMs } : {}),
     ...(webhook ? { webhook } : {}),
     ...(timeoutMs !== undefined
       ? { timeoutMs }
@@ -241,6 +246,8 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
         ? { timeoutMs: webhook.timeoutMs + WEBHOOK_TIMEOUT_MARGIN_MS }
         : {}),
     ...(retryPolicy ? { retry: retryPolicy } : {}),
+    ...(runContext ? { runContext } : {}),
+    ...(delivery ? { delivery } : {}),
   };
 
   const memo: TaskMemo = {
@@ -262,6 +269,8 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
       ...(body.callback_window ? { callback_window: body.callback_window } : {}),
       ...(body.webhook_timeout != null ? { webhook_timeout: body.webhook_timeout } : {}),
       ...(body.webhook_retries != null ? { webhook_retries: body.webhook_retries } : {}),
+      ...(body.run_context != null && body.run_context !== false ? { run_context: body.run_context } : {}),
+      ...(body.delivery ? { delivery: body.delivery } : {}),
     },
     ...(callbackUrl ? { callback_url: callbackUrl } : {}),
   };
@@ -282,6 +291,55 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
     searchAttributes,
     attributes: { scheduleType, executor: executor.name, agentId: agentId ?? null },
     ...(parsed.kind === 'recurring' && policy ? { recurrence: { when: parsed, policy } } : {}),
+  };
+}
+
+/** The keyword argument an agent's run context goes under when the task names none. */
+export const DEFAULT_CONTEXT_KWARG = 'pulse_context';
+
+/**
+ * `run_context`: agents get it as a keyword argument, HTTP calls as headers. A task left to an external worker
+ * has no run Pulse makes, so nothing to give it to: refused rather than ignored.
+ */
+function readRunContext(
+  option: ScheduleTaskRequest['run_context'],
+  isAgentTask: boolean,
+  executor: string,
+): RunContextOption | undefined {
+  if (option == null || option === false) return undefined;
+  if (executor === EXTERNAL_EXECUTOR) {
+    fail(
+      'INVALID_TASK',
+      'run_context needs a run Pulse makes; this task is left to an external worker (GET /tasks/poll), which ' +
+        'reads the task itself. Give it a webhook_url, or leave run_context out.',
+      [{ field: 'run_context', message: 'is not available for tasks left to external workers' }],
+    );
+  }
+  if (!isAgentTask) return {};
+  return { kwarg: option === true ? DEFAULT_CONTEXT_KWARG : option.kwarg };
+}
+
+/** `delivery`, checked against the task's destinations; problems are added to `errors`. */
+function readDelivery(
+  delivery: ScheduleTaskRequest['delivery'],
+  callbackUrl: string | undefined,
+  errors: FieldError[],
+): DeliveryPolicy | undefined {
+  if (delivery == null) return undefined;
+  const mode = delivery.mode ?? 'always';
+  const failureUrl = delivery.failure_url ?? undefined;
+  const alertAfter = delivery.alert_after ?? undefined;
+  if (!callbackUrl && !failureUrl) {
+    errors.push({
+      field: 'delivery',
+      message: 'needs a destination: give callback_url (or metadata.callback_url) or delivery.failure_url',
+    });
+  }
+  if (mode === 'always' && !failureUrl && alertAfter === undefined) return undefined;
+  return {
+    mode,
+    ...(failureUrl ? { failureUrl } : {}),
+    ...(alertAfter !== undefined ? { alertAfter } : {}),
   };
 }
 
@@ -347,5 +405,7 @@ export function patchedRequest(view: TaskView, patch: PatchTaskRequest): Schedul
         ? patch.metadata.callback_url
         : (view.callback_url ?? undefined),
     callback_window: config.callback_window as string | undefined,
+    run_context: config.run_context as ScheduleTaskRequest['run_context'],
+    delivery: config.delivery as ScheduleTaskRequest['delivery'],
   };
 }

@@ -19,6 +19,7 @@ export function defaultDestinationGuard(): DestinationGuard {
 export function destinationsOf(input: ScheduledTaskInput): Array<[field: string, url: string]> {
   const targets: Array<[string, string]> = [];
   if (input.callbackUrl) targets.push(['callback_url', input.callbackUrl]);
+  if (input.delivery?.failureUrl) targets.push(['delivery.failure_url', input.delivery.failureUrl]);
   if (input.webhook) targets.push(['webhook_url', input.webhook.url]);
   if (input.scheduleType === 'http_request' && typeof input.payload.url === 'string') {
     targets.push(['payload.url', input.payload.url]);

@@ -79,6 +79,7 @@ export function toRunView(run: RunRecord): RunView {
     result: run.result,
     error: run.error ?? null,
     callback: run.callback ? { ...run.callback } : null,
+    notice: run.notice ? { ...run.notice } : null,
     trigger_input: run.triggerInput ? { ...run.triggerInput } : null,
   };
 }

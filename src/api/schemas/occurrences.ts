@@ -56,11 +56,23 @@ const OccurrenceRun = z
     callback: z
       .object({
         url: z.string(),
+        status: z.enum(['delivered', 'failed', 'skipped']),
+        attempts: z.number().optional(),
+        error: z.string().optional(),
+        reason: z.string().optional().openapi({ description: 'Why a skipped callback was not sent' }),
+      })
+      .nullable(),
+    notice: z
+      .object({
+        event: z.enum(['alert', 'recovery']),
+        url: z.string(),
+        failures: z.number(),
         status: z.enum(['delivered', 'failed']),
         attempts: z.number().optional(),
         error: z.string().optional(),
       })
-      .nullable(),
+      .nullable()
+      .openapi({ description: 'The alert or recovery notice this run caused (delivery.alert_after)' }),
     ui_url: z.string(),
   })
   .openapi('OccurrenceRun');

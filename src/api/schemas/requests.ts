@@ -136,6 +136,48 @@ export const PolicySchema = z
   })
   .openapi('RecurrencePolicy');
 
+/** `run_context`: each run receives its context (docs/agent-runs.md). */
+export const RunContextSchema = z
+  .union([
+    z.boolean(),
+    z
+      .object({
+        kwarg: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be a Python identifier (letters, digits and _)')
+          .openapi({ example: 'pulse_context' }),
+      })
+      .strict(),
+  ])
+  .openapi('RunContextOption', {
+    description:
+      'Give each run its context (task and execution id, scheduled_for, run number, previous run, next run). ' +
+      'Agents receive it as a keyword argument (true: pulse_context, or {"kwarg": name}); http_request and ' +
+      'webhook tasks as x-pulse-* headers',
+  });
+
+export const DeliveryMode = z.enum(['always', 'on_change', 'on_failure']);
+
+/** `delivery`: which runs' callbacks are sent, where failures go, alerts (docs/agent-runs.md). */
+export const DeliverySchema = z
+  .object({
+    mode: DeliveryMode.nullish().openapi({
+      description:
+        'always (every run, the default), on_change (only a run whose outcome differs from the previous run), ' +
+        'on_failure (only failed runs). Runs not delivered are recorded as callback.status "skipped"',
+    }),
+    failure_url: HttpUrl.nullish().openapi({
+      description: "Failed runs' callbacks, alerts and recovery notices go here instead of callback_url",
+    }),
+    alert_after: z.number().int().min(1).max(50).nullish().openapi({
+      example: 3,
+      description:
+        'Send an alert after this many failed runs in a row, and a recovery notice at the next success',
+    }),
+  })
+  .strict()
+  .openapi('DeliveryPolicy');
+
 export const ScheduleTaskRequest = z
   .object({
     schedule_type: z
@@ -165,6 +207,8 @@ export const ScheduleTaskRequest = z
     timezone: z.string().max(64).nullish().openapi({ example: 'Europe/Berlin' }),
     policy: PolicySchema.nullish(),
     retry: RetrySchema.nullish(),
+    run_context: RunContextSchema.nullish(),
+    delivery: DeliverySchema.nullish(),
   })
   // An unknown key is refused (422, naming it and what it probably meant), as PATCH does: a misspelt
   // `callbak_url` silently dropped would lose every result. Clients put their own fields in `metadata`.

@@ -26,7 +26,13 @@ export const RunView = z
     execution_time_ms: z.number(),
     result: z.unknown(),
     error: z.string().nullable(),
-    callback: JsonObject.nullable(),
+    callback: JsonObject.nullable().openapi({
+      description:
+        'How the callback went: delivered, failed, or skipped (with the reason: the delivery policy, or the agent had nothing to report)',
+    }),
+    notice: JsonObject.nullable().openapi({
+      description: 'The alert or recovery notice this run caused (delivery.alert_after); null: none',
+    }),
     trigger_input: JsonObject.nullable().openapi({
       description: "The input a trigger gave this run instead of the task's payload (null: the task's own)",
     }),

@@ -13,6 +13,9 @@ import { startRealRunAgent, type RealRunAgent } from './helpers/runagent-real.js
 import { useStack } from './helpers/stack.js';
 
 let agent: RealRunAgent | undefined;
+/** Parsed JSON of a response or callback, read field by field. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
 
 const { pulse, receiver } = useStack({
   pulse: async () => {
@@ -43,7 +46,7 @@ async function schedule(body: Record<string, unknown>): Promise<string> {
 }
 
 /** The task's runs once it has `count` (oldest first), as the API reports them. */
-async function runsOf(taskId: string, count: number): Promise<Array<Record<string, any>>> {
+async function runsOf(taskId: string, count: number): Promise<Json[]> {
   await expect
     .poll(async () => (await pulse.call('GET', `/tasks/${taskId}/results`)).body.total_executions, {
       timeout: 30_000,
@@ -54,7 +57,7 @@ async function runsOf(taskId: string, count: number): Promise<Array<Record<strin
 }
 
 /** The callbacks' bodies that reached `at`. */
-const bodies = (at: string) => receiver.at(at).map((r) => r.json as Record<string, any>);
+const bodies = (at: string) => receiver.at(at).map((r) => r.json as Json);
 
 describe('run context', () => {
   it('a RunAgent agent under runagent serve gets it as the keyword argument it declares, run after run', async () => {
@@ -74,7 +77,7 @@ describe('run context', () => {
       callback_url: `${receiver.url}${cb}`,
       run_context: true,
     });
-    const [first, second] = (await receiver.waitFor(cb, 2, 30_000)).map((r) => r.json as any);
+    const [first, second] = (await receiver.waitFor(cb, 2, 30_000)).map((r) => r.json as Json);
     expect(first.result).toMatchObject({
       topic: 'outages',
       run_number: 1,
@@ -144,7 +147,7 @@ describe('run context', () => {
       result: { run_number: 1, scheduled_for: expect.stringMatching(/Z$/) },
     });
     const [plainRun] = await receiver.waitFor(plain, 1, 20_000);
-    expect((plainRun!.json as any).result).toEqual({ echo: { only: 'this' } });
+    expect((plainRun!.json as Json).result).toEqual({ echo: { only: 'this' } });
   });
 
   it('an http_request run carries it as x-pulse-* headers', async () => {
@@ -207,7 +210,12 @@ describe('delivery policy', () => {
     expect(runs.map((r) => r.status)).toEqual(['failed', 'failed', 'failed', 'failed', 'success', 'success']);
     // Failed runs' callbacks and the notices went to failure_url, successes to callback_url.
     const sent = bodies(failures);
-    expect(sent.filter((b) => !b.event).map((b) => b.status)).toEqual(['failed', 'failed', 'failed', 'failed']);
+    expect(sent.filter((b) => !b.event).map((b) => b.status)).toEqual([
+      'failed',
+      'failed',
+      'failed',
+      'failed',
+    ]);
     const notices = sent.filter((b) => b.event);
     expect(notices).toEqual([
       expect.objectContaining({
@@ -223,7 +231,7 @@ describe('delivery policy', () => {
     // Each notice is recorded on the run that caused it, with its own webhook id.
     expect(runs.map((r) => r.notice?.event ?? null)).toEqual([null, null, 'alert', null, 'recovery', null]);
     expect(runs[2]!.notice).toMatchObject({ status: 'delivered', failures: 3 });
-    const alertRequest = receiver.at(failures).find((r) => (r.json as any).event === 'alert')!;
+    const alertRequest = receiver.at(failures).find((r) => (r.json as Json).event === 'alert')!;
     expect(alertRequest.headers['webhook-id']).toBe(`${runs[2]!.execution_id}:alert`);
   });
 

@@ -12,7 +12,10 @@ export type { Progress } from './publish.js';
 import { publishRun, writeAttributes, type Progress } from './publish.js';
 import type { TaskEntity } from './task-entity.js';
 
-const outcome = (delivery: 'delivered' | 'failed' | 'skipped') => ({ key: PulseCallbackStatus, value: delivery });
+const outcome = (delivery: 'delivered' | 'failed' | 'skipped') => ({
+  key: PulseCallbackStatus,
+  value: delivery,
+});
 
 /** Input version 3 on: nothing until the run closes, then status and callback outcome in one write. */
 function publishesAtClose(task: TaskEntity): Progress {

@@ -7,12 +7,7 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import type { RunAndDeliverOutput } from '../activities/run-and-deliver.js';
-import type {
-  ExecutionOutput,
-  ExecutionRequest,
-  RunContext,
-  RunRecord,
-} from '../src/shared/task-types.js';
+import type { ExecutionOutput, ExecutionRequest, RunContext, RunRecord } from '../src/shared/task-types.js';
 import type { ResolvedInput } from './task-entity.js';
 
 type Activities = ReturnType<typeof createActivities>;

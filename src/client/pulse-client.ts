@@ -18,6 +18,8 @@ import type {
   Preview,
   Repeat,
   RetryPolicy,
+  RunContextOption,
+  Delivery,
   ScheduleRequest,
   ScheduleResponse,
   Task,
@@ -79,6 +81,10 @@ export interface ScheduleOptions {
   readonly metadata?: Record<string, unknown>;
   readonly policy?: Policy;
   readonly retry?: RetryPolicy;
+  /** Give each run its context: agents as a keyword argument, HTTP calls as `x-pulse-*` headers. */
+  readonly runContext?: RunContextOption;
+  /** Which runs' callbacks are sent, where failures go, alerts after failures in a row. */
+  readonly delivery?: Delivery;
   /** The same key with the same body returns the original task instead of scheduling another. */
   readonly idempotencyKey?: string;
 }
@@ -532,6 +538,8 @@ export class PulseClient {
       metadata: options.metadata,
       policy: options.policy,
       retry: options.retry,
+      run_context: options.runContext,
+      delivery: options.delivery,
     });
   }
 

@@ -6,6 +6,7 @@ import type { z } from '@hono/zod-openapi';
 import type { Health as HealthSchema } from '../api/health.js';
 import type {
   CancelResponse,
+  DeliverySchema,
   ErrorResponse,
   ExecutorListResponse,
   HistoryResponse,
@@ -17,6 +18,7 @@ import type {
   ResultResponse,
   ResultsResponse,
   RetrySchema,
+  RunContextSchema,
   RunView,
   ScheduleTaskRequest,
   ScheduleTaskResponse,
@@ -37,6 +39,10 @@ export type When = string | WhenObject;
 export type Repeat = z.input<typeof RepeatSchema>;
 export type Policy = z.input<typeof PolicySchema>;
 export type RetryPolicy = z.input<typeof RetrySchema>;
+/** `true` (agents: the keyword argument `pulse_context`) or `{kwarg: "ctx"}`. */
+export type RunContextOption = z.input<typeof RunContextSchema>;
+/** `{mode: "always" | "on_change" | "on_failure", failure_url?, alert_after?}`. */
+export type Delivery = z.input<typeof DeliverySchema>;
 /** The body of `PATCH /tasks/{id}`. */
 export type TaskPatch = z.input<typeof PatchTaskRequest>;
 

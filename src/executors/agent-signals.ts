@@ -26,7 +26,12 @@ export function saysNothingToReport(result: unknown): boolean {
  */
 export function resultHash(result: unknown): string {
   let compared = result ?? null;
-  if (typeof compared === 'object' && compared !== null && 'status_code' in compared && 'headers' in compared) {
+  if (
+    typeof compared === 'object' &&
+    compared !== null &&
+    'status_code' in compared &&
+    'headers' in compared
+  ) {
     const { headers: _headers, ...rest } = compared as Record<string, unknown>;
     compared = rest;
   }

@@ -123,6 +123,23 @@ const ScheduleTaskInput = ScheduleTaskRequest.extend({
       'Retries of an agent run: max_attempts, initial_interval ("1s"), backoff (multiplier), max_interval ("1m"), ' +
       'and timeout of one attempt ("10m").',
   }),
+  run_context: field.run_context.meta({
+    description:
+      'Give each run its context {task_id, execution_id, scheduled_for, run_number, previous_run {status, ' +
+      'finished_at, result_summary, error?} | null, next_run_at}. Agents receive it as a keyword argument: true ' +
+      'names it pulse_context, {"kwarg": "ctx"} names it ctx (the agent must declare it). http_request and ' +
+      'webhook tasks receive it as x-pulse-* headers.',
+    examples: [true, { kwarg: 'ctx' }],
+  }),
+  delivery: field.delivery.meta({
+    description:
+      'Which runs are reported: mode "always" (default), "on_change" (only a run whose result or error differs ' +
+      'from the previous run), "on_failure" (only failed runs); failure_url receives failed runs, alerts and ' +
+      'recovery notices instead of callback_url; alert_after: N sends {"event": "alert"} after N failed runs in ' +
+      'a row and {"event": "recovery"} at the next success. A result with "nothing_to_report": true is never ' +
+      'delivered. Runs not delivered show callback.status "skipped" with the reason.',
+    examples: [{ mode: 'on_change', alert_after: 3 }],
+  }),
 });
 
 const query = ListTasksQuery.shape;

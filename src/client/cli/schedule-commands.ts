@@ -23,6 +23,19 @@ function scheduleOptions(values: Values): ScheduleOptions {
   const callbackUrl = str(values, 'callback');
   const timezone = str(values, 'timezone');
   const idempotencyKey = str(values, 'idempotencyKey');
+  const context = values.context as string | true | undefined;
+  const runContext = context === undefined ? undefined : context === true ? true : { kwarg: context };
+  const mode = str(values, 'deliver');
+  const failureUrl = str(values, 'failureUrl');
+  const alertAfter = num(values, 'alertAfter');
+  const delivery =
+    mode !== undefined || failureUrl !== undefined || alertAfter !== undefined
+      ? {
+          ...(mode !== undefined ? { mode: mode as 'always' | 'on_change' | 'on_failure' } : {}),
+          ...(failureUrl !== undefined ? { failure_url: failureUrl } : {}),
+          ...(alertAfter !== undefined ? { alert_after: alertAfter } : {}),
+        }
+      : undefined;
   return {
     when,
     ...(repeat ? { repeat } : {}),
@@ -30,6 +43,8 @@ function scheduleOptions(values: Values): ScheduleOptions {
     ...(callbackUrl ? { callbackUrl } : {}),
     ...(timezone ? { timezone } : {}),
     ...(idempotencyKey ? { idempotencyKey } : {}),
+    ...(runContext !== undefined ? { runContext } : {}),
+    ...(delivery ? { delivery } : {}),
   };
 }
 
@@ -48,6 +63,17 @@ function withScheduleOptions(command: Command): Command {
     .option('--callback <URL>', 'POST each run result to URL')
     .option('--timezone <TZ>', 'IANA time zone for the time, e.g. Europe/Berlin')
     .option('--metadata <JSON>', 'Your own metadata object', jsonObject)
+    .option(
+      '--context [KWARG]',
+      "Give each run its context: an agent's keyword argument KWARG (default pulse_context), x-pulse-* headers of a call",
+    )
+    .option('--deliver <MODE>', 'Which runs are delivered: always (default), on_change, on_failure')
+    .option('--failure-url <URL>', "Failed runs' callbacks, alerts and recovery notices go to URL")
+    .option(
+      '--alert-after <N>',
+      'Alert after N failed runs in a row (and say when it recovers)',
+      wholeNumber(50),
+    )
     .option('--idempotency-key <KEY>', 'Scheduling again with the same key returns the same task');
 }
 

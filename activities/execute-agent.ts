@@ -7,7 +7,7 @@ import { permanentFailure } from '../src/errors.js';
 import type { Executor } from '../src/executors/executor.js';
 import type { ExecutorFactory } from '../src/executors/executor-factory.js';
 import { resolveExecutor } from '../src/executors/resolve-executor.js';
-import { resultHash, saysNothingToReport } from '../src/executors/agent-signals.js';
+import { readNextRun, resultHash, saysNothingToReport } from '../src/executors/agent-signals.js';
 import { FailureType } from '../src/shared/failure-types.js';
 import type { ExecutionOutput, ExecutionRequest } from '../src/shared/task-types.js';
 
@@ -20,6 +20,8 @@ function executorFor(executors: ExecutorFactory, request: ExecutionRequest): Exe
   if (!choice.ok) throw permanentFailure(FailureType.UnknownExecutor, choice.detail);
   return choice.executor;
 }
+
+const withNextRun = (nextRun: ReturnType<typeof readNextRun>) => (nextRun ? { nextRun } : {});
 
 export function createExecuteAgent(
   executors: ExecutorFactory,
@@ -70,6 +72,7 @@ export function createExecuteAgent(
         executionTimeMs,
         resultHash: resultHash(bounded),
         ...(saysNothingToReport(bounded) ? { nothingToReport: true } : {}),
+        ...(request.adaptive ? withNextRun(readNextRun(bounded)) : {}),
       };
     } catch (err) {
       const seconds = (performance.now() - startedAt) / 1000;

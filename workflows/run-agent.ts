@@ -73,6 +73,7 @@ export async function runAgent(
     timeoutMs,
     ...(input.webhook ? { webhook: input.webhook } : {}),
     ...(runContext ? { runContext } : {}),
+    ...(input.adaptive ? { adaptive: true as const } : {}),
   };
   const startedAtMs = Date.now();
   const ran = { executionId, scheduledFor, startedAtMs };
@@ -84,6 +85,7 @@ export async function runAgent(
     result: output.result,
     ...(output.resultHash ? { resultHash: output.resultHash } : {}),
     ...(output.nothingToReport ? { nothingToReport: true } : {}),
+    ...(output.nextRun ? { nextRunRequest: output.nextRun } : {}),
   });
   try {
     if (callbackUrl) {

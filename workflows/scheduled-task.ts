@@ -10,6 +10,7 @@ import {
   CancelledFailure,
   condition,
   isCancellation,
+  makeContinueAsNewFunc,
   patched,
   proxyActivities,
   setHandler,
@@ -20,8 +21,12 @@ import {
 import { FailureType } from '../src/shared/failure-types.js';
 import {
   PulseAgentId,
+  PulseCallbackStatus,
+  PulseChangedAt,
+  PulseDueAt,
   PulseExecutor,
   PulseLeaseExpiresAt,
+  PulseStatus,
   PulseScheduleType,
   TemporalScheduledById,
   TemporalScheduledStartTime,
@@ -43,6 +48,7 @@ import type {
   ScheduledTaskInput,
 } from '../src/shared/task-types.js';
 import type { createActivities } from '../activities/index.js';
+import { RESULT_SUMMARY_CHARS, carryOver, decideNextRun } from './adaptive.js';
 import { afterFirstAttempt, retriedDelivery, sendCallback } from './callback.js';
 import {
   HISTORY_LIMIT,
@@ -61,8 +67,6 @@ export { QUIET_START_MS } from './legacy/quiet-start.js';
 type Activities = ReturnType<typeof createActivities>;
 
 const DEFAULT_CALLBACK_WINDOW_MS = 24 * 3_600_000;
-/** Longest previous result a run context carries. */
-const RESULT_SUMMARY_CHARS = 1000;
 
 /**
  * One scheduled task: sleeps until due, runs it (or waits for an external worker's ack), delivers the callback,
@@ -97,6 +101,12 @@ export async function scheduledTask(input: ScheduledTaskInput): Promise<RunRecor
     throw err;
   }
 
+  const adaptive = task.input.adaptive;
+  if (adaptive) {
+    // The agent's result sets the next run (within the task's bounds); recorded on this run.
+    const number = (task.input.earlier?.count ?? 0) + task.runs.length + 1;
+    run = { ...run, nextRun: decideNextRun(run, adaptive, number, Date.now()) };
+  }
   task.finish(run);
   progress.runEnded();
   const decision = decideDelivery(run, task.input, history);
@@ -131,6 +141,7 @@ export async function scheduledTask(input: ScheduledTaskInput): Promise<RunRecor
     upsertMemo({ run: summarize(task.latest!) });
   }
   const finished = task.latest!;
+  if (finished.nextRun?.at) await continueWithNextRun(task, Date.parse(finished.nextRun.at));
   if (finished.status === 'failed') {
     // Failing the workflow (rather than returning) makes failed runs visible as Failed in the Web UI and lets
     // Temporal Schedules pause on failure; the RunRecord travels as the failure's detail.
@@ -142,6 +153,24 @@ export async function scheduledTask(input: ScheduledTaskInput): Promise<RunRecor
     });
   }
   return finished;
+}
+
+/**
+ * An adaptive task's next run: this execution closes (its record stays in visibility as one of the task's runs)
+ * and the task continues as a new execution of the same workflow id, due at `dueAtMs`, carrying its earlier runs.
+ */
+async function continueWithNextRun(task: TaskEntity, dueAtMs: number): Promise<never> {
+  const { triggerInput: _trigger, ...input } = task.input;
+  const { run: _run, ...memo } = workflowInfo().memo ?? {};
+  return makeContinueAsNewFunc<typeof scheduledTask>({
+    memo,
+    typedSearchAttributes: workflowInfo().typedSearchAttributes.updateCopy([
+      { key: PulseStatus, value: 'active' },
+      { key: PulseDueAt, value: new Date(dueAtMs) },
+      { key: PulseCallbackStatus, value: null },
+      { key: PulseChangedAt, value: new Date() },
+    ]),
+  })({ ...input, dueAtMs, earlier: carryOver(task.runs, task.input.earlier) });
 }
 
 /**
@@ -238,7 +267,13 @@ async function runOnce(task: TaskEntity): Promise<RunOutcome & { history?: RunHi
 async function historyOf(task: TaskEntity): Promise<RunHistory> {
   const info = workflowInfo();
   if (info.workflowId === task.taskId) {
-    return { number: task.runs.length + 1, previous: [...task.runs].reverse(), nextRunAtMs: null };
+    // A one-time task knows its own runs; an adaptive one also those it carried over from earlier executions.
+    const earlier = task.input.earlier;
+    return {
+      number: (earlier?.count ?? 0) + task.runs.length + 1,
+      previous: [...[...task.runs].reverse(), ...(earlier?.runs ?? [])],
+      nextRunAtMs: null,
+    };
   }
   return proxyActivities<Activities>({
     summary: `earlier runs of ${task.taskId}`,

@@ -111,6 +111,8 @@ export class TaskEntity {
       ...input,
       taskId: this.taskId,
       ...(this.input.dueAtMs !== undefined ? { dueAtMs: this.input.dueAtMs } : {}),
+      // An adaptive task's earlier runs are its own record, not part of what a change replaces.
+      ...(this.input.earlier ? { earlier: this.input.earlier } : {}),
     };
   }
 

@@ -1,10 +1,13 @@
 /**
  * What an agent's result may say to Pulse besides its answer: `"nothing_to_report": true` (this run's callback is
- * not sent). An HTTP target says it in the JSON body it answers with. Only a JSON object's top level counts, so an
- * answer that merely mentions the words says nothing.
+ * not sent), and for adaptive tasks `"next_run_in"` / `"next_run_at"` (when to run next). An HTTP target says it in
+ * the JSON body it answers with. Only a JSON object's top level counts, so an answer that merely mentions the words
+ * says nothing.
  */
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
+import type { NextRunRequest } from '../shared/task-types.js';
+import { parseDelay } from '../time/duration.js';
 
 /** The object an agent's signals are read from: the result, or an HTTP call's JSON body. */
 function signalSource(result: unknown): Record<string, unknown> | undefined {
@@ -38,4 +41,32 @@ export function resultHash(result: unknown): string {
   return createHash('sha256')
     .update(canonicalize(compared) ?? 'null')
     .digest('hex');
+}
+
+/**
+ * When the agent asked to run next: `next_run_in` as seconds or a duration (`"90s"`, `"10m"`), or `next_run_at` as
+ * an ISO-8601 instant; null for either ends the task. Undefined when the result says neither.
+ */
+export function readNextRun(result: unknown): NextRunRequest | undefined {
+  const source = signalSource(result);
+  if (!source || (!('next_run_in' in source) && !('next_run_at' in source))) return undefined;
+  const { next_run_in: inValue, next_run_at: atValue } = source;
+  if (inValue === null || atValue === null) return { stop: true };
+  if (inValue !== undefined) {
+    const ms =
+      typeof inValue === 'number' && Number.isFinite(inValue) && inValue >= 0
+        ? Math.round(inValue * 1000)
+        : typeof inValue === 'string'
+          ? /^\d+(\.\d+)?$/.test(inValue.trim())
+            ? Math.round(Number(inValue) * 1000)
+            : parseDelay(inValue)
+          : undefined;
+    return ms !== undefined && Number.isFinite(ms)
+      ? { inMs: ms }
+      : { invalid: `next_run_in ${JSON.stringify(inValue)} is not seconds or a duration such as "10m"` };
+  }
+  const atMs = typeof atValue === 'string' && /^\d{4}-\d\d-\d\dT/.test(atValue) ? Date.parse(atValue) : NaN;
+  return Number.isNaN(atMs)
+    ? { invalid: `next_run_at ${JSON.stringify(atValue)} is not an ISO-8601 time` }
+    : { atMs };
 }

@@ -38,6 +38,8 @@ export interface ExecutionRequest {
   readonly webhook?: WebhookTarget;
   /** The run's context, for a task that asked for it (`run_context`): executors pass it on as headers. */
   readonly runContext?: RunContext;
+  /** The task is adaptive: the activity reads the next run the result asks for. */
+  readonly adaptive?: true;
 }
 
 /** What the `executeAgent` activity returns on success. */
@@ -48,6 +50,8 @@ export interface ExecutionOutput {
   readonly resultHash?: string;
   /** The result said `"nothing_to_report": true`: the run's callback is not sent. */
   readonly nothingToReport?: boolean;
+  /** The result said when to run next (`next_run_in` / `next_run_at`). */
+  readonly nextRun?: NextRunRequest;
 }
 
 /**
@@ -122,6 +126,45 @@ export interface ScheduledTaskInput {
   readonly runContext?: RunContextOption;
   /** Set when not every run's callback goes to `callbackUrl` (`delivery`). */
   readonly delivery?: DeliveryPolicy;
+  /** Set when the agent's result picks each next run (`adaptive`): the workflow continues as new for it. */
+  readonly adaptive?: AdaptivePolicy;
+  /** An adaptive task's runs before this workflow execution (it continued as new from them). */
+  readonly earlier?: EarlierRuns;
+}
+
+/** Bounds of an adaptive task's next run, measured from the end of a run. */
+export interface AdaptivePolicy {
+  readonly minIntervalMs: number;
+  readonly maxIntervalMs: number;
+  /** Total runs, the first included; absent = no end. */
+  readonly times?: number;
+}
+
+/** What an execution of an adaptive task carries of the runs before it. */
+export interface EarlierRuns {
+  /** How many runs came before. */
+  readonly count: number;
+  /** The latest of them, most recent first, results cut to their summary. */
+  readonly runs: readonly RunRecord[];
+}
+
+/** What an agent's result asked of its next run (adaptive tasks), as the activity read it. */
+export interface NextRunRequest {
+  /** `next_run_in`, in ms. */
+  readonly inMs?: number;
+  /** `next_run_at`, in epoch ms. */
+  readonly atMs?: number;
+  /** `next_run_in` or `next_run_at` was null: no more runs. */
+  readonly stop?: true;
+  /** What was wrong with what the result said (the run then waits max_interval). */
+  readonly invalid?: string;
+}
+
+/** How an adaptive task's next run was set after a run. */
+export interface NextRunDecision {
+  /** ISO-8601 instant of the next run; null when the task ended. */
+  readonly at: string | null;
+  readonly reason: string;
 }
 
 /** What one triggered run uses instead of the task's own payload; recorded on that run. */
@@ -178,6 +221,9 @@ export interface RunRecord {
   readonly nothingToReport?: boolean;
   /** The alert or recovery notice this run caused (`delivery.alert_after`). */
   readonly notice?: NoticeOutcome;
+  /** Adaptive tasks: what the result asked of the next run, and when it was set. */
+  readonly nextRunRequest?: NextRunRequest;
+  readonly nextRun?: NextRunDecision;
 }
 
 /** Answer of the `taskState` query. */

@@ -26,6 +26,7 @@ import {
 import { EXTERNAL_EXECUTOR } from '../shared/executor-names.js';
 import {
   TASK_INPUT_VERSION,
+  type AdaptivePolicy,
   type DeliveryPolicy,
   type RunContextOption,
   type RunRetryPolicy,
@@ -209,6 +210,7 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
   if (!choice.ok) fail(choice.code, choice.detail);
   const executor = choice.executor;
   const runContext = readRunContext(body.run_context, isAgentTask, executor.name);
+  const adaptive = readAdaptive(body, parsed, executor.name);
   const problems = executor.validateParams({ scheduleType, payload, metadata, webhook });
   if (problems.length > 0) {
     fail(
@@ -248,6 +250,7 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
     ...(retryPolicy ? { retry: retryPolicy } : {}),
     ...(runContext ? { runContext } : {}),
     ...(delivery ? { delivery } : {}),
+    ...(adaptive ? { adaptive } : {}),
   };
 
   const memo: TaskMemo = {
@@ -271,6 +274,7 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
       ...(body.webhook_retries != null ? { webhook_retries: body.webhook_retries } : {}),
       ...(body.run_context != null && body.run_context !== false ? { run_context: body.run_context } : {}),
       ...(body.delivery ? { delivery: body.delivery } : {}),
+      ...(body.adaptive ? { adaptive: body.adaptive } : {}),
     },
     ...(callbackUrl ? { callback_url: callbackUrl } : {}),
   };
@@ -317,6 +321,40 @@ function readRunContext(
   }
   if (!isAgentTask) return {};
   return { kwarg: option === true ? DEFAULT_CONTEXT_KWARG : option.kwarg };
+}
+
+/**
+ * `adaptive`: `when` is the first run, and each run's result sets the next. It is a kind of its own, so it takes
+ * no recurrence; and the result must come from a run Pulse makes, not from an external worker's ack.
+ */
+function readAdaptive(
+  body: ScheduleTaskRequest,
+  parsed: ParsedWhen,
+  executor: string,
+): AdaptivePolicy | undefined {
+  const adaptive = body.adaptive;
+  if (adaptive == null) return undefined;
+  if (parsed.kind === 'recurring') {
+    fail(
+      'CONFLICTING_RECURRENCE',
+      'An adaptive task picks its own next run: give "when" as its first run only (e.g. "now" or "in 5 minutes"), ' +
+        'without a recurrence or "repeat".',
+      [{ field: 'adaptive', message: 'cannot be combined with a recurring when or repeat' }],
+    );
+  }
+  if (executor === EXTERNAL_EXECUTOR) {
+    fail(
+      'INVALID_TASK',
+      'An adaptive task reads its next run from the result of a run Pulse makes; this task is left to an external ' +
+        'worker (GET /tasks/poll). Give it a webhook_url, or leave adaptive out.',
+      [{ field: 'adaptive', message: 'is not available for tasks left to external workers' }],
+    );
+  }
+  return {
+    minIntervalMs: durationMs(adaptive.min_interval)!,
+    maxIntervalMs: durationMs(adaptive.max_interval)!,
+    ...(adaptive.times != null ? { times: adaptive.times } : {}),
+  };
 }
 
 /** `delivery`, checked against the task's destinations; problems are added to `errors`. */
@@ -407,5 +445,6 @@ export function patchedRequest(view: TaskView, patch: PatchTaskRequest): Schedul
     callback_window: config.callback_window as string | undefined,
     run_context: config.run_context as ScheduleTaskRequest['run_context'],
     delivery: config.delivery as ScheduleTaskRequest['delivery'],
+    adaptive: config.adaptive as ScheduleTaskRequest['adaptive'],
   };
 }

@@ -30,7 +30,7 @@ export const isoSeconds = (ms: number): string => new Date(ms).toISOString().rep
 
 /** The Web UI page of a task: its workflow, or its schedule. */
 export function uiUrl(base: string, namespace: string, taskId: string, kind: TaskKindName): string {
-  const page = kind === 'once' ? 'workflows' : 'schedules';
+  const page = kind === 'recurring' ? 'schedules' : 'workflows';
   return `${base}/namespaces/${encodeURIComponent(namespace)}/${page}/${encodeURIComponent(taskId)}`;
 }
 
@@ -80,6 +80,7 @@ export function toRunView(run: RunRecord): RunView {
     error: run.error ?? null,
     callback: run.callback ? { ...run.callback } : null,
     notice: run.notice ? { ...run.notice } : null,
+    next_run: run.nextRun ? { ...run.nextRun } : null,
     trigger_input: run.triggerInput ? { ...run.triggerInput } : null,
   };
 }

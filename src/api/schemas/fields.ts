@@ -62,4 +62,4 @@ export const UnixSeconds = z.coerce
 export const RunStatusEnum = z.enum(['success', 'failed', 'cancelled']);
 
 export const TaskStatusEnum = z.enum(['active', 'processing', 'paused', 'completed', 'failed', 'cancelled']);
-export const TaskKindEnum = z.enum(['once', 'recurring']);
+export const TaskKindEnum = z.enum(['once', 'recurring', 'adaptive']);

@@ -3,7 +3,7 @@
  * objects inside them, the task id in the path, and the query strings of the task routes.
  */
 import { z } from '@hono/zod-openapi';
-import { MAX_AHEAD_WORDS } from '../../time/duration.js';
+import { MAX_AHEAD_MS, MAX_AHEAD_WORDS } from '../../time/duration.js';
 import {
   AT_MOST_A_DAY,
   AT_MOST_MAX_AHEAD,
@@ -178,6 +178,46 @@ export const DeliverySchema = z
   .strict()
   .openapi('DeliveryPolicy');
 
+/** `adaptive`: the agent's result sets each next run, within bounds (docs/agent-runs.md). */
+export const AdaptiveSchema = z
+  .object({
+    min_interval: duration(
+      { minMs: 1000, maxMs: MAX_AHEAD_MS, range: `at least 1s and at most ${MAX_AHEAD_WORDS}` },
+      { example: '1m', description: 'The soonest a next run may follow a run' },
+    ),
+    max_interval: duration(
+      { minMs: 1000, maxMs: MAX_AHEAD_MS, range: `at least 1s and at most ${MAX_AHEAD_WORDS}` },
+      {
+        example: '1d',
+        description:
+          'The latest a next run may follow a run; also the wait when the result names no next run or the run failed',
+      },
+    ),
+    times: z
+      .number()
+      .int()
+      .min(1)
+      .nullish()
+      .openapi({ description: 'Total runs, the first included; null = no end' }),
+  })
+  .strict()
+  .superRefine((adaptive, ctx) => {
+    const minMs = durationMs(adaptive.min_interval);
+    const maxMs = durationMs(adaptive.max_interval);
+    if (minMs !== undefined && maxMs !== undefined && maxMs < minMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['max_interval'],
+        message: 'must not be shorter than adaptive.min_interval',
+      });
+    }
+  })
+  .openapi('Adaptive', {
+    description:
+      'The agent picks its next run: its result says "next_run_in" (seconds or a duration like "10m") or ' +
+      '"next_run_at" (ISO-8601), kept between min_interval and max_interval after the run ends; null ends the task',
+  });
+
 export const ScheduleTaskRequest = z
   .object({
     schedule_type: z
@@ -209,6 +249,7 @@ export const ScheduleTaskRequest = z
     retry: RetrySchema.nullish(),
     run_context: RunContextSchema.nullish(),
     delivery: DeliverySchema.nullish(),
+    adaptive: AdaptiveSchema.nullish(),
   })
   // An unknown key is refused (422, naming it and what it probably meant), as PATCH does: a misspelt
   // `callbak_url` silently dropped would lose every result. Clients put their own fields in `metadata`.

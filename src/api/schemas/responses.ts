@@ -33,6 +33,9 @@ export const RunView = z
     notice: JsonObject.nullable().openapi({
       description: 'The alert or recovery notice this run caused (delivery.alert_after); null: none',
     }),
+    next_run: z.object({ at: z.string().nullable(), reason: z.string() }).nullable().openapi({
+      description: 'Adaptive tasks: when this run set the next one (null: the task ended), and why',
+    }),
     trigger_input: JsonObject.nullable().openapi({
       description: "The input a trigger gave this run instead of the task's payload (null: the task's own)",
     }),
@@ -54,7 +57,10 @@ export const TaskView = z
     executor: z.string().nullable(),
     workflow_id: z.string(),
     ui_url: z.string(),
-    kind: TaskKindEnum.openapi({ description: '`once` (a workflow) or `recurring` (a Temporal Schedule)' }),
+    kind: TaskKindEnum.openapi({
+      description:
+        '`once` (a workflow), `recurring` (a Temporal Schedule) or `adaptive` (a workflow whose runs set the next)',
+    }),
     callback_url: z.string().nullable(),
     runs: z.array(RunView).optional(),
     last_run: RunView.nullable().optional(),
@@ -139,7 +145,7 @@ export const ExecutorListResponse = z
 export const PreviewResponse = z
   .object({
     task_id: z.string().optional(),
-    kind: z.enum(['once', 'recurring']),
+    kind: TaskKindEnum,
     timezone: z.string().optional(),
     next: z.array(z.string()),
   })

@@ -41,6 +41,20 @@ const CANCEL_SETTLE_MS = 5000;
 /** The parts of a workflow's description or list entry a task view is built from. */
 type TaskInfo = Omit<WorkflowExecutionInfo, 'raw'>;
 
+/** Whether the task is adaptive (its runs pick the next): one workflow id, an execution per run. */
+function isAdaptive(memo: Record<string, unknown> | undefined): boolean {
+  const config = memo?.schedule_config as Record<string, unknown> | undefined;
+  return config?.adaptive != null;
+}
+
+/** When the task was created: its workflow's start, or for an adaptive task its first execution's (in its memo). */
+function createdMsOf(info: TaskInfo): number {
+  const config = info.memo?.schedule_config as { created_at?: unknown } | undefined;
+  const created =
+    isAdaptive(info.memo) && typeof config?.created_at === 'string' ? Date.parse(config.created_at) : NaN;
+  return Number.isNaN(created) ? info.startTime.getTime() : created;
+}
+
 function statusOf(info: TaskInfo, nowMs: number): TaskStatus {
   const attributes = info.typedSearchAttributes;
   return onceStatus(
@@ -83,9 +97,9 @@ export function createOnceKind(deps: KindDeps): TaskKind {
   function viewOf(info: TaskInfo, status: TaskStatus, dueAtMs: number | null): TaskView {
     return taskView({
       taskId: info.workflowId,
-      kind: 'once',
+      kind: isAdaptive(info.memo) ? 'adaptive' : 'once',
       memo: (info.memo ?? {}) as Partial<TaskMemo>,
-      createdMs: info.startTime.getTime(),
+      createdMs: createdMsOf(info),
       status,
       // Once its run has started, a one-time task has no next execution.
       nextMs: status === 'active' ? dueAtMs : null,
@@ -122,6 +136,20 @@ export function createOnceKind(deps: KindDeps): TaskKind {
       dueAtMs: null,
       runs: await closedRuns(handle, description.memo),
     };
+  }
+
+  /**
+   * An adaptive task's runs before its current execution: each continued as new after its run, and keeps that
+   * run in its memo.
+   */
+  async function earlierRuns(taskId: string): Promise<RunRecord[]> {
+    const query = `WorkflowId = ${quote(taskId)} AND ExecutionStatus = 'ContinuedAsNew'`;
+    const runs: RunRecord[] = [];
+    for await (const info of client.workflow.list({ query, pageSize: 1000 })) {
+      const run = info.memo?.run as RunRecord | undefined;
+      if (run?.status) runs.push(run);
+    }
+    return runs.sort((a, b) => a.startedAtMs - b.startedAtMs);
   }
 
   function loaded(
@@ -228,7 +256,11 @@ export function createOnceKind(deps: KindDeps): TaskKind {
       const description = await ifExists(taskId, () => handle.describe());
       // Not ours (some other workflow under this id), or none: perhaps a recurring task.
       if (description?.type !== SCHEDULED_TASK_WORKFLOW) return undefined;
-      return loaded(handle, description, await snapshot(handle, description));
+      const snap = await snapshot(handle, description);
+      if (!isAdaptive(description.memo)) return loaded(handle, description, snap);
+      const current = new Set(snap.runs.map((r) => r.executionId));
+      const earlier = (await earlierRuns(taskId)).filter((r) => !current.has(r.executionId));
+      return loaded(handle, description, { ...snap, runs: [...earlier, ...snap.runs] });
     },
 
     async list(filters: KindListFilters): Promise<ListedTask[]> {
@@ -236,6 +268,8 @@ export function createOnceKind(deps: KindDeps): TaskKind {
         ...scheduledTasksOn(taskQueue),
         'TemporalScheduledById IS NULL',
         'PulseTaskId IS NULL',
+        // An adaptive task's earlier executions are its past runs, not tasks.
+        `ExecutionStatus != 'ContinuedAsNew'`,
       ];
       if (filters.scheduleType) clauses.push(`PulseScheduleType = ${quote(filters.scheduleType)}`);
       if (filters.agentId) clauses.push(`PulseAgentId = ${quote(filters.agentId)}`);
@@ -250,7 +284,7 @@ export function createOnceKind(deps: KindDeps): TaskKind {
         const dueAt = info.typedSearchAttributes.get(PulseDueAt);
         listed.push({
           view: viewOf(info, statusOf(info, now().getTime()), dueAt?.getTime() ?? null),
-          createdMs: info.startTime.getTime(),
+          createdMs: createdMsOf(info),
         });
         if (listed.length >= filters.limit) break;
       }

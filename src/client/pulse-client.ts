@@ -20,6 +20,7 @@ import type {
   RetryPolicy,
   RunContextOption,
   Delivery,
+  Adaptive,
   ScheduleRequest,
   ScheduleResponse,
   Task,
@@ -85,6 +86,8 @@ export interface ScheduleOptions {
   readonly runContext?: RunContextOption;
   /** Which runs' callbacks are sent, where failures go, alerts after failures in a row. */
   readonly delivery?: Delivery;
+  /** The agent picks each next run (`next_run_in` / `next_run_at` in its result), within these bounds. */
+  readonly adaptive?: Adaptive;
   /** The same key with the same body returns the original task instead of scheduling another. */
   readonly idempotencyKey?: string;
 }
@@ -540,6 +543,7 @@ export class PulseClient {
       retry: options.retry,
       run_context: options.runContext,
       delivery: options.delivery,
+      adaptive: options.adaptive,
     });
   }
 

@@ -5,6 +5,7 @@
 import type { z } from '@hono/zod-openapi';
 import type { Health as HealthSchema } from '../api/health.js';
 import type {
+  AdaptiveSchema,
   CancelResponse,
   DeliverySchema,
   ErrorResponse,
@@ -43,6 +44,8 @@ export type RetryPolicy = z.input<typeof RetrySchema>;
 export type RunContextOption = z.input<typeof RunContextSchema>;
 /** `{mode: "always" | "on_change" | "on_failure", failure_url?, alert_after?}`. */
 export type Delivery = z.input<typeof DeliverySchema>;
+/** `{min_interval, max_interval, times?}`: the agent's result sets each next run within these bounds. */
+export type Adaptive = z.input<typeof AdaptiveSchema>;
 /** The body of `PATCH /tasks/{id}`. */
 export type TaskPatch = z.input<typeof PatchTaskRequest>;
 

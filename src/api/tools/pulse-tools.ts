@@ -140,6 +140,14 @@ const ScheduleTaskInput = ScheduleTaskRequest.extend({
       'delivered. Runs not delivered show callback.status "skipped" with the reason.',
     examples: [{ mode: 'on_change', alert_after: 3 }],
   }),
+  adaptive: field.adaptive.meta({
+    description:
+      'Let the agent pick each next run: after a run, its result\'s "next_run_in" (seconds, or "10m") or ' +
+      '"next_run_at" (ISO-8601) sets the next one, kept between min_interval and max_interval after the run; a ' +
+      'failed run or a result without them waits max_interval; null for either ends the task; times caps the ' +
+      'runs. `when` is the first run and must not recur.',
+    examples: [{ min_interval: '5m', max_interval: '1d' }],
+  }),
 });
 
 const query = ListTasksQuery.shape;

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { formatNext } from '../cli-format.js';
 import type { ScheduleOptions } from '../pulse-client.js';
-import type { Repeat, ScheduleResponse } from '../types.js';
+import type { Adaptive, Repeat, ScheduleResponse } from '../types.js';
 import { UsageError, num, str, subcommand, type Action, type Context, type Values } from './command.js';
 import { jsonObject, jsonOrText, keyValue, requestBody, wholeNumber } from './option-values.js';
 
@@ -14,11 +14,20 @@ function scheduleOptions(values: Values): ScheduleOptions {
   if (!when?.trim()) throw new UsageError('--when is required, e.g. --when "in 5 minutes".');
   const interval = str(values, 'repeat');
   const times = num(values, 'times');
-  if (times !== undefined && interval === undefined) {
-    throw new UsageError('--times needs --repeat, e.g. --repeat 2m --times 5.');
+  const bounds = str(values, 'adaptive');
+  if (times !== undefined && interval === undefined && bounds === undefined) {
+    throw new UsageError('--times needs --repeat (or --adaptive), e.g. --repeat 2m --times 5.');
   }
   const repeat: Repeat | undefined =
     interval !== undefined ? { interval, ...(times !== undefined ? { times } : {}) } : undefined;
+  let adaptive: Adaptive | undefined;
+  if (bounds !== undefined) {
+    const [min, max, extra] = bounds.split('..');
+    if (!min || !max || extra !== undefined) {
+      throw new UsageError('--adaptive takes MIN..MAX, the bounds of the next run, e.g. --adaptive 1m..1d.');
+    }
+    adaptive = { min_interval: min, max_interval: max, ...(times !== undefined ? { times } : {}) };
+  }
   const metadata = values.metadata as Record<string, unknown> | undefined;
   const callbackUrl = str(values, 'callback');
   const timezone = str(values, 'timezone');
@@ -45,6 +54,7 @@ function scheduleOptions(values: Values): ScheduleOptions {
     ...(idempotencyKey ? { idempotencyKey } : {}),
     ...(runContext !== undefined ? { runContext } : {}),
     ...(delivery ? { delivery } : {}),
+    ...(adaptive ? { adaptive } : {}),
   };
 }
 
@@ -56,8 +66,12 @@ function withScheduleOptions(command: Command): Command {
     )
     .option('--repeat <INTERVAL>', 'Repeat every INTERVAL, e.g. 5m, 2h, 1d')
     .option(
+      '--adaptive <MIN..MAX>',
+      'The agent picks each next run (next_run_in / next_run_at in its result), MIN to MAX after a run, e.g. 1m..1d',
+    )
+    .option(
       '--times <N>',
-      'With --repeat: total runs, the first included (default: forever)',
+      'With --repeat or --adaptive: total runs, the first included (default: forever)',
       wholeNumber(1_000_000),
     )
     .option('--callback <URL>', 'POST each run result to URL')

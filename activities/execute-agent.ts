@@ -7,9 +7,9 @@ import { permanentFailure } from '../src/errors.js';
 import type { Executor } from '../src/executors/executor.js';
 import type { ExecutorFactory } from '../src/executors/executor-factory.js';
 import { resolveExecutor } from '../src/executors/resolve-executor.js';
-import { readNextRun, resultHash, saysNothingToReport } from '../src/executors/agent-signals.js';
+import { readNextRun, readUsage, resultHash, saysNothingToReport } from '../src/executors/agent-signals.js';
 import { FailureType } from '../src/shared/failure-types.js';
-import type { ExecutionOutput, ExecutionRequest } from '../src/shared/task-types.js';
+import type { ExecutionOutput, ExecutionRequest, Usage } from '../src/shared/task-types.js';
 
 /** Heartbeat often enough that a cancellation or a dead worker is noticed within seconds, not minutes. */
 const HEARTBEAT_EVERY_MS = 1000;
@@ -22,6 +22,14 @@ function executorFor(executors: ExecutorFactory, request: ExecutionRequest): Exe
 }
 
 const withNextRun = (nextRun: ReturnType<typeof readNextRun>) => (nextRun ? { nextRun } : {});
+
+/** The usage a budgeted task's run reported, counted in the task's spend metrics. */
+function spent(request: ExecutionRequest, metrics: PulseMetrics, usage: Usage | undefined) {
+  if (!usage) return {};
+  if (usage.tokens) metrics.spendTokens.inc({ task_id: request.taskId }, usage.tokens);
+  if (usage.cost) metrics.spendCost.inc({ task_id: request.taskId }, usage.cost);
+  return { usage };
+}
 
 export function createExecuteAgent(
   executors: ExecutorFactory,
@@ -73,6 +81,7 @@ export function createExecuteAgent(
         resultHash: resultHash(bounded),
         ...(saysNothingToReport(bounded) ? { nothingToReport: true } : {}),
         ...(request.adaptive ? withNextRun(readNextRun(bounded)) : {}),
+        ...(request.usage ? spent(request, metrics, readUsage(result, request.usage.path)) : {}),
       };
     } catch (err) {
       const seconds = (performance.now() - startedAt) / 1000;

@@ -4,6 +4,7 @@ import { createMetrics, type PulseMetrics } from '../src/observability/metrics.j
 import { createCallbackAttempt, createDeliverCallback } from './deliver-callback.js';
 import { createExecuteAgent } from './execute-agent.js';
 import { createRunAndDeliver } from './run-and-deliver.js';
+import { createCheckBudget } from './check-budget.js';
 import { createReadRunHistory } from './run-history.js';
 
 export interface ActivityDeps {
@@ -34,5 +35,6 @@ export function createActivities(deps: ActivityDeps) {
     deliverCallback: createDeliverCallback({ ...deps, ...observability }),
     runAndDeliver: createRunAndDeliver(executeAgent, createCallbackAttempt({ ...deps, ...observability })),
     readRunHistory: createReadRunHistory(),
+    checkBudget: createCheckBudget(),
   };
 }

@@ -27,6 +27,7 @@ const COLOURS: Record<string, { bg: string; fg: string }> = {
   failed: { bg: '#d93025', fg: '#fff' },
   skipped: { bg: '#9aa0a6', fg: '#fff' },
   missed: { bg: '#e37400', fg: '#fff' },
+  held: { bg: '#b06000', fg: '#fff' },
   paused: { bg: '#1a73e8', fg: '#fff' },
   cancelled: { bg: '#5f6368', fg: '#fff' },
   running: { bg: '#8430ce', fg: '#fff' },

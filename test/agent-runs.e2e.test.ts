@@ -318,3 +318,86 @@ describe('delivery policy', () => {
     ]);
   });
 });
+
+describe('budget', () => {
+  it('a recurring task holds the runs that would exceed its day, says why, and previews the spend', async () => {
+    const target = uniquePath('budget-agent');
+    receiver.respond(target, 200, { report: 'ok', usage: { total_tokens: 400, cost: 0.02 } });
+    const taskId = await schedule({
+      schedule_type: 'http_request',
+      when: 'in 1 second',
+      repeat: { interval: '2s', times: 4 },
+      timezone: 'UTC',
+      payload: { url: `${receiver.url}${target}`, method: 'GET' },
+      budget: { period: 'day', tokens: 1000 },
+    });
+    const runs = await runsOf(taskId, 4);
+    // 400 + 400 fit in 1,000; a third run of about 400 would not: held, and so is the fourth.
+    expect(runs.map((r) => r.status)).toEqual(['success', 'success', 'held', 'held']);
+    expect(receiver.at(target)).toHaveLength(2);
+    const today = new Date().toISOString().slice(0, 10);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const reason = `budget: 800 of 1000 tokens spent and a run uses about 400 in ${today} (UTC); runs again from ${tomorrow}T00:00:00+00:00`;
+    expect(runs[2]!.error).toBeNull();
+    const held = (await pulse.call('GET', `/tasks/${taskId}/result?execution_id=${runs[2]!.execution_id}`))
+      .body;
+    expect(held).toMatchObject({ status: 'held', error: reason });
+
+    // The ledger shows the held occurrences with the reason.
+    const from = new Date(Date.now() - 120_000).toISOString();
+    const to = new Date(Date.now() + 60_000).toISOString();
+    const ledger = (await pulse.call('GET', `/tasks/${taskId}/occurrences?from=${from}&to=${to}`)).body;
+    const statuses = ledger.occurrences.map((o: Json) => o.status);
+    expect(statuses.filter((s: string) => s === 'held')).toHaveLength(2);
+    expect(ledger.occurrences.find((o: Json) => o.status === 'held').reason).toBe(`not run: ${reason}`);
+
+    // The preview: the day's spend, the mean run, and no run left due today (the task ran its four).
+    const preview = (await pulse.call('GET', `/tasks/${taskId}/preview`)).body;
+    expect(preview.budget).toMatchObject({
+      period: today,
+      limit: { tokens: 1000, cost: null },
+      spent: { tokens: 800, cost: 0.04 },
+      estimate_per_run: { tokens: 400, cost: 0.02 },
+      runs_due_in_period: 0,
+      next_run_held: expect.stringMatching(/^budget: 800 of 1000 tokens spent/),
+    });
+    // Spend per task, as metrics.
+    const metrics = await fetch(`${pulse.baseUrl}/metrics`).then((r) => r.text());
+    expect(metrics).toContain(`pulse_spend_tokens_total{task_id="${taskId}"} 800`);
+  });
+
+  it('reads usage where the task says, and refuses budgets it cannot keep', async () => {
+    const target = uniquePath('budget-path');
+    receiver.respond(target, 200, {
+      meta: { spent: { input_tokens: 70, output_tokens: 30, cost_usd: 0.5 } },
+    });
+    const taskId = await schedule({
+      schedule_type: 'http_request',
+      when: 'now',
+      payload: { url: `${receiver.url}${target}`, method: 'GET' },
+      budget: { period: 'month', cost: 10, usage_path: 'body.meta.spent' },
+    });
+    const [run] = await runsOf(taskId, 1);
+    expect(run!.status).toBe('success');
+    const preview = (await pulse.call('GET', `/tasks/${taskId}/preview`)).body;
+    expect(preview.budget).toMatchObject({ spent: { tokens: 100, cost: 0.5 } });
+    expect(preview.budget.period).toMatch(/^\d{4}-\d\d$/);
+
+    const none = await pulse.call('POST', '/tasks/schedule', {
+      schedule_type: 'http_request',
+      when: 'in 1 hour',
+      payload: { url: `${receiver.url}/never`, method: 'GET' },
+      budget: { period: 'day' },
+    });
+    expect(none.status).toBe(422);
+    expect(JSON.stringify(none.body)).toMatch(/give tokens, cost or both/);
+    const badPeriod = await pulse.call('POST', '/tasks/schedule', {
+      schedule_type: 'http_request',
+      when: 'in 1 hour',
+      payload: { url: `${receiver.url}/never`, method: 'GET' },
+      budget: { period: 'week', tokens: 5 },
+    });
+    expect(badPeriod.status).toBe(422);
+    expect(JSON.stringify(badPeriod.body)).toMatch(/budget\.period/);
+  });
+});

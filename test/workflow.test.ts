@@ -203,3 +203,37 @@ describe('scheduledTask on the time-skipping server', () => {
     expect(receiver.at(target).length).toBeGreaterThanOrEqual(3);
   });
 });
+
+describe('a budget on the time-skipping server', () => {
+  it('holds the run that would exceed the day, runs it when the next day begins, and counts afresh', async () => {
+    // Due in an hour (skipped at once), so the target's answer is set before the first run.
+    const { handle, target, callback } = await startTask(HOUR, {
+      adaptive: { minIntervalMs: 60_000, maxIntervalMs: HOUR, times: 3 },
+      budget: { period: 'day', timeZone: 'UTC', tokens: 1000 },
+      runContext: {},
+    });
+    // Every run reports 600 tokens: the second would take the day to 1,200, so it waits for the next day.
+    receiver.respond(target, 200, { usage: { prompt_tokens: 450, completion_tokens: 150 }, next_run_in: 60 });
+    const last = (await handle.result()) as RunRecord;
+    const due = receiver.at(target).map((call) => Date.parse(String(call.headers['x-pulse-scheduled-for'])));
+    expect(due).toHaveLength(3);
+    const nextMidnight = (ms: number) => {
+      const day = new Date(ms);
+      return Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate() + 1);
+    };
+    expect(due[1]).toBe(nextMidnight(due[0]!));
+    expect(due[2]).toBe(nextMidnight(due[1]!));
+    // The last run waited too, and says why; its day's spend starts again from its own usage.
+    expect(last.status).toBe('success');
+    expect(last.usage).toEqual({ tokens: 600 });
+    expect(last.spend).toEqual({
+      period: new Date(due[2]!).toISOString().slice(0, 10),
+      tokens: 600,
+      cost: 0,
+    });
+    expect(last.heldReason).toMatch(
+      /^budget: 600 of 1000 tokens spent and a run uses about 600 in \d{4}-\d\d-\d\d \(UTC\); runs again from \d{4}-\d\d-\d\dT00:00:00\+00:00$/,
+    );
+    expect(receiver.at(callback)).toHaveLength(3);
+  });
+});

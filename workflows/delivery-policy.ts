@@ -31,16 +31,20 @@ export const HISTORY_LIMIT = 50;
 type DeliveryInput = Pick<ScheduledTaskInput, 'callbackUrl' | 'delivery'>;
 
 /** Whether deciding needs the task's earlier runs. */
-export function needsHistory(input: Pick<ScheduledTaskInput, 'delivery' | 'runContext'>): boolean {
+export function needsHistory(
+  input: Pick<ScheduledTaskInput, 'delivery' | 'runContext' | 'budget'>,
+): boolean {
   return (
     input.runContext !== undefined ||
+    input.budget !== undefined ||
     input.delivery?.mode === 'on_change' ||
     input.delivery?.alertAfter !== undefined
   );
 }
 
-/** Runs that ended one way or the other: a cancelled run neither changes an outcome nor breaks a streak. */
-const decided = (runs: readonly RunRecord[]) => runs.filter((r) => r.status !== 'cancelled');
+/** Runs that ended one way or the other: a cancelled or held run neither changes an outcome nor breaks a streak. */
+const decided = (runs: readonly RunRecord[]) =>
+  runs.filter((r) => r.status !== 'cancelled' && r.status !== 'held');
 
 function sameOutcome(run: RunRecord, previous: RunRecord): boolean {
   if (run.status !== previous.status) return false;

@@ -74,6 +74,9 @@ export async function runAgent(
     ...(input.webhook ? { webhook: input.webhook } : {}),
     ...(runContext ? { runContext } : {}),
     ...(input.adaptive ? { adaptive: true as const } : {}),
+    ...(input.budget
+      ? { usage: input.budget.usagePath ? { path: input.budget.usagePath } : {} }
+      : {}),
   };
   const startedAtMs = Date.now();
   const ran = { executionId, scheduledFor, startedAtMs };
@@ -86,6 +89,7 @@ export async function runAgent(
     ...(output.resultHash ? { resultHash: output.resultHash } : {}),
     ...(output.nothingToReport ? { nothingToReport: true } : {}),
     ...(output.nextRun ? { nextRunRequest: output.nextRun } : {}),
+    ...(output.usage ? { usage: output.usage } : {}),
   });
   try {
     if (callbackUrl) {

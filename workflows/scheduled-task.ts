@@ -41,6 +41,7 @@ import {
   taskStateQuery,
 } from '../src/shared/task-messages.js';
 import type {
+  BudgetCheck,
   NoticeBody,
   NoticeOutcome,
   RunContext,
@@ -49,6 +50,7 @@ import type {
 } from '../src/shared/task-types.js';
 import type { createActivities } from '../activities/index.js';
 import { RESULT_SUMMARY_CHARS, carryOver, decideNextRun } from './adaptive.js';
+import { estimateUsage, lastSpend, spendAfter } from './budget.js';
 import { afterFirstAttempt, retriedDelivery, sendCallback } from './callback.js';
 import {
   HISTORY_LIMIT,
@@ -58,7 +60,7 @@ import {
   type RunHistory,
 } from './delivery-policy.js';
 import { progressOf } from './progress.js';
-import { publish, writeAttributes } from './publish.js';
+import { publish, publishRun, writeAttributes } from './publish.js';
 import { runAgent, summarize, type RunOutcome } from './run-agent.js';
 import { TaskEntity } from './task-entity.js';
 
@@ -87,9 +89,22 @@ export async function scheduledTask(input: ScheduledTaskInput): Promise<RunRecor
       if (needsHistory(task.input)) history = await historyOf(task);
     } else {
       await task.timer.due();
+      history = needsHistory(task.input) ? await historyOf(task) : undefined;
+      let budget: BudgetCheck | undefined;
+      if (task.input.budget) {
+        ({ budget, history } = await waitForBudget(task, history!));
+        if (budget.held) return holdOccurrence(task, budget.held);
+      }
       task.status = 'processing';
       progress.runStarting();
-      ({ run, firstAttempt, history } = await runOnce(task));
+      ({ run, firstAttempt } = await runOnce(task, history));
+      if (budget) {
+        run = {
+          ...run,
+          spend: spendAfter(budget, run.usage),
+          ...(task.heldReason ? { heldReason: task.heldReason } : {}),
+        };
+      }
     }
   } catch (err) {
     if (isCancellation(err)) {
@@ -239,7 +254,7 @@ function wireHandlers(task: TaskEntity): void {
 }
 
 /** The run through the task's executor; a cancel while it runs is recorded as the run's outcome. */
-async function runOnce(task: TaskEntity): Promise<RunOutcome & { history?: RunHistory }> {
+async function runOnce(task: TaskEntity, history: RunHistory | undefined): Promise<RunOutcome> {
   const scheduledFor = new Date(task.dueAtMs).toISOString();
   const executionId = `${task.taskId}:${uuid4()}`;
   const startedAtMs = Date.now();
@@ -249,15 +264,65 @@ async function runOnce(task: TaskEntity): Promise<RunOutcome & { history?: RunHi
   const firstAttemptWithRun =
     (task.input.version ?? 1) >= 3 && !task.input.delivery ? task.input.callbackUrl : undefined;
   try {
-    const history = needsHistory(input) ? await historyOf(task) : undefined;
     const context = input.runContext && history ? runContext(task, executionId, history) : undefined;
     const outcome = await runAgent(input, executionId, scheduledFor, firstAttemptWithRun, context);
     const run = input.triggerInput ? { ...outcome.run, triggerInput: input.triggerInput } : outcome.run;
-    return { ...outcome, run, ...(history ? { history } : {}) };
+    return { ...outcome, run };
   } catch (err) {
     if (isCancellation(err)) recordCancelledRun(task, executionId, startedAtMs);
     throw err;
   }
+}
+
+/**
+ * The budget check before a run. A task that owns its time (one-time and adaptive) waits for the next period when
+ * the budget is spent, and is checked again then; a run of a schedule is answered at once (held or not).
+ */
+async function waitForBudget(
+  task: TaskEntity,
+  history: RunHistory,
+): Promise<{ budget: BudgetCheck; history: RunHistory }> {
+  const activities = proxyActivities<Activities>({
+    summary: 'budget check',
+    startToCloseTimeout: '30s',
+    retry: { maximumAttempts: 5 },
+  });
+  const check = (earlier: RunHistory) =>
+    activities.checkBudget({
+      budget: task.input.budget!,
+      nowMs: Date.now(),
+      ...(lastSpend(earlier.previous) ? { last: lastSpend(earlier.previous)! } : {}),
+      estimate: estimateUsage(earlier.previous),
+    });
+  let budget = await check(history);
+  while (budget.held && workflowInfo().workflowId === task.taskId) {
+    task.heldReason = budget.held;
+    task.reschedule(budget.periodEndMs);
+    publish(task);
+    await task.timer.due();
+    history = await historyOf(task);
+    budget = await check(history);
+  }
+  return { budget, history };
+}
+
+/** A run of a schedule whose budget is spent: not run, and recorded as held, with the reason. */
+function holdOccurrence(task: TaskEntity, reason: string): RunRecord {
+  const nowMs = Date.now();
+  const held: RunRecord = {
+    executionId: `${task.taskId}:${uuid4()}`,
+    status: 'held',
+    scheduledFor: new Date(task.dueAtMs).toISOString(),
+    startedAtMs: nowMs,
+    finishedAtMs: nowMs,
+    executionTimeMs: 0,
+    result: null,
+    heldReason: reason,
+  };
+  task.runs.push(held);
+  task.status = 'completed';
+  publishRun(task);
+  return held;
 }
 
 /**

@@ -38,6 +38,8 @@ export class TaskEntity {
   reported: RunRecord | undefined;
   /** Given by a trigger with input while the task slept: what its run uses instead of the task's payload. */
   triggerInput: TriggerInput | undefined;
+  /** Why the run waited past its due time: its budget was spent for the period. */
+  heldReason: string | undefined;
 
   constructor(input: ResolvedInput, dueAtMs: number) {
     this.input = input;

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import type { NextRunRequest } from '../shared/task-types.js';
+import type { NextRunRequest, Usage } from '../shared/task-types.js';
 import { parseDelay } from '../time/duration.js';
 
 /** The object an agent's signals are read from: the result, or an HTTP call's JSON body. */
@@ -69,4 +69,47 @@ export function readNextRun(result: unknown): NextRunRequest | undefined {
   return Number.isNaN(atMs)
     ? { invalid: `next_run_at ${JSON.stringify(atValue)} is not an ISO-8601 time` }
     : { atMs };
+}
+
+const finite = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+
+/** Tokens and cost of a usage object: OpenAI's (`total_tokens`, or prompt + completion), Anthropic's and RunAgent's (input + output), with `cost`, `cost_usd` or `total_cost`. */
+function usageOf(value: unknown): Usage | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    const tokens = finite(value);
+    return tokens !== undefined ? { tokens } : undefined;
+  }
+  const usage = value as Record<string, unknown>;
+  const sum = (a: unknown, b: unknown) =>
+    finite(a) !== undefined || finite(b) !== undefined ? (finite(a) ?? 0) + (finite(b) ?? 0) : undefined;
+  const tokens =
+    finite(usage.total_tokens) ??
+    finite(usage.tokens) ??
+    sum(usage.prompt_tokens, usage.completion_tokens) ??
+    sum(usage.input_tokens, usage.output_tokens);
+  const cost = finite(usage.cost) ?? finite(usage.cost_usd) ?? finite(usage.total_cost);
+  if (tokens === undefined && cost === undefined) return undefined;
+  return { ...(tokens !== undefined ? { tokens } : {}), ...(cost !== undefined ? { cost } : {}) };
+}
+
+/**
+ * What a run reports it used: the object at `path` (dotted, from the result's top), or by default the result's
+ * `usage` (an HTTP call's: its body's), with a top-level `cost_usd` beside it counted as its cost.
+ */
+export function readUsage(result: unknown, path?: string): Usage | undefined {
+  if (path) {
+    let value: unknown = result;
+    for (const key of path.split('.')) {
+      if (typeof value !== 'object' || value === null) return undefined;
+      value = (value as Record<string, unknown>)[key];
+    }
+    return usageOf(value);
+  }
+  const source = signalSource(result);
+  if (!source) return undefined;
+  const usage = usageOf(source.usage);
+  const cost = finite(source.cost_usd);
+  if (cost === undefined || usage?.cost !== undefined) return usage;
+  return { ...usage, cost };
 }

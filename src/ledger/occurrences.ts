@@ -12,7 +12,16 @@ import type { RunRecord } from '../shared/task-types.js';
 import type { PausePeriod } from './pause-periods.js';
 
 export type OccurrenceStatus =
-  'upcoming' | 'due' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'missed' | 'paused' | 'cancelled';
+  | 'upcoming'
+  | 'due'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'skipped'
+  | 'missed'
+  | 'held'
+  | 'paused'
+  | 'cancelled';
 
 export const OCCURRENCE_STATUSES: readonly OccurrenceStatus[] = [
   'upcoming',
@@ -22,6 +31,7 @@ export const OCCURRENCE_STATUSES: readonly OccurrenceStatus[] = [
   'failed',
   'skipped',
   'missed',
+  'held',
   'paused',
   'cancelled',
 ];
@@ -127,6 +137,7 @@ export function formatDuration(ms: number): string {
 export function runStatus(run: LedgerRun): OccurrenceStatus {
   if (run.record) {
     if (run.record.status === 'success') return 'succeeded';
+    if (run.record.status === 'held') return 'held';
     return run.record.status === 'failed' ? 'failed' : 'cancelled';
   }
   switch (run.execution) {
@@ -157,6 +168,8 @@ function runReason(run: LedgerRun, atMs: number, manual: boolean): string {
       return `ran and succeeded${origin ? `; ${origin}` : ''}${lateNote}`;
     case 'failed':
       return `ran and failed: ${run.record?.error ?? `the workflow ended ${run.execution.toLowerCase()}`}${lateNote}`;
+    case 'held':
+      return `not run: ${run.record?.heldReason ?? 'held by its budget'}`;
     default:
       return run.record?.error
         ? `cancelled: ${run.record.error}`

@@ -17,6 +17,9 @@ export interface PulseMetrics {
   readonly fireLateness: Histogram<'schedule_type'>;
   readonly runDuration: Histogram<'schedule_type' | 'executor' | 'status'>;
   readonly callbackAttempts: Counter<'outcome'>;
+  /** What runs of tasks with a budget reported they used, per task (only those: their ids are long-lived). */
+  readonly spendTokens: Counter<'task_id'>;
+  readonly spendCost: Counter<'task_id'>;
   readonly apiRequests: Histogram<'method' | 'route' | 'status'>;
 }
 
@@ -67,6 +70,18 @@ export function createMetrics(options: MetricsOptions = {}): PulseMetrics {
       name: 'pulse_callback_attempts_total',
       help: 'Callback delivery attempts by outcome (delivered, retry, final_failure)',
       labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    spendTokens: new Counter({
+      name: 'pulse_spend_tokens_total',
+      help: 'Tokens the runs of a task with a budget reported using',
+      labelNames: ['task_id'],
+      registers: [registry],
+    }),
+    spendCost: new Counter({
+      name: 'pulse_spend_cost_total',
+      help: 'Cost the runs of a task with a budget reported (in the unit its agent reports, e.g. USD)',
+      labelNames: ['task_id'],
       registers: [registry],
     }),
     apiRequests: new Histogram({

@@ -7,7 +7,7 @@
 export type TaskStatus = 'active' | 'processing' | 'paused' | 'completed' | 'failed' | 'cancelled';
 
 /** Outcome of one run, as the callback and the history report it. */
-export type RunStatus = 'success' | 'failed' | 'cancelled';
+export type RunStatus = 'success' | 'failed' | 'cancelled' | 'held';
 
 /** Agent-run retry policy (CONTRACT.md `retry`), already parsed into milliseconds. */
 export interface RunRetryPolicy {
@@ -40,6 +40,8 @@ export interface ExecutionRequest {
   readonly runContext?: RunContext;
   /** The task is adaptive: the activity reads the next run the result asks for. */
   readonly adaptive?: true;
+  /** The task has a budget: the activity reads the usage the result reports (at `path`, if given). */
+  readonly usage?: { readonly path?: string };
 }
 
 /** What the `executeAgent` activity returns on success. */
@@ -52,6 +54,8 @@ export interface ExecutionOutput {
   readonly nothingToReport?: boolean;
   /** The result said when to run next (`next_run_in` / `next_run_at`). */
   readonly nextRun?: NextRunRequest;
+  /** What the result reported it used (tasks with a budget). */
+  readonly usage?: Usage;
 }
 
 /**
@@ -130,6 +134,43 @@ export interface ScheduledTaskInput {
   readonly adaptive?: AdaptivePolicy;
   /** An adaptive task's runs before this workflow execution (it continued as new from them). */
   readonly earlier?: EarlierRuns;
+  /** Set when the task has a spending limit per period (`budget`). */
+  readonly budget?: BudgetPolicy;
+}
+
+/** A task's spending limit per calendar period in its time zone (`budget`); at least one of tokens and cost. */
+export interface BudgetPolicy {
+  readonly period: 'day' | 'month';
+  readonly timeZone: string;
+  readonly tokens?: number;
+  readonly cost?: number;
+  /** Dotted path in the result to the usage object (default: `usage`, or `body.usage` of an HTTP call). */
+  readonly usagePath?: string;
+}
+
+/** What one run reported it used. */
+export interface Usage {
+  readonly tokens?: number;
+  readonly cost?: number;
+}
+
+/** What a task spent in one budget period, up to and including a run. */
+export interface Spend {
+  /** The period: `2026-12-02` (day) or `2026-12` (month), in the budget's time zone. */
+  readonly period: string;
+  readonly tokens: number;
+  readonly cost: number;
+}
+
+/** A budget check before a run (the `checkBudget` activity). */
+export interface BudgetCheck {
+  readonly period: string;
+  /** When the period ends (the next one begins), epoch ms. */
+  readonly periodEndMs: number;
+  /** Spent in the period before this run. */
+  readonly spent: Spend;
+  /** Why the run is held (not run); absent when it may run. */
+  readonly held?: string;
 }
 
 /** Bounds of an adaptive task's next run, measured from the end of a run. */
@@ -224,6 +265,11 @@ export interface RunRecord {
   /** Adaptive tasks: what the result asked of the next run, and when it was set. */
   readonly nextRunRequest?: NextRunRequest;
   readonly nextRun?: NextRunDecision;
+  /** Tasks with a budget: what this run used, and what the task spent in the period up to it. */
+  readonly usage?: Usage;
+  readonly spend?: Spend;
+  /** Status `held`: why the occurrence was not run (its budget). A run that waited for its budget: why it did. */
+  readonly heldReason?: string;
 }
 
 /** Answer of the `taskState` query. */

@@ -27,6 +27,7 @@ import { EXTERNAL_EXECUTOR } from '../shared/executor-names.js';
 import {
   TASK_INPUT_VERSION,
   type AdaptivePolicy,
+  type BudgetPolicy,
   type DeliveryPolicy,
   type RunContextOption,
   type RunRetryPolicy,
@@ -211,6 +212,7 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
   const executor = choice.executor;
   const runContext = readRunContext(body.run_context, isAgentTask, executor.name);
   const adaptive = readAdaptive(body, parsed, executor.name);
+  const budget = readBudget(body.budget, timezone, executor.name);
   const problems = executor.validateParams({ scheduleType, payload, metadata, webhook });
   if (problems.length > 0) {
     fail(
@@ -251,6 +253,7 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
     ...(runContext ? { runContext } : {}),
     ...(delivery ? { delivery } : {}),
     ...(adaptive ? { adaptive } : {}),
+    ...(budget ? { budget } : {}),
   };
 
   const memo: TaskMemo = {
@@ -275,6 +278,7 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
       ...(body.run_context != null && body.run_context !== false ? { run_context: body.run_context } : {}),
       ...(body.delivery ? { delivery: body.delivery } : {}),
       ...(body.adaptive ? { adaptive: body.adaptive } : {}),
+      ...(body.budget ? { budget: body.budget } : {}),
     },
     ...(callbackUrl ? { callback_url: callbackUrl } : {}),
   };
@@ -354,6 +358,30 @@ function readAdaptive(
     minIntervalMs: durationMs(adaptive.min_interval)!,
     maxIntervalMs: durationMs(adaptive.max_interval)!,
     ...(adaptive.times != null ? { times: adaptive.times } : {}),
+  };
+}
+
+/** `budget`: its periods are the task's days or months; the usage comes from runs Pulse makes. */
+function readBudget(
+  budget: ScheduleTaskRequest['budget'],
+  timeZone: string,
+  executor: string,
+): BudgetPolicy | undefined {
+  if (budget == null) return undefined;
+  if (executor === EXTERNAL_EXECUTOR) {
+    fail(
+      'INVALID_TASK',
+      'A budget counts the usage that runs Pulse makes report; this task is left to an external worker ' +
+        '(GET /tasks/poll). Give it a webhook_url, or leave budget out.',
+      [{ field: 'budget', message: 'is not available for tasks left to external workers' }],
+    );
+  }
+  return {
+    period: budget.period,
+    timeZone,
+    ...(budget.tokens != null ? { tokens: budget.tokens } : {}),
+    ...(budget.cost != null ? { cost: budget.cost } : {}),
+    ...(budget.usage_path ? { usagePath: budget.usage_path } : {}),
   };
 }
 
@@ -446,5 +474,6 @@ export function patchedRequest(view: TaskView, patch: PatchTaskRequest): Schedul
     run_context: config.run_context as ScheduleTaskRequest['run_context'],
     delivery: config.delivery as ScheduleTaskRequest['delivery'],
     adaptive: config.adaptive as ScheduleTaskRequest['adaptive'],
+    budget: config.budget as ScheduleTaskRequest['budget'],
   };
 }

@@ -17,6 +17,7 @@ import type {
   TriggerRequest,
   TriggerResponse,
 } from '../api/schemas.js';
+import { checkBudget } from '../budget/budget-period.js';
 import { BadRequestError, ConflictError, TaskNotFoundError } from '../errors.js';
 import { AGENT_SCHEDULE_TYPES, type ExecutorFactory } from '../executors/executor-factory.js';
 import type { DestinationGuard } from '../security/ssrf-guard.js';
@@ -32,6 +33,7 @@ import { hashRequest, idempotentTaskId, newTaskId, type IdempotencyKey } from '.
 import { createOnceKind } from './kinds/once.js';
 import { createRecurringKind } from './kinds/recurring.js';
 import type { LoadedTask, TaskKind } from './kinds/task-kind.js';
+import { estimateUsage, lastSpend } from '../../workflows/budget.js';
 import { listTasks, type ListFilters, type TaskList } from './task-list.js';
 import { RESULT_STATUS, isFinished } from './task-status.js';
 import {
@@ -44,6 +46,9 @@ import {
   type TaskKindName,
   type TaskView,
 } from './task-view.js';
+
+/** Most upcoming runs a budget preview counts in the period (a month of every-minute runs is more). */
+const BUDGET_PREVIEW_RUNS = 1000;
 
 export type { IdempotencyKey } from './ids.js';
 export type { ListFilters } from './task-list.js';
@@ -198,6 +203,33 @@ export function createTaskService(deps: TaskServiceDeps): TaskService {
     };
   }
 
+  /** The period's spend so far and where the runs still due in it take it, from the task's past runs. */
+  async function budgetPreview(loaded: LoadedTask, request: NonNullable<ScheduleTaskRequest['budget']>) {
+    const timeZone = (loaded.view.schedule_config.timezone as string | undefined) ?? deps.defaultTimezone;
+    const budget = {
+      period: request.period,
+      timeZone,
+      ...(request.tokens != null ? { tokens: request.tokens } : {}),
+      ...(request.cost != null ? { cost: request.cost } : {}),
+    };
+    const previous = [...loaded.runs].reverse();
+    const estimate = estimateUsage(previous);
+    const last = lastSpend(previous);
+    const check = checkBudget({ budget, nowMs: now().getTime(), estimate, ...(last ? { last } : {}) });
+    const due = (await loaded.nextRuns(BUDGET_PREVIEW_RUNS)).filter((t) => t.getTime() < check.periodEndMs);
+    const project = (name: 'tokens' | 'cost') => check.spent[name] + (estimate[name] ?? 0) * due.length;
+    return {
+      period: check.period,
+      period_ends_at: new Date(check.periodEndMs).toISOString(),
+      limit: { tokens: budget.tokens ?? null, cost: budget.cost ?? null },
+      spent: { tokens: check.spent.tokens, cost: check.spent.cost },
+      estimate_per_run: { tokens: estimate.tokens ?? null, cost: estimate.cost ?? null },
+      runs_due_in_period: due.length,
+      estimated_period_spend: { tokens: project('tokens'), cost: project('cost') },
+      next_run_held: check.held ?? null,
+    };
+  }
+
   return {
     uiUrlFor,
     poll: workers.poll,
@@ -281,11 +313,13 @@ export function createTaskService(deps: TaskServiceDeps): TaskService {
     async preview(taskId, count) {
       const loaded = await load(taskId);
       const next = await loaded.nextRuns(count);
+      const budget = loaded.view.schedule_config.budget as ScheduleTaskRequest['budget'];
       return {
         task_id: taskId,
-        kind: loaded.kind,
+        kind: loaded.view.kind,
         timezone: loaded.view.schedule_config.timezone as string | undefined,
         next: next.map((t) => t.toISOString()),
+        ...(budget ? { budget: await budgetPreview(loaded, budget) } : {}),
       };
     },
 
@@ -331,6 +365,7 @@ export function createTaskService(deps: TaskServiceDeps): TaskService {
           result: await loaded.resultOf(run),
           execution_id: run.executionId,
           ...(run.error !== undefined ? { error: run.error } : {}),
+          ...(run.status === 'held' && run.heldReason ? { error: run.heldReason } : {}),
           stored_at: isoSeconds(run.finishedAtMs),
         };
       }

@@ -149,4 +149,5 @@ export const RESULT_STATUS = {
   success: 'completed',
   failed: 'failed',
   cancelled: 'cancelled',
+  held: 'held',
 } as const satisfies Record<RunStatus, string>;

@@ -59,7 +59,7 @@ export const UnixSeconds = z.coerce
   .min(0)
   .max(253_402_300_799);
 
-export const RunStatusEnum = z.enum(['success', 'failed', 'cancelled']);
+export const RunStatusEnum = z.enum(['success', 'failed', 'cancelled', 'held']);
 
 export const TaskStatusEnum = z.enum(['active', 'processing', 'paused', 'completed', 'failed', 'cancelled']);
 export const TaskKindEnum = z.enum(['once', 'recurring', 'adaptive']);

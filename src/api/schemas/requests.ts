@@ -218,6 +218,38 @@ export const AdaptiveSchema = z
       '"next_run_at" (ISO-8601), kept between min_interval and max_interval after the run ends; null ends the task',
   });
 
+/** `budget`: a spending limit per day or month, read from the usage each run reports (docs/agent-runs.md). */
+export const BudgetSchema = z
+  .object({
+    period: z
+      .enum(['day', 'month'])
+      .openapi({ description: "Calendar day or month, in the task's time zone" }),
+    tokens: z
+      .number()
+      .int()
+      .min(1)
+      .nullish()
+      .openapi({ example: 200000, description: 'Most tokens per period' }),
+    cost: z.number().positive().nullish().openapi({
+      example: 5,
+      description: 'Most cost per period, in the unit the agent reports (e.g. USD)',
+    }),
+    usage_path: z
+      .string()
+      .max(200)
+      .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'must be a dotted path such as body.meta.usage')
+      .nullish()
+      .openapi({
+        example: 'body.meta.usage',
+        description: "Where the run's usage is in its result (default: usage, or an HTTP call's body.usage)",
+      }),
+  })
+  .strict()
+  .refine((budget) => budget.tokens != null || budget.cost != null, {
+    message: 'give tokens, cost or both',
+  })
+  .openapi('Budget');
+
 export const ScheduleTaskRequest = z
   .object({
     schedule_type: z
@@ -250,6 +282,7 @@ export const ScheduleTaskRequest = z
     run_context: RunContextSchema.nullish(),
     delivery: DeliverySchema.nullish(),
     adaptive: AdaptiveSchema.nullish(),
+    budget: BudgetSchema.nullish(),
   })
   // An unknown key is refused (422, naming it and what it probably meant), as PATCH does: a misspelt
   // `callbak_url` silently dropped would lose every result. Clients put their own fields in `metadata`.

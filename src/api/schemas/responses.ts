@@ -89,9 +89,9 @@ export const HistoryResponse = z
 
 export const ResultResponse = z
   .object({
-    status: z.enum(['completed', 'failed', 'cancelled', 'pending', 'not_found']).openapi({
+    status: z.enum(['completed', 'failed', 'cancelled', 'held', 'pending', 'not_found']).openapi({
       description:
-        "The run's real outcome; `cancelled`: the task was cancelled while this run was in progress",
+        "The run's real outcome; `cancelled`: the task was cancelled while this run was in progress; `held`: the occurrence was not run, its budget was spent (see error)",
     }),
     result: z.unknown(),
     execution_id: z.string().nullable(),
@@ -148,6 +148,22 @@ export const PreviewResponse = z
     kind: TaskKindEnum,
     timezone: z.string().optional(),
     next: z.array(z.string()),
+    budget: z
+      .object({
+        period: z.string(),
+        period_ends_at: z.string(),
+        limit: z.object({ tokens: z.number().nullable(), cost: z.number().nullable() }),
+        spent: z.object({ tokens: z.number(), cost: z.number() }),
+        estimate_per_run: z.object({ tokens: z.number().nullable(), cost: z.number().nullable() }),
+        runs_due_in_period: z.number(),
+        estimated_period_spend: z.object({ tokens: z.number(), cost: z.number() }),
+        next_run_held: z.string().nullable(),
+      })
+      .optional()
+      .openapi({
+        description:
+          "Tasks with a budget: this period's spend, the mean usage of recent runs, and the spend the runs still due in the period would bring",
+      }),
   })
   .openapi('Preview');
 

@@ -31,9 +31,7 @@ export const HISTORY_LIMIT = 50;
 type DeliveryInput = Pick<ScheduledTaskInput, 'callbackUrl' | 'delivery'>;
 
 /** Whether deciding needs the task's earlier runs. */
-export function needsHistory(
-  input: Pick<ScheduledTaskInput, 'delivery' | 'runContext' | 'budget'>,
-): boolean {
+export function needsHistory(input: Pick<ScheduledTaskInput, 'delivery' | 'runContext' | 'budget'>): boolean {
   return (
     input.runContext !== undefined ||
     input.budget !== undefined ||

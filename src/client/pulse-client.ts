@@ -21,6 +21,7 @@ import type {
   RunContextOption,
   Delivery,
   Adaptive,
+  Budget,
   ScheduleRequest,
   ScheduleResponse,
   Task,
@@ -88,6 +89,8 @@ export interface ScheduleOptions {
   readonly delivery?: Delivery;
   /** The agent picks each next run (`next_run_in` / `next_run_at` in its result), within these bounds. */
   readonly adaptive?: Adaptive;
+  /** A spending limit per day or month; a run that would exceed it is held. */
+  readonly budget?: Budget;
   /** The same key with the same body returns the original task instead of scheduling another. */
   readonly idempotencyKey?: string;
 }
@@ -544,6 +547,7 @@ export class PulseClient {
       run_context: options.runContext,
       delivery: options.delivery,
       adaptive: options.adaptive,
+      budget: options.budget,
     });
   }
 

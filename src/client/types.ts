@@ -6,6 +6,7 @@ import type { z } from '@hono/zod-openapi';
 import type { Health as HealthSchema } from '../api/health.js';
 import type {
   AdaptiveSchema,
+  BudgetSchema,
   CancelResponse,
   DeliverySchema,
   ErrorResponse,
@@ -46,6 +47,8 @@ export type RunContextOption = z.input<typeof RunContextSchema>;
 export type Delivery = z.input<typeof DeliverySchema>;
 /** `{min_interval, max_interval, times?}`: the agent's result sets each next run within these bounds. */
 export type Adaptive = z.input<typeof AdaptiveSchema>;
+/** `{period: "day" | "month", tokens?, cost?, usage_path?}`: a spending limit per period. */
+export type Budget = z.input<typeof BudgetSchema>;
 /** The body of `PATCH /tasks/{id}`. */
 export type TaskPatch = z.input<typeof PatchTaskRequest>;
 

@@ -148,6 +148,17 @@ const ScheduleTaskInput = ScheduleTaskRequest.extend({
       'runs. `when` is the first run and must not recur.',
     examples: [{ min_interval: '5m', max_interval: '1d' }],
   }),
+  budget: field.budget.meta({
+    description:
+      'A spending limit per "day" or "month" (in the task\'s time zone): tokens and/or cost. Each run\'s usage ' +
+      'is read from its result (`usage` with total_tokens, prompt/completion or input/output tokens, and cost; ' +
+      'or the object at usage_path). A run that would exceed the limit is held (not run) with the reason ' +
+      '"budget"; the task runs again when the period turns. preview_schedule with the task_id shows the period\'s spend.',
+    examples: [
+      { period: 'day', tokens: 200000 },
+      { period: 'month', cost: 20 },
+    ],
+  }),
 });
 
 const query = ListTasksQuery.shape;
@@ -349,7 +360,8 @@ export const PULSE_TOOLS: readonly PulseTool[] = [
       'Check a schedule before trusting it: the next fire times (ISO-8601, UTC) of a `when` read in a ' +
       '`timezone`, without scheduling anything; or, with task_id, of an existing task. Use it to confirm that ' +
       'a phrase like "every weekday at 9am" or a cron like "0 9 * * 1-5" means what you intend. Returns ' +
-      '{kind: "once" | "recurring", timezone, next: [...]}.',
+      '{kind: "once" | "recurring" | "adaptive", timezone, next: [...]}, and for a task with a budget its ' +
+      "period's spend and the spend the runs still due in the period would bring.",
     input: PreviewScheduleInput,
     output: PreviewResponse,
     annotations: { readOnlyHint: true, openWorldHint: false },

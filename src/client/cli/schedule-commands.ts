@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { formatNext } from '../cli-format.js';
 import type { ScheduleOptions } from '../pulse-client.js';
-import type { Adaptive, Repeat, ScheduleResponse } from '../types.js';
+import type { Adaptive, Budget, Repeat, ScheduleResponse } from '../types.js';
 import { UsageError, num, str, subcommand, type Action, type Context, type Values } from './command.js';
 import { jsonObject, jsonOrText, keyValue, requestBody, wholeNumber } from './option-values.js';
 
@@ -45,6 +45,25 @@ function scheduleOptions(values: Values): ScheduleOptions {
           ...(alertAfter !== undefined ? { alert_after: alertAfter } : {}),
         }
       : undefined;
+  const period = str(values, 'budgetPeriod');
+  const tokens = num(values, 'budgetTokens');
+  const costText = str(values, 'budgetCost');
+  const cost = costText === undefined ? undefined : Number(costText);
+  if (cost !== undefined && !(cost > 0))
+    throw new UsageError('--budget-cost takes a positive number, e.g. 5.');
+  if ((tokens !== undefined || cost !== undefined) !== (period !== undefined)) {
+    throw new UsageError(
+      'A budget needs --budget-period (day or month) and --budget-tokens and/or --budget-cost.',
+    );
+  }
+  const budget: Budget | undefined =
+    period !== undefined
+      ? {
+          period: period as Budget['period'],
+          ...(tokens !== undefined ? { tokens } : {}),
+          ...(cost !== undefined ? { cost } : {}),
+        }
+      : undefined;
   return {
     when,
     ...(repeat ? { repeat } : {}),
@@ -55,6 +74,7 @@ function scheduleOptions(values: Values): ScheduleOptions {
     ...(runContext !== undefined ? { runContext } : {}),
     ...(delivery ? { delivery } : {}),
     ...(adaptive ? { adaptive } : {}),
+    ...(budget ? { budget } : {}),
   };
 }
 
@@ -88,6 +108,12 @@ function withScheduleOptions(command: Command): Command {
       'Alert after N failed runs in a row (and say when it recovers)',
       wholeNumber(50),
     )
+    .option(
+      '--budget-period <PERIOD>',
+      'A budget per day or month (with --budget-tokens and/or --budget-cost)',
+    )
+    .option('--budget-tokens <N>', 'Most tokens per budget period', wholeNumber(1e12))
+    .option('--budget-cost <AMOUNT>', 'Most cost per budget period, in the unit the agent reports')
     .option('--idempotency-key <KEY>', 'Scheduling again with the same key returns the same task');
 }
 

@@ -150,6 +150,35 @@ describe('run context', () => {
     expect((plainRun!.json as Json).result).toEqual({ echo: { only: 'this' } });
   });
 
+  it('a trigger with params runs the RunAgent agent once with them, its context beside them', async () => {
+    const cb = uniquePath('trigger-cb');
+    const taskId = await schedule({
+      schedule_type: 'run_agent',
+      when: 'in 1 hour',
+      payload: {
+        agent_id: agent!.agentId,
+        entrypoint_tag: 'report',
+        params: { topic: 'scheduled' },
+        executor_type: 'local',
+        agent_host: '127.0.0.1',
+        agent_port: agent!.port,
+      },
+      callback_url: `${receiver.url}${cb}`,
+      run_context: true,
+    });
+    const triggered = await pulse.call('POST', `/tasks/${taskId}/trigger`, { params: { topic: 'by hand' } });
+    expect(triggered.status, JSON.stringify(triggered.body)).toBe(200);
+    const [call] = await receiver.waitFor(cb, 1, 20_000);
+    expect((call!.json as Json).result).toMatchObject({ topic: 'by hand', run_number: 1 });
+    const invocation = (await agent!.invocations()).find(
+      (i) => (i.input_data.input_kwargs.pulse_context as Json)?.task_id === taskId,
+    );
+    expect(invocation!.input_data.input_kwargs).toMatchObject({ topic: 'by hand' });
+    const [run] = await runsOf(taskId, 1);
+    expect(run!.trigger_input.payload.params).toEqual({ topic: 'by hand' });
+    expect((await pulse.call('GET', `/tasks/${taskId}`)).body.payload.params).toEqual({ topic: 'scheduled' });
+  });
+
   it('an http_request run carries it as x-pulse-* headers', async () => {
     const target = uniquePath('ctx-target');
     const taskId = await schedule({

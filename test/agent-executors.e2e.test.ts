@@ -177,7 +177,7 @@ describe('serverless executor', () => {
       executor_type: 'serverless-real',
     });
     expect((await callbackOf(callback)).error).toMatch(
-      /no entrypoint 'no_such_entrypoint'.*main, fail, slow, main_stream, broken_stream/,
+      /no entrypoint 'no_such_entrypoint'.*main, report, fail, slow, main_stream, broken_stream/,
     );
     expect((await agent.invocations()).some((r) => r.entrypoint_tag === 'no_such_entrypoint')).toBe(false);
   });

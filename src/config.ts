@@ -23,6 +23,8 @@ export interface PulseConfig {
   readonly port: number;
   /** Keys accepted in `Authorization: Bearer`; empty means auth is off. */
   readonly apiKeys: readonly string[];
+  /** `PULSE_TENANTS_FILE`: the tenant registry (docs/tenants.md); absent = single-tenant. */
+  readonly tenantsFile: string | undefined;
   /** Base URL of the Temporal Web UI, for `ui_url` links. */
   readonly uiUrl: string;
   readonly uiPort: number;
@@ -180,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PulseConfig {
     host: env.HOST || '0.0.0.0',
     port: intFrom(env, 'PORT', 8000),
     apiKeys: apiKeysFrom(env),
+    tenantsFile: env.PULSE_TENANTS_FILE || undefined,
     uiUrl: (env.PULSE_UI_URL || `http://localhost:${uiPort}`).replace(/\/+$/, ''),
     uiPort,
     temporalPort: intFrom(env, 'TEMPORAL_PORT', 7233),

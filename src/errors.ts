@@ -14,7 +14,7 @@ export interface FieldError {
 /** An error the API turns into `{detail, code, errors?}` with its own status. */
 export class PulseApiError extends Error {
   constructor(
-    readonly status: 400 | 401 | 404 | 409 | 413 | 422 | 429 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 503,
     readonly code: string,
     readonly detail: string,
     readonly errors?: readonly FieldError[],
@@ -41,6 +41,13 @@ export class BadRequestError extends PulseApiError {
 export class TaskNotFoundError extends PulseApiError {
   constructor(taskId: string) {
     super(404, 'TASK_NOT_FOUND', `No task with id '${taskId}'.`);
+  }
+}
+
+/** The caller may not do this (a tenant's limit), whatever it sends. */
+export class ForbiddenError extends PulseApiError {
+  constructor(code: string, detail: string) {
+    super(403, code, detail);
   }
 }
 

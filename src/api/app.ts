@@ -101,18 +101,27 @@ export function createApp(deps: AppDeps) {
   const feedPath = deps.calendar ? CALENDAR_FEED_PATH : undefined;
   if (auth) app.use('*', (c, next) => (c.req.path === feedPath ? next() : auth(c, next)));
 
-  if (limits.requestsPerMinute) {
-    const perMinute = limits.requestsPerMinute;
-    const limiter = createRateLimiter(perMinute);
+  if (limits.requestsPerMinute || deps.auth.tenants) {
+    const limiters = new Map<number, ReturnType<typeof createRateLimiter>>();
+    const limiterFor = (perMinute: number) => {
+      let limiter = limiters.get(perMinute);
+      if (!limiter) limiters.set(perMinute, (limiter = createRateLimiter(perMinute)));
+      return limiter;
+    };
     app.use('*', async (c, next) => {
       if (c.req.path === '/health') return next();
-      const wait = limiter.take(principalOf(c));
+      // A tenant's own limit, else the global one.
+      const tenant = c.get('tenant');
+      const perMinute = tenant?.limits?.requests_per_minute ?? limits.requestsPerMinute;
+      if (!perMinute) return next();
+      const wait = limiterFor(perMinute).take(principalOf(c));
       if (wait > 0) {
         c.header('Retry-After', String(Math.ceil(wait / 1000)));
+        const whose = tenant?.limits?.requests_per_minute ? `tenant '${tenant.id}'s limit` : 'the limit';
         throw new PulseApiError(
           429,
           'RATE_LIMITED',
-          `Too many requests: the limit is ${perMinute} a minute; retry in ${Math.ceil(wait / 1000)} s.`,
+          `Too many requests: ${whose} is ${perMinute} a minute; retry in ${Math.ceil(wait / 1000)} s.`,
         );
       }
       return next();

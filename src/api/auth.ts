@@ -8,16 +8,23 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
 import { timingSafeEqual } from 'hono/utils/buffer';
 import { createHash } from 'node:crypto';
+import type { Tenant, TenantRegistry } from '../tenants/tenant-registry.js';
+import { withTenantScope, type TenantScope } from '../tenants/tenant-scope.js';
 
 export interface ApiAuth {
-  /** Keys accepted in `Authorization: Bearer`; empty means auth is off. */
+  /** Keys accepted in `Authorization: Bearer`; empty means auth is off. With tenants, these are admin keys. */
   readonly apiKeys: readonly string[];
+  /** `PULSE_TENANTS_FILE`: every key belongs to a tenant (or is an admin key); requests act within it. */
+  readonly tenants?: TenantRegistry;
   /** Serve `/metrics` without a key (for a scraper on a private network). */
   readonly metricsPublic?: boolean;
 }
 
-/** Who is calling, set by the auth middleware: the API key's fingerprint. */
-export type AuthVariables = { principal?: string };
+/** Who is calling, set by the auth middleware: the API key's fingerprint (with tenants: the tenant). */
+export type AuthVariables = { principal?: string; tenant?: Tenant };
+
+/** The header an admin key names the tenant it acts for with (the dashboard's tenant picker sends it). */
+export const TENANT_HEADER = 'x-pulse-tenant';
 
 const UNAUTHORIZED = {
   detail: 'A valid API key is required: send "Authorization: Bearer <key>".',
@@ -37,6 +44,7 @@ export function principalOf(c: Context<{ Variables: AuthVariables }>): string {
 
 /** The auth middleware, or none when no key is configured. */
 export function apiKeyAuth(auth: ApiAuth): MiddlewareHandler<{ Variables: AuthVariables }> | undefined {
+  if (auth.tenants) return tenantAuth(auth.tenants, auth);
   if (auth.apiKeys.length === 0) return undefined;
   // A missing, malformed or wrong key gets the same 401, so a client learns nothing from which it was.
   const refuse = { message: (c: Context) => c.json(UNAUTHORIZED, 401), wwwAuthenticateHeader: 'Bearer' };
@@ -55,5 +63,68 @@ export function apiKeyAuth(auth: ApiAuth): MiddlewareHandler<{ Variables: AuthVa
     if (c.req.path === '/health') return next();
     if (c.req.path === '/metrics' && auth.metricsPublic) return next();
     return check(c, next);
+  };
+}
+
+const limitsOf = (tenant: Tenant) => (tenant.limits ? { limits: tenant.limits } : {});
+
+/**
+ * Auth with tenants: the key names its tenant (or is an admin key), and the rest of the request runs in that
+ * tenant's scope. An admin key acts for the tenant named in `x-pulse-tenant`, or sees every tenant without it.
+ */
+function tenantAuth(
+  registry: TenantRegistry,
+  auth: ApiAuth,
+): MiddlewareHandler<{ Variables: AuthVariables }> {
+  const refuse = (c: Context) => c.json(UNAUTHORIZED, 401);
+  const adminKeys = auth.apiKeys;
+  return async (c, next) => {
+    if (c.req.path === '/health') return next();
+    if (c.req.path === '/metrics' && auth.metricsPublic) return next();
+    const header = c.req.header('authorization') ?? '';
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) {
+      c.header('WWW-Authenticate', 'Bearer');
+      return refuse(c);
+    }
+    const token = match[1]!;
+    let caller = registry.identify(token);
+    if (!caller) {
+      let admin = false;
+      for (const key of adminKeys) admin = (await timingSafeEqual(key, token)) || admin;
+      if (admin) caller = { admin: true };
+    }
+    if (!caller) {
+      c.header('WWW-Authenticate', 'Bearer');
+      return refuse(c);
+    }
+    const named = c.req.header(TENANT_HEADER)?.trim();
+    let scope: TenantScope;
+    if (caller.admin) {
+      if (named && !registry.tenant(named)) {
+        return c.json(
+          { detail: `There is no tenant '${named}' (${TENANT_HEADER}).`, code: 'UNKNOWN_TENANT' },
+          400,
+        );
+      }
+      const tenant = named ? registry.tenant(named) : undefined;
+      scope = tenant ? { tenantId: tenant.id, admin: true, ...limitsOf(tenant) } : { admin: true };
+      c.set('principal', named ? `tenant:${named}` : 'admin');
+      if (named) c.set('tenant', registry.tenant(named)!);
+    } else {
+      if (named && named !== caller.tenant.id) {
+        return c.json(
+          {
+            detail: `This API key belongs to tenant '${caller.tenant.id}'; it cannot act for '${named}'.`,
+            code: 'FORBIDDEN',
+          },
+          403,
+        );
+      }
+      scope = { tenantId: caller.tenant.id, admin: false, ...limitsOf(caller.tenant) };
+      c.set('principal', `tenant:${caller.tenant.id}`);
+      c.set('tenant', caller.tenant);
+    }
+    return withTenantScope(scope, () => next());
   };
 }

@@ -4,6 +4,7 @@
  * read-only feed token in its URL (never the API key); the tokens live in `feed-token-store.ts`.
  */
 import ical from 'ical-generator';
+import { canSee, visibleTenant, withTenantScope } from '../tenants/tenant-scope.js';
 import type { LedgerService, OccurrenceView } from '../ledger/ledger-service.js';
 import type { FeedFilters, FeedTokenInfo, FeedTokenStore } from './feed-token-store.js';
 
@@ -86,16 +87,30 @@ export function createCalendarFeed(deps: CalendarFeedDeps): CalendarFeed {
   const now = deps.now ?? (() => new Date());
   return {
     async createToken(input, baseUrl) {
-      const created = await tokens.create({ label: input.label ?? null, filters: input.filters ?? {} });
+      const tenant = visibleTenant();
+      const created = await tokens.create({
+        label: input.label ?? null,
+        filters: input.filters ?? {},
+        ...(tenant ? { tenant } : {}),
+      });
       return { ...created, url: feedUrl(baseUrl, created.token) };
     },
-    listTokens: () => tokens.list(),
-    revokeToken: (id) => tokens.revoke(id),
+    // A tenant sees, and revokes, only its own feeds.
+    listTokens: async () => (await tokens.list()).filter((t) => canSee(t.tenant)),
+    revokeToken: async (id) => {
+      const token = (await tokens.list()).find((t) => t.id === id);
+      return token !== undefined && canSee(token.tenant) && tokens.revoke(id);
+    },
     async render(token) {
       const info = await tokens.find(token);
       if (!info) return undefined;
       const from = now();
-      const answer = await ledger.occurrences({
+      // The feed shows what its maker could see: its tenant's tasks.
+      const read = (query: Parameters<typeof ledger.occurrences>[0]) =>
+        info.tenant
+          ? withTenantScope({ tenantId: info.tenant, admin: false }, () => ledger.occurrences(query))
+          : ledger.occurrences(query);
+      const answer = await read({
         ...info.filters,
         from: from.toISOString(),
         to: new Date(from.getTime() + HORIZON_MS).toISOString(),

@@ -23,6 +23,8 @@ export interface FeedTokenInfo {
   readonly label: string | null;
   readonly filters: FeedFilters;
   readonly created_at: string;
+  /** The tenant that made the feed: it shows that tenant's tasks only. */
+  readonly tenant?: string;
 }
 
 interface StoredToken extends FeedTokenInfo {
@@ -98,6 +100,7 @@ export function createFeedTokenStore(options: { file: string; now?: () => Date }
         label: info.label,
         filters: info.filters,
         created_at: now().toISOString(),
+        ...(info.tenant ? { tenant: info.tenant } : {}),
         hash: hashOf(token),
       };
       return change((data) => ({

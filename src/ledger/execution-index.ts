@@ -13,6 +13,7 @@ import {
   PulseScheduleType,
   PulseStatus,
   PulseTaskId,
+  PulseTenant,
   TemporalScheduledById,
   TemporalScheduledStartTime,
 } from '../shared/search-attributes.js';
@@ -42,6 +43,8 @@ export interface ExecutionFacts {
   readonly configuredDueAt?: string;
   /** `metadata.name` (or `title`) from the memo. */
   readonly name: string | null;
+  /** `PulseTenant`: the tenant the task belongs to. */
+  readonly tenant?: string;
 }
 
 export interface ExecutionIndex {
@@ -107,6 +110,7 @@ export function factsOf(info: WorkflowExecutionInfo): ExecutionFacts {
     ...(record ? { record } : {}),
     ...(typeof config.due_at === 'string' ? { configuredDueAt: config.due_at } : {}),
     name: nameOf(info.memo),
+    ...(attributes.get(PulseTenant) ? { tenant: attributes.get(PulseTenant)! } : {}),
   };
 }
 

@@ -34,6 +34,7 @@ import { createOccurrenceViews, type OccurrenceView, type TaskLabel } from './oc
 import { localIso } from './local-time.js';
 import { pausePeriodsOf } from './pause-periods.js';
 import { createScheduleReader, DESCRIBE_CONCURRENCY, mapLimit } from './schedule-reader.js';
+import { canSee, tenantClause } from '../tenants/tenant-scope.js';
 
 export interface LedgerQuery {
   /** ISO-8601 instant, or a date (midnight in `timezone`). */
@@ -203,7 +204,7 @@ export function createLedgerService(deps: LedgerDeps): LedgerService {
 
   /** Filters shared by one-time tasks and runs of schedules, as visibility clauses. */
   function filterClauses(query: LedgerQuery): string[] {
-    const clauses: string[] = [];
+    const clauses: string[] = [...tenantClause()];
     if (query.schedule_type) clauses.push(`PulseScheduleType = ${quote(query.schedule_type)}`);
     if (query.agent_id) clauses.push(`PulseAgentId = ${quote(query.agent_id)}`);
     return clauses;
@@ -213,6 +214,7 @@ export function createLedgerService(deps: LedgerDeps): LedgerService {
   async function executions(query: LedgerQuery): Promise<ExecutionFacts[]> {
     return (await index.current()).filter(
       (row) =>
+        canSee(row.tenant) &&
         (!query.schedule_type || row.scheduleType === query.schedule_type) &&
         (!query.agent_id || row.agentId === query.agent_id),
     );
@@ -268,7 +270,9 @@ export function createLedgerService(deps: LedgerDeps): LedgerService {
   async function recurring(query: LedgerQuery, fromMs: number, toMs: number, nowMs: number) {
     const runsByTask = scheduleRuns(await executions(query), fromMs, toMs);
     let truncated = false;
-    const described = await reader.schedules(query.task_id, filterClauses(query));
+    const described = (await reader.schedules(query.task_id, filterClauses(query))).filter((d) =>
+      canSee((d.memo as { tenant?: unknown } | undefined)?.tenant),
+    );
     const perSchedule = await mapLimit(described, DESCRIBE_CONCURRENCY, async (description) => {
       const id = description.scheduleId;
       if (description.action.type !== 'startWorkflow') return [];
@@ -371,7 +375,10 @@ export function createLedgerService(deps: LedgerDeps): LedgerService {
       const exists =
         (await ifExists(taskId, () => client.schedule.getHandle(taskId).describe())) ??
         (await ifExists(taskId, () => client.workflow.getHandle(taskId).describe()));
-      if (!exists) throw new TaskNotFoundError(taskId);
+      // Another tenant's task is not found, exactly like one that does not exist.
+      if (!exists || !canSee((exists.memo as { tenant?: unknown } | undefined)?.tenant)) {
+        throw new TaskNotFoundError(taskId);
+      }
       return answer;
     },
   };

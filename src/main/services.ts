@@ -11,7 +11,8 @@ import type { ExecutorFactory } from '../executors/executor-factory.js';
 import type { Logger } from '../observability/logger.js';
 import type { PulseMetrics } from '../observability/metrics.js';
 import type { PulseTracing } from '../observability/tracing.js';
-import type { DestinationGuard } from '../security/ssrf-guard.js';
+import { createDestinationGuard, type DestinationGuard } from '../security/ssrf-guard.js';
+import { loadTenantRegistry, type TenantRegistry } from '../tenants/tenant-registry.js';
 import { createCalendarFeed } from '../calendar/calendar-feed.js';
 import { CALENDAR_TOKENS_FILE, createFeedTokenStore } from '../calendar/feed-token-store.js';
 import { createLedgerService } from '../ledger/ledger-service.js';
@@ -29,10 +30,38 @@ export interface ApiServiceInputs {
   readonly tracing?: Pick<PulseTracing, 'withTraceParent'>;
   /** The clock, for tests that pin "now". */
   readonly now?: () => Date;
+  /** A tenant registry made by the caller (tests), instead of one read from `config.tenantsFile`. */
+  readonly tenants?: TenantRegistry;
 }
 
 export function createApiServices(inputs: ApiServiceInputs): AppDeps {
   const { config, client, executors } = inputs;
+  const tenants =
+    inputs.tenants ??
+    (config.tenantsFile
+      ? loadTenantRegistry({
+          file: path.resolve(PROJECT_ROOT, config.tenantsFile),
+          onError: (err) =>
+            inputs.logger.error({ err: err.message }, 'tenants file not reloaded; the last good one stays'),
+          onReload: (count) => inputs.logger.info({ tenants: count }, 'tenants file reloaded'),
+        })
+      : undefined);
+  const guards = new Map<string, DestinationGuard>();
+  /** A tenant's own allowed hosts, on top of the global ones. */
+  const guardFor = (tenant: string | undefined) => {
+    const allowed = tenant ? tenants?.tenant(tenant)?.allowed_hosts : undefined;
+    if (!allowed?.length) return undefined;
+    const key = `${tenant}\n${allowed.join(',')}`;
+    let guard = guards.get(key);
+    if (!guard) {
+      guard = createDestinationGuard({
+        ...config.destinations,
+        allowedHosts: [...config.destinations.allowedHosts, ...allowed],
+      });
+      guards.set(key, guard);
+    }
+    return guard;
+  };
   const { namespace, taskQueue } = config;
   const ledger = createLedgerService({
     client,
@@ -51,6 +80,7 @@ export function createApiServices(inputs: ApiServiceInputs): AppDeps {
       uiUrl: config.uiUrl,
       defaultTimezone: config.timezone,
       destinationGuard: inputs.guard,
+      guardFor,
       maxResultBytes: config.maxResultBytes,
       workerLeaseMs: config.workerLeaseMs,
       callbackWindowMs: config.callbackWindowMs,
@@ -65,7 +95,7 @@ export function createApiServices(inputs: ApiServiceInputs): AppDeps {
       ...(inputs.now ? { now: inputs.now } : {}),
     }),
     executors: { list: () => executors.list(), defaultExecutor: config.defaultExecutor },
-    auth: { apiKeys: config.apiKeys, metricsPublic: config.metricsPublic },
+    auth: { apiKeys: config.apiKeys, metricsPublic: config.metricsPublic, ...(tenants ? { tenants } : {}) },
     limits: { bodyBytes: config.bodyLimitBytes, requestsPerMinute: config.rateLimitPerMinute },
     metrics: inputs.metrics,
     logger: inputs.logger,

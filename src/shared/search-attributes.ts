@@ -31,6 +31,9 @@ export const PulseCallbackStatus = defineSearchAttributeKey(
  */
 export const PulseTaskId = defineSearchAttributeKey('PulseTaskId', SearchAttributeType.KEYWORD);
 
+/** The tenant a task belongs to (docs/tenants.md); absent in single-tenant Pulse. */
+export const PulseTenant = defineSearchAttributeKey('PulseTenant', SearchAttributeType.KEYWORD);
+
 /** Set by Temporal on workflows a Schedule started: the schedule id (= Pulse task id) and the nominal time. */
 export const TemporalScheduledById = defineSearchAttributeKey(
   'TemporalScheduledById',
@@ -51,6 +54,7 @@ export const PULSE_SEARCH_ATTRIBUTES = [
   PulseLeaseExpiresAt,
   PulseChangedAt,
   PulseTaskId,
+  PulseTenant,
 ];
 
 /** Workflow type name of a scheduled task, as listed in the Web UI and used in visibility queries. */

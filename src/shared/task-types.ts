@@ -136,6 +136,8 @@ export interface ScheduledTaskInput {
   readonly earlier?: EarlierRuns;
   /** Set when the task has a spending limit per period (`budget`). */
   readonly budget?: BudgetPolicy;
+  /** The tenant the task belongs to (docs/tenants.md): its signing secret and fairness key on the worker. */
+  readonly tenant?: string;
 }
 
 /** A task's spending limit per calendar period in its time zone (`budget`); at least one of tokens and cost. */

@@ -17,6 +17,7 @@ import {
 import { ackUpdate, claimUpdate } from '../shared/task-messages.js';
 import { ifExists, onTemporal, translateTemporalError } from '../temporal/temporal-errors.js';
 import type { TaskMemo } from './task-view.js';
+import { tenantClause } from '../tenants/tenant-scope.js';
 import { quote, scheduledTasksOn } from './visibility-query.js';
 
 export interface ExternalWorkerDeps {
@@ -100,6 +101,7 @@ export function createExternalWorkers(deps: ExternalWorkerDeps) {
         `((PulseStatus = 'active' AND (PulseDueAt <= ${at} OR ` +
           `(PulseDueAt IS NULL AND TemporalScheduledStartTime <= ${at}))) OR ` +
           `(PulseStatus = 'processing' AND PulseLeaseExpiresAt <= ${at}))`,
+        ...tenantClause(),
       ];
       if (types.length > 0) clauses.push(`PulseScheduleType IN (${types.map(quote).join(', ')})`);
       const tasks: PolledTask[] = [];

@@ -18,7 +18,9 @@ import type {
   TriggerResponse,
 } from '../api/schemas.js';
 import { checkBudget } from '../budget/budget-period.js';
-import { BadRequestError, ConflictError, TaskNotFoundError } from '../errors.js';
+import { BadRequestError, ConflictError, ForbiddenError, TaskNotFoundError } from '../errors.js';
+import { canSee, currentScope } from '../tenants/tenant-scope.js';
+import { countActive, ofTenant } from '../tenants/tenant-tasks.js';
 import { AGENT_SCHEDULE_TYPES, type ExecutorFactory } from '../executors/executor-factory.js';
 import type { DestinationGuard } from '../security/ssrf-guard.js';
 import { EXTERNAL_EXECUTOR } from '../shared/executor-names.js';
@@ -69,6 +71,8 @@ export interface TaskServiceDeps {
   readonly workerLeaseMs?: number;
   /** `PULSE_CALLBACK_WINDOW` in ms: how long callbacks are retried by default. */
   readonly callbackWindowMs?: number;
+  /** With tenants: the SSRF guard with a tenant's own allowed hosts. */
+  readonly guardFor?: (tenant: string | undefined) => DestinationGuard | undefined;
   readonly now?: () => Date;
 }
 
@@ -121,7 +125,7 @@ export function createTaskService(deps: TaskServiceDeps): TaskService {
   });
 
   /** Builds a task from a request and checks where it will connect; a 400 for anything it cannot be. */
-  async function build(request: ScheduleTaskRequest, taskId: string): Promise<BuiltTask> {
+  async function build(request: ScheduleTaskRequest, taskId: string, tenant?: string): Promise<BuiltTask> {
     const built = buildTask(request, {
       executors: deps.executors,
       now: now(),
@@ -129,17 +133,17 @@ export function createTaskService(deps: TaskServiceDeps): TaskService {
       callbackWindowMs: deps.callbackWindowMs,
       taskId,
     });
-    await checkDestinations(guard, built.input);
-    return built;
+    await checkDestinations(deps.guardFor?.(tenant) ?? guard, built.input);
+    return tenant ? ofTenant(built, tenant) : built;
   }
 
   const kindOf = (built: BuiltTask): TaskKind => kinds.find((kind) => kind.owns(built))!;
 
-  /** Finds a task of any kind. */
+  /** Finds a task of any kind; another tenant's task is not found, exactly like one that does not exist. */
   async function find(taskId: string): Promise<LoadedTask | undefined> {
     for (const kind of kinds) {
       const loaded = await kind.load(taskId);
-      if (loaded) return loaded;
+      if (loaded) return canSee(loaded.memo.tenant) ? loaded : undefined;
     }
     return undefined;
   }
@@ -177,7 +181,7 @@ export function createTaskService(deps: TaskServiceDeps): TaskService {
       ...(input.payload ?? view.payload),
       ...(input.params !== undefined ? { params: input.params } : {}),
     };
-    const built = await build(patchedRequest(view, { payload }), view.id);
+    const built = await build(patchedRequest(view, { payload }), view.id, loaded.memo.tenant);
     return { payload: built.input.payload };
   }
 
@@ -201,6 +205,32 @@ export function createTaskService(deps: TaskServiceDeps): TaskService {
       ui_url: view.ui_url,
       ...(view.executor ? { executor: view.executor } : {}),
     };
+  }
+
+  /** The tenant a new task belongs to: the request's; an admin key must name one (`x-pulse-tenant`). */
+  function schedulingTenant(): string | undefined {
+    const scope = currentScope();
+    if (!scope) return undefined;
+    if (scope.tenantId === undefined) {
+      throw new BadRequestError(
+        'TENANT_REQUIRED',
+        'An admin key schedules for a tenant: name it in the x-pulse-tenant header.',
+      );
+    }
+    return scope.tenantId;
+  }
+
+  /** A tenant at its `active_tasks` limit schedules no more (403) until one ends or is cancelled. */
+  async function checkActiveTasks(tenant: string): Promise<void> {
+    const limit = currentScope()?.limits?.active_tasks;
+    if (limit === undefined) return;
+    const active = await countActive(client, taskQueue, tenant);
+    if (active >= limit) {
+      throw new ForbiddenError(
+        'ACTIVE_TASK_LIMIT',
+        `Tenant '${tenant}' has ${active} active tasks, its limit (active_tasks: ${limit}); cancel one or wait for one to finish.`,
+      );
+    }
   }
 
   /** The period's spend so far and where the runs still due in it take it, from the task's past runs. */
@@ -233,13 +263,22 @@ export function createTaskService(deps: TaskServiceDeps): TaskService {
   return {
     uiUrlFor,
     poll: workers.poll,
-    claim: workers.claim,
-    ack: workers.ack,
+    // Another tenant's task is a 404 before anything reaches its workflow.
+    claim: async (taskId, workerId, leaseMs) => {
+      if (currentScope()) await load(taskId);
+      return workers.claim(taskId, workerId, leaseMs);
+    },
+    ack: async (taskId, body) => {
+      if (currentScope()) await load(taskId);
+      return workers.ack(taskId, body);
+    },
 
     async schedule(body, idempotency) {
+      const tenant = schedulingTenant();
       const requestHash = idempotency ? hashRequest(body) : undefined;
       const taskId = idempotency ? idempotentTaskId(idempotency) : newTaskId();
-      const built = await build(body, taskId);
+      const built = await build(body, taskId, tenant);
+      if (tenant) await checkActiveTasks(tenant);
       // The same key again: answer with the task the first request created, start nothing.
       if (requestHash) {
         const earlier = await earlierTask(taskId, requestHash);
@@ -293,7 +332,7 @@ export function createTaskService(deps: TaskServiceDeps): TaskService {
         );
       }
       if (changesWork(patch)) {
-        const built = await build(patchedRequest(loaded.view, patch), taskId);
+        const built = await build(patchedRequest(loaded.view, patch), taskId, loaded.memo.tenant);
         if (kindOf(built).name !== loaded.kind)
           throw new BadRequestError('CANNOT_CHANGE_KIND', loaded.cannotChangeKind);
         await loaded.amend(built, patch);

@@ -23,6 +23,8 @@ export interface TaskMemo {
   readonly callback_url?: string;
   /** Hash of the request that created the task under an `Idempotency-Key`. */
   readonly request_hash?: string;
+  /** The tenant the task belongs to (docs/tenants.md); absent in single-tenant Pulse. */
+  readonly tenant?: string;
 }
 
 export const unixSeconds = (ms: number): number => Math.floor(ms / 1000);

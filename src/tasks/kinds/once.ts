@@ -29,6 +29,7 @@ import type { RunRecord, ScheduledTaskInput, TaskStatus, TriggerInput } from '..
 import { ifExists, onTemporal } from '../../temporal/temporal-errors.js';
 import { canTriggerOnce, liveOnceStatus, onceStatus, onceStatusQuery } from '../task-status.js';
 import { taskView, type TaskMemo, type TaskView } from '../task-view.js';
+import { tenantClause } from '../../tenants/tenant-scope.js';
 import { quote, scheduledTasksOn } from '../visibility-query.js';
 import { staticDetailsOf, staticSummaryOf } from './task-summary.js';
 import type { KindDeps, KindListFilters, ListedTask, LoadedTask, TaskKind } from './task-kind.js';
@@ -270,6 +271,7 @@ export function createOnceKind(deps: KindDeps): TaskKind {
         'PulseTaskId IS NULL',
         // An adaptive task's earlier executions are its past runs, not tasks.
         `ExecutionStatus != 'ContinuedAsNew'`,
+        ...tenantClause(),
       ];
       if (filters.scheduleType) clauses.push(`PulseScheduleType = ${quote(filters.scheduleType)}`);
       if (filters.agentId) clauses.push(`PulseAgentId = ${quote(filters.agentId)}`);

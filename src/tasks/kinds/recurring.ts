@@ -19,6 +19,7 @@ import { previewFireTimes, type RecurringWhen } from '../../time/parse-when.js';
 import type { BuiltTask } from '../build-task.js';
 import { recurringStatus, showsNextRun } from '../task-status.js';
 import { taskView, type TaskMemo } from '../task-view.js';
+import { tenantClause } from '../../tenants/tenant-scope.js';
 import { quote, runsOfSchedule } from '../visibility-query.js';
 import { closedRuns } from './once.js';
 import { readSnapshot, summaryFacts, type Snapshot } from './recurring-snapshot.js';
@@ -198,7 +199,7 @@ export function createRecurringKind(deps: KindDeps): TaskKind {
      * and filtered here by the same status rule a describe uses.
      */
     async list(filters: KindListFilters): Promise<ListedTask[]> {
-      const clauses = ['PulseScheduleType IS NOT NULL'];
+      const clauses = ['PulseScheduleType IS NOT NULL', ...tenantClause()];
       if (filters.scheduleType) clauses.push(`PulseScheduleType = ${quote(filters.scheduleType)}`);
       if (filters.agentId) clauses.push(`PulseAgentId = ${quote(filters.agentId)}`);
       const ranged = filters.fromMs !== undefined || filters.toMs !== undefined;

@@ -1,0 +1,288 @@
+/**
+ * Tenants (issue 18) on a real Temporal dev server: two tenants and an admin key from a tenants file. Every route,
+ * tool and MCP call of tenant B's tasks made with tenant A's key answers exactly as for an id that does not exist;
+ * listings, polls, the ledger and calendar feeds never show the other tenant's tasks; idempotency keys of two
+ * tenants never collide; limits answer 429 and 403; the file is read again on change.
+ */
+import fc from 'fast-check';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashKey } from '../src/tenants/tenant-registry.js';
+import { startPulse, type PulseUnderTest } from './helpers/pulse.js';
+import { startReceiver, type Receiver } from './helpers/receiver.js';
+import { createDevServerEnv } from './helpers/temporal.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+const KEY_A = 'pulse_tenant-a-key-0123456789';
+const KEY_B = 'pulse_tenant-b-key-0123456789';
+const KEY_C = 'pulse_tenant-c-key-0123456789';
+const ADMIN = 'pulse_admin-key-0123456789';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-tenants-'));
+const file = path.join(dir, 'tenants.json');
+const registry = (extra: Json[] = []) => ({
+  admin_keys: [hashKey(ADMIN)],
+  tenants: [
+    { id: 'acme', keys: [hashKey(KEY_A)] },
+    { id: 'bravo', keys: [hashKey(KEY_B)] },
+    { id: 'capped', keys: [hashKey(KEY_C)], limits: { requests_per_minute: 1000, active_tasks: 1 } },
+    ...extra,
+  ],
+});
+
+let env: TestWorkflowEnvironment;
+let receiver: Receiver;
+let pulse: PulseUnderTest;
+/** Tenant B's tasks, by kind. */
+const bravo: Record<string, string> = {};
+
+const as = (key: string, extra: Record<string, string> = {}) => ({
+  authorization: `Bearer ${key}`,
+  ...extra,
+});
+
+async function schedule(key: string, body: Record<string, unknown>, headers: Record<string, string> = {}) {
+  const response = await pulse.call('POST', '/tasks/schedule', body, as(key, headers));
+  expect(response.status, JSON.stringify(response.body)).toBe(200);
+  return response.body.task_id as string;
+}
+
+beforeAll(async () => {
+  writeFileSync(file, JSON.stringify(registry()));
+  [env, receiver] = await Promise.all([createDevServerEnv(), startReceiver()]);
+  pulse = await startPulse(env, { tenantsFile: file });
+  bravo.once = await schedule(KEY_B, {
+    schedule_type: 'http_request',
+    when: 'in 1 hour',
+    payload: { url: `${receiver.url}/b-once`, method: 'POST' },
+  });
+  bravo.recurring = await schedule(KEY_B, {
+    schedule_type: 'http_request',
+    when: 'every 1 hour',
+    payload: { url: `${receiver.url}/b-every`, method: 'POST' },
+  });
+  bravo.external = await schedule(KEY_B, { schedule_type: 'crawl', when: 'now', payload: { site: 'b' } });
+});
+
+afterAll(async () => {
+  await pulse?.stop();
+  await receiver?.close();
+  await env?.teardown();
+});
+
+/** Every route that names a task, as [method, path, body]. */
+function taskRoutes(id: string): Array<[string, string, unknown?]> {
+  return [
+    ['GET', `/tasks/${id}`],
+    ['PATCH', `/tasks/${id}`, { metadata: { x: 1 } }],
+    ['PATCH', `/tasks/${id}`, { status: 'paused' }],
+    ['POST', `/tasks/${id}/trigger`],
+    ['POST', `/tasks/${id}/trigger`, { payload: { url: `${receiver.url}/x` } }],
+    ['GET', `/tasks/${id}/preview`],
+    ['GET', `/tasks/${id}/history`],
+    ['GET', `/tasks/${id}/results`],
+    ['GET', `/tasks/${id}/result`],
+    ['GET', `/tasks/${id}/occurrences`],
+    ['POST', `/tasks/${id}/claim`, { worker_id: 'w1' }],
+    ['POST', `/tasks/${id}/ack`, { worker_id: 'w1', status: 'success', result: {} }],
+    ['POST', `/tools/get_task_details`, { task_id: id }],
+    ['POST', `/tools/cancel_task`, { task_id: id }],
+    ['POST', `/tools/pause_task`, { task_id: id }],
+    ['POST', `/tools/trigger_task`, { task_id: id }],
+    ['DELETE', `/tasks/${id}`],
+  ];
+}
+
+/** A 404 with the id taken out: what must be the same for a task of another tenant and one that never was. */
+const shape = (response: { status: number; body: Json }, id: string) => ({
+  status: response.status,
+  body: JSON.parse(JSON.stringify(response.body).split(id).join('<id>')),
+});
+
+describe('isolation', () => {
+  it("every route and tool of tenant B's task, used with tenant A's key, answers as for an unknown id", async () => {
+    const unknown = 'task_00000000000000000000000000000000';
+    for (const id of Object.values(bravo)) {
+      for (const [method, route, body] of taskRoutes(id)) {
+        const theirs = await pulse.call(method, route, body, as(KEY_A));
+        const swap = (value: unknown) =>
+          value === undefined ? undefined : JSON.parse(JSON.stringify(value).split(id).join(unknown));
+        const none = await pulse.call(method, route.split(id).join(unknown), swap(body), as(KEY_A));
+        expect(shape(theirs, id), `${method} ${route}`).toEqual(shape(none, unknown));
+        expect(theirs.status, `${method} ${route}: ${JSON.stringify(theirs.body)}`).toBe(404);
+      }
+    }
+    // B's tasks are untouched and still B's.
+    for (const id of [bravo.once!, bravo.recurring!]) {
+      const task = (await pulse.call('GET', `/tasks/${id}`, undefined, as(KEY_B))).body;
+      expect(task.status).toBe('active');
+      expect(task.metadata).toEqual({});
+    }
+  });
+
+  it('listing, polling, the ledger, MCP and calendar feeds show a tenant its own tasks only', async () => {
+    const mine = await schedule(KEY_A, {
+      schedule_type: 'crawl',
+      when: 'now',
+      payload: { site: 'a' },
+    });
+    const ids = (tasks: Json[]) => tasks.map((t) => t.id ?? t.task_id);
+    const listedA = (await pulse.call('GET', '/tasks?limit=1000', undefined, as(KEY_A))).body.tasks;
+    expect(ids(listedA)).toContain(mine);
+    for (const id of Object.values(bravo)) expect(ids(listedA)).not.toContain(id);
+    const listedB = (await pulse.call('GET', '/tasks?limit=1000', undefined, as(KEY_B))).body.tasks;
+    expect(ids(listedB).sort()).toEqual(Object.values(bravo).sort());
+
+    const pollA = (await pulse.call('GET', '/tasks/poll?types=crawl', undefined, as(KEY_A))).body.tasks;
+    expect(ids(pollA)).toEqual([mine]);
+    const pollB = (await pulse.call('GET', '/tasks/poll?types=crawl', undefined, as(KEY_B))).body.tasks;
+    expect(ids(pollB)).toEqual([bravo.external]);
+
+    const from = new Date(Date.now() - 3_600_000).toISOString();
+    const to = new Date(Date.now() + 7_200_000).toISOString();
+    const ledgerA = (await pulse.call('GET', `/occurrences?from=${from}&to=${to}`, undefined, as(KEY_A)))
+      .body;
+    expect(new Set(ledgerA.occurrences.map((o: Json) => o.task_id))).toEqual(new Set([mine]));
+    const ledgerB = (await pulse.call('GET', `/occurrences?from=${from}&to=${to}`, undefined, as(KEY_B)))
+      .body;
+    expect(new Set(ledgerB.occurrences.map((o: Json) => o.task_id))).toEqual(new Set(Object.values(bravo)));
+
+    const tool = await pulse.call('POST', '/tools/list_tasks', {}, as(KEY_A));
+    expect(ids(tool.body.tasks)).toEqual([mine]);
+    const mcp = await fetch(`${pulse.baseUrl}/mcp`, {
+      method: 'POST',
+      headers: {
+        ...as(KEY_A),
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'get_task_details', arguments: { task_id: bravo.once } },
+      }),
+    });
+    const text = await mcp.text();
+    expect(text).toContain('isError');
+    expect(text).toContain('TASK_NOT_FOUND');
+    expect(text).not.toContain('b-once');
+
+    const feed = await pulse.call('POST', '/calendar/tokens', { label: 'acme' }, as(KEY_A));
+    expect(feed.status).toBe(201);
+    const tokensB = (await pulse.call('GET', '/calendar/tokens', undefined, as(KEY_B))).body.tokens;
+    expect(tokensB.map((t: Json) => t.id)).not.toContain(feed.body.id);
+    expect(
+      (await pulse.call('DELETE', `/calendar/tokens/${feed.body.id}`, undefined, as(KEY_B))).status,
+    ).toBe(404);
+    const ics = await fetch(feed.body.url).then((r) => r.text());
+    for (const id of Object.values(bravo)) expect(ics).not.toContain(id);
+  });
+
+  it('the same Idempotency-Key from two tenants makes two tasks', async () => {
+    const body = { schedule_type: 'crawl', when: 'in 1 hour', payload: {} };
+    const a = await schedule(KEY_A, body, { 'idempotency-key': 'same-key' });
+    const b = await schedule(KEY_B, body, { 'idempotency-key': 'same-key' });
+    expect(a).not.toBe(b);
+    expect((await pulse.call('GET', `/tasks/${b}`, undefined, as(KEY_A))).status).toBe(404);
+    expect(await schedule(KEY_A, body, { 'idempotency-key': 'same-key' })).toBe(a);
+  });
+
+  it('random ids and routes with the wrong key never reach a task (property)', async () => {
+    const target = Object.values(bravo);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.constantFrom(...target),
+          fc.stringMatching(/^[A-Za-z0-9_.:-]{1,60}$/),
+          fc.constantFrom(...target).map((id) => `${id}x`),
+        ),
+        fc.nat({ max: 16 }),
+        async (id, routeIndex) => {
+          const [method, route, body] = taskRoutes(id)[routeIndex]!;
+          const answer = await pulse.call(method, route, body, as(KEY_A));
+          // A wrong-tenant or made-up id is a 404 (a made-up id that is not an id at all may be a 400/422).
+          expect(
+            [400, 404, 422],
+            `${method} ${route}: ${answer.status} ${JSON.stringify(answer.body)}`,
+          ).toContain(answer.status);
+        },
+      ),
+      { numRuns: 60 },
+    );
+    for (const id of [bravo.once!, bravo.recurring!]) {
+      expect((await pulse.call('GET', `/tasks/${id}`, undefined, as(KEY_B))).body.status).toBe('active');
+    }
+  });
+});
+
+describe('keys, admin and limits', () => {
+  it('an unknown key is 401; a tenant key naming another tenant is 403; admin sees all and schedules for a named tenant', async () => {
+    expect((await pulse.call('GET', '/tasks', undefined, as('pulse_nobody'))).status).toBe(401);
+    expect((await pulse.call('GET', '/tasks', undefined)).status).toBe(401);
+    const crossed = await pulse.call('GET', '/tasks', undefined, as(KEY_A, { 'x-pulse-tenant': 'bravo' }));
+    expect(crossed.status).toBe(403);
+    const all = (await pulse.call('GET', '/tasks?limit=1000', undefined, as(ADMIN))).body.tasks.map(
+      (t: Json) => t.id,
+    );
+    for (const id of Object.values(bravo)) expect(all).toContain(id);
+    const unnamed = await pulse.call(
+      'POST',
+      '/tasks/schedule',
+      { schedule_type: 'crawl', when: 'in 1 hour', payload: {} },
+      as(ADMIN),
+    );
+    expect(unnamed.status).toBe(400);
+    expect(unnamed.body.code).toBe('TENANT_REQUIRED');
+    const forBravo = await schedule(
+      ADMIN,
+      { schedule_type: 'crawl', when: 'in 1 hour', payload: {} },
+      { 'x-pulse-tenant': 'bravo' },
+    );
+    expect((await pulse.call('GET', `/tasks/${forBravo}`, undefined, as(KEY_B))).status).toBe(200);
+    expect((await pulse.call('GET', `/tasks/${forBravo}`, undefined, as(KEY_A))).status).toBe(404);
+    const nobody = await pulse.call('GET', '/tasks', undefined, as(ADMIN, { 'x-pulse-tenant': 'zulu' }));
+    expect(nobody.status).toBe(400);
+  });
+
+  it('active_tasks answers 403 with the count; requests_per_minute answers 429', async () => {
+    await schedule(KEY_C, { schedule_type: 'crawl', when: 'in 1 hour', payload: {} });
+    const second = await pulse.call(
+      'POST',
+      '/tasks/schedule',
+      { schedule_type: 'crawl', when: 'in 1 hour', payload: {} },
+      as(KEY_C),
+    );
+    expect(second.status).toBe(403);
+    expect(second.body).toMatchObject({
+      code: 'ACTIVE_TASK_LIMIT',
+      detail:
+        "Tenant 'capped' has 1 active tasks, its limit (active_tasks: 1); cancel one or wait for one to finish.",
+    });
+
+    // A new tenant, added to the file while Pulse runs: read again on the change.
+    const KEY_D = 'pulse_tenant-d-key-0123456789';
+    writeFileSync(
+      file,
+      JSON.stringify(registry([{ id: 'delta', keys: [hashKey(KEY_D)], limits: { requests_per_minute: 2 } }])),
+    );
+    await expect
+      .poll(async () => (await pulse.call('GET', '/tasks', undefined, as(KEY_D))).status, { timeout: 5000 })
+      .toBe(200);
+    let limited: { status: number; body: Json } | undefined;
+    for (let i = 0; i < 3 && !limited; i++) {
+      const answer = await pulse.call('GET', '/tasks', undefined, as(KEY_D));
+      if (answer.status === 429) limited = answer;
+    }
+    expect(limited?.body.detail).toMatch(
+      /^Too many requests: tenant 'delta's limit is 2 a minute; retry in \d+ s\.$/,
+    );
+    // Other tenants are not slowed by it.
+    expect((await pulse.call('GET', '/tasks', undefined, as(KEY_A))).status).toBe(200);
+  });
+});

@@ -15,6 +15,8 @@ export interface DeliverCallbackInput {
   readonly webhookId: string;
   /** Attempts an earlier activity already made for this delivery; attempts are numbered on from there. */
   readonly attemptsBefore?: number;
+  /** The task's tenant, whose own signing secret (if it has one) signs the delivery. */
+  readonly tenant?: string;
 }
 
 /** What a failed attempt tells the workflow (the SDK does not hand `nextRetryDelay` to workflow code). */
@@ -27,6 +29,8 @@ export interface DeliverCallbackDeps {
   readonly metrics: PulseMetrics;
   /** `PULSE_WEBHOOK_SECRET`: when set, every delivery is signed per the Standard Webhooks spec. */
   readonly webhookSecret?: string;
+  /** With tenants: a tenant's own signing secret, which signs its deliveries instead. */
+  readonly secretFor?: (tenant: string | undefined) => string | undefined;
   /** The SSRF guard's dispatcher, which checks the address of every connection. */
   readonly dispatcher?: unknown;
 }
@@ -67,8 +71,9 @@ export function createCallbackAttempt(deps: DeliverCallbackDeps) {
       executionId: input.body.execution_id,
     });
     const body = JSON.stringify(input.body);
-    const signature = deps.webhookSecret
-      ? signWebhook({ secret: deps.webhookSecret, id: input.webhookId, timestamp: new Date(), body })
+    const secret = deps.secretFor?.(input.tenant) ?? deps.webhookSecret;
+    const signature = secret
+      ? signWebhook({ secret, id: input.webhookId, timestamp: new Date(), body })
       : { 'webhook-id': input.webhookId, 'webhook-timestamp': String(Math.floor(Date.now() / 1000)) };
     try {
       const response = await httpCall(input.url, {

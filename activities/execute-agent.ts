@@ -5,6 +5,7 @@ import { taskLogger, type Logger } from '../src/observability/logger.js';
 import { metricScheduleType, type PulseMetrics } from '../src/observability/metrics.js';
 import { permanentFailure } from '../src/errors.js';
 import type { Executor } from '../src/executors/executor.js';
+import type { RunSlots } from '../src/tenants/run-slots.js';
 import type { ExecutorFactory } from '../src/executors/executor-factory.js';
 import { resolveExecutor } from '../src/executors/resolve-executor.js';
 import { readNextRun, readUsage, resultHash, saysNothingToReport } from '../src/executors/agent-signals.js';
@@ -35,6 +36,7 @@ export function createExecuteAgent(
   executors: ExecutorFactory,
   maxResultBytes = DEFAULT_MAX_RESULT_BYTES,
   observability: { readonly logger: Logger; readonly metrics: PulseMetrics },
+  slots?: RunSlots,
 ) {
   /** Runs one task through the executor it names and returns the executor's JSON result. */
   return async function executeAgent(request: ExecutionRequest): Promise<ExecutionOutput> {
@@ -64,6 +66,9 @@ export function createExecuteAgent(
     }
     log.info({ executor: executor.name, attempt, scheduled_for: request.scheduledFor }, 'run started');
     const ticker = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+    // A tenant at its concurrent_runs limit on this worker: the run waits (heartbeating) for a slot.
+    const release =
+      slots && request.tenant ? await slots.acquire(request.tenant, context.cancellationSignal) : undefined;
     const startedAt = performance.now();
     try {
       const result = await executor.execute(request, {
@@ -98,6 +103,7 @@ export function createExecuteAgent(
       );
       throw err;
     } finally {
+      release?.();
       clearInterval(ticker);
     }
   };

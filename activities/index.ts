@@ -1,5 +1,6 @@
 import type { ExecutorFactory } from '../src/executors/executor-factory.js';
 import { createLogger, type Logger } from '../src/observability/logger.js';
+import { createRunSlots } from '../src/tenants/run-slots.js';
 import { createMetrics, type PulseMetrics } from '../src/observability/metrics.js';
 import { createCallbackAttempt, createDeliverCallback } from './deliver-callback.js';
 import { createExecuteAgent } from './execute-agent.js';
@@ -21,6 +22,10 @@ export interface ActivityDeps {
   readonly dispatcher?: unknown;
   /** Largest run result kept (bytes of JSON); larger ones are cut and marked truncated. */
   readonly maxResultBytes?: number;
+  /** With tenants: a tenant's own signing secret. */
+  readonly secretFor?: (tenant: string | undefined) => string | undefined;
+  /** With tenants: a tenant's `concurrent_runs` on this worker. */
+  readonly runLimitFor?: (tenant: string) => number | undefined;
 }
 
 /** Builds every activity of the `scheduledTask` workflow from its dependencies. */
@@ -29,7 +34,8 @@ export function createActivities(deps: ActivityDeps) {
     logger: deps.logger ?? createLogger({ logLevel: 'warn' }),
     metrics: deps.metrics ?? createMetrics(),
   };
-  const executeAgent = createExecuteAgent(deps.executors, deps.maxResultBytes, observability);
+  const slots = deps.runLimitFor ? createRunSlots(deps.runLimitFor) : undefined;
+  const executeAgent = createExecuteAgent(deps.executors, deps.maxResultBytes, observability, slots);
   return {
     executeAgent,
     deliverCallback: createDeliverCallback({ ...deps, ...observability }),

@@ -38,7 +38,12 @@ export function createRunAndDeliver(
     const workflowId = Context.current().info.workflowExecution?.workflowId ?? input.request.taskId;
     const outcome = await tryOnce(
       attemptCallback,
-      { url: input.callbackUrl, body, webhookId: input.request.executionId },
+      {
+        url: input.callbackUrl,
+        body,
+        webhookId: input.request.executionId,
+        ...(input.request.tenant ? { tenant: input.request.tenant } : {}),
+      },
       workflowId,
     );
     return { ...output, callback: { body, outcome } };

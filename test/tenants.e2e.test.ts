@@ -10,7 +10,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashKey } from '../src/tenants/tenant-registry.js';
+import { verifyWebhook } from '../src/security/webhook-signature.js';
+import { hashKey, loadTenantRegistry } from '../src/tenants/tenant-registry.js';
 import { startPulse, type PulseUnderTest } from './helpers/pulse.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { createDevServerEnv } from './helpers/temporal.js';
@@ -21,16 +22,20 @@ type Json = any;
 const KEY_A = 'pulse_tenant-a-key-0123456789';
 const KEY_B = 'pulse_tenant-b-key-0123456789';
 const KEY_C = 'pulse_tenant-c-key-0123456789';
+const KEY_S = 'pulse_tenant-s-key-0123456789';
 const ADMIN = 'pulse_admin-key-0123456789';
+const ACME_SECRET = `whsec_${Buffer.from('acme-signing-secret-0123456789ab').toString('base64')}`;
+const GLOBAL_SECRET = `whsec_${Buffer.from('global-signing-secret-0123456789').toString('base64')}`;
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-tenants-'));
 const file = path.join(dir, 'tenants.json');
 const registry = (extra: Json[] = []) => ({
   admin_keys: [hashKey(ADMIN)],
   tenants: [
-    { id: 'acme', keys: [hashKey(KEY_A)] },
+    { id: 'acme', keys: [hashKey(KEY_A)], webhook_secret: ACME_SECRET, weight: 2 },
     { id: 'bravo', keys: [hashKey(KEY_B)] },
     { id: 'capped', keys: [hashKey(KEY_C)], limits: { requests_per_minute: 1000, active_tasks: 1 } },
+    { id: 'serial', keys: [hashKey(KEY_S)], limits: { concurrent_runs: 1 } },
     ...extra,
   ],
 });
@@ -55,7 +60,13 @@ async function schedule(key: string, body: Record<string, unknown>, headers: Rec
 beforeAll(async () => {
   writeFileSync(file, JSON.stringify(registry()));
   [env, receiver] = await Promise.all([createDevServerEnv(), startReceiver()]);
-  pulse = await startPulse(env, { tenantsFile: file });
+  // The worker reads the same file as the API (as npm start does): signing secrets and concurrent runs.
+  const worker = loadTenantRegistry({ file });
+  pulse = await startPulse(env, { tenantsFile: file }, undefined, {
+    webhookSecret: GLOBAL_SECRET,
+    secretFor: (tenant) => (tenant ? worker.tenant(tenant)?.webhook_secret : undefined),
+    runLimitFor: (tenant) => worker.tenant(tenant)?.limits?.concurrent_runs,
+  });
   bravo.once = await schedule(KEY_B, {
     schedule_type: 'http_request',
     when: 'in 1 hour',
@@ -284,5 +295,64 @@ describe('keys, admin and limits', () => {
     );
     // Other tenants are not slowed by it.
     expect((await pulse.call('GET', '/tasks', undefined, as(KEY_A))).status).toBe(200);
+  });
+});
+
+describe('per tenant on the worker', () => {
+  it("a tenant's callbacks are signed with its own secret; its runs carry its fairness key and weight", async () => {
+    const taskId = await schedule(KEY_A, {
+      schedule_type: 'http_request',
+      when: 'now',
+      payload: { url: `${receiver.url}/a-target`, method: 'GET' },
+      callback_url: `${receiver.url}/a-callback`,
+    });
+    const [delivery] = await receiver.waitFor('/a-callback', 1, 20_000);
+    const request = { headers: delivery!.headers as Record<string, string>, body: delivery!.body };
+    expect(verifyWebhook({ secret: ACME_SECRET, ...request })).toMatchObject({ task_id: taskId });
+    expect(() => verifyWebhook({ secret: GLOBAL_SECRET, ...request })).toThrow();
+    const description = await env.client.workflow.getHandle(taskId).describe();
+    expect(description.priority).toMatchObject({ fairnessKey: 'acme', fairnessWeight: 2 });
+
+    // A tenant without a secret of its own: the global one.
+    const other = await schedule(KEY_B, {
+      schedule_type: 'http_request',
+      when: 'now',
+      payload: { url: `${receiver.url}/b-target`, method: 'GET' },
+      callback_url: `${receiver.url}/b-callback`,
+    });
+    const [b] = await receiver.waitFor('/b-callback', 1, 20_000);
+    const signed = { headers: b!.headers as Record<string, string>, body: b!.body };
+    expect(verifyWebhook({ secret: GLOBAL_SECRET, ...signed })).toMatchObject({ task_id: other });
+  });
+
+  it("concurrent_runs: 1 runs a tenant's due runs one after another, others beside them", async () => {
+    receiver.respond('/serial', 200, { ok: true }, 1500);
+    const ids = await Promise.all(
+      [1, 2].map(() =>
+        schedule(KEY_S, {
+          schedule_type: 'http_request',
+          when: 'now',
+          payload: { url: `${receiver.url}/serial`, method: 'GET' },
+        }),
+      ),
+    );
+    const runs = await Promise.all(
+      ids.map(async (id) => {
+        await expect
+          .poll(async () => (await pulse.call('GET', `/tasks/${id}`, undefined, as(KEY_S))).body.status, {
+            timeout: 20_000,
+          })
+          .toBe('completed');
+        return (await pulse.call('GET', `/tasks/${id}`, undefined, as(KEY_S))).body.runs[0];
+      }),
+    );
+    const calls = receiver
+      .at('/serial')
+      .map((r) => r.receivedAt)
+      .sort((a, b) => a - b);
+    expect(calls).toHaveLength(2);
+    // The second call began only after the first answered (1.5 s later).
+    expect(calls[1]! - calls[0]!).toBeGreaterThanOrEqual(1400);
+    expect(runs.every((r: Json) => r.status === 'success')).toBe(true);
   });
 });

@@ -64,6 +64,7 @@ export async function sendCallback(
   windowMs: number,
   deliver: Deliverer = deliverRetried,
   sent?: CallbackBody,
+  tenant?: string,
 ): Promise<CallbackOutcome> {
   // Every attempt carries the same body: the one a first attempt already sent, if any.
   const body: CallbackBody = sent ?? {
@@ -76,7 +77,10 @@ export async function sendCallback(
     ...(run.error !== undefined ? { error: run.error } : {}),
   };
   try {
-    const attempts = await deliver({ url, body, webhookId: run.executionId }, windowMs);
+    const attempts = await deliver(
+      { url, body, webhookId: run.executionId, ...(tenant ? { tenant } : {}) },
+      windowMs,
+    );
     return { url, status: 'delivered', attempts };
   } catch (err) {
     // A DELETE while the receiver is still being retried stops the retries: the user asked for nothing more.

@@ -74,6 +74,7 @@ export async function runAgent(
     ...(input.webhook ? { webhook: input.webhook } : {}),
     ...(runContext ? { runContext } : {}),
     ...(input.adaptive ? { adaptive: true as const } : {}),
+    ...(input.tenant ? { tenant: input.tenant } : {}),
     ...(input.budget ? { usage: input.budget.usagePath ? { path: input.budget.usagePath } : {} } : {}),
   };
   const startedAtMs = Date.now();

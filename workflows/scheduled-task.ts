@@ -133,6 +133,7 @@ export async function scheduledTask(input: ScheduledTaskInput): Promise<RunRecor
       task.input.callbackWindowMs ?? DEFAULT_CALLBACK_WINDOW_MS,
       firstAttempt ? afterFirstAttempt(firstAttempt.outcome) : progress.deliver,
       firstAttempt?.body,
+      task.input.tenant,
     );
     progress.callbackSettled(callback.status);
     task.updateLatest({ ...run, callback });
@@ -395,7 +396,12 @@ async function sendNotice(
     ...(notice.event === 'alert' && run.error !== undefined ? { error: run.error } : {}),
     timestamp: Math.floor(Date.now() / 1000),
   };
-  const request = { url: notice.url, body, webhookId: `${run.executionId}:${notice.event}` };
+  const request = {
+    url: notice.url,
+    body,
+    webhookId: `${run.executionId}:${notice.event}`,
+    ...(task.input.tenant ? { tenant: task.input.tenant } : {}),
+  };
   try {
     const { attempts } = await retriedDelivery(windowMs, notice.url).deliverCallback(request);
     return { ...notice, status: 'delivered', attempts };

@@ -46,6 +46,8 @@ export interface ExecutorFactoryConfig {
   readonly local?: LocalConfig;
   /** `PULSE_WEBHOOK_SECRET`: webhook pushes are signed like callbacks. */
   readonly webhookSecret?: string;
+  /** With tenants: a tenant's own signing secret for its webhook pushes. */
+  readonly secretFor?: (tenant: string | undefined) => string | undefined;
   /** The SSRF guard: every connection to a user-supplied destination goes through it. */
   readonly guard?: DestinationGuard;
 }
@@ -143,9 +145,13 @@ export function createExecutorFactory(config: ExecutorFactoryConfig = {}): Execu
 
   const outbound = { dispatcher: config.guard?.dispatcher };
   factory.register(createExternalWorkerExecutor());
-  factory
-    .register(createHttpRequestExecutor(outbound))
-    .register(createWebhookPushExecutor({ ...outbound, webhookSecret: config.webhookSecret }));
+  factory.register(createHttpRequestExecutor(outbound)).register(
+    createWebhookPushExecutor({
+      ...outbound,
+      webhookSecret: config.webhookSecret,
+      ...(config.secretFor ? { secretFor: config.secretFor } : {}),
+    }),
+  );
   if (config.serverless) factory.register(createServerlessExecutor(config.serverless));
   if (config.local) factory.register(createLocalExecutor({ ...config.local, guard: config.guard }));
   return factory;

@@ -9,6 +9,8 @@ import { assertSuccessful, httpCall } from './http-call.js';
 export interface WebhookPushOptions {
   /** `PULSE_WEBHOOK_SECRET`: pushes are signed (Standard Webhooks) like callbacks. */
   readonly webhookSecret?: string;
+  /** With tenants: a tenant's own signing secret, which signs its pushes instead. */
+  readonly secretFor?: (tenant: string | undefined) => string | undefined;
   readonly dispatcher?: unknown;
 }
 
@@ -32,8 +34,9 @@ export function createWebhookPushExecutor(options: WebhookPushOptions = {}): Exe
         metadata: request.metadata,
       });
       // The execution id is the webhook id on every attempt, so the receiver can drop repeats.
-      const signature = options.webhookSecret
-        ? signWebhook({ secret: options.webhookSecret, id: request.executionId, timestamp: new Date(), body })
+      const secret = options.secretFor?.(request.tenant) ?? options.webhookSecret;
+      const signature = secret
+        ? signWebhook({ secret, id: request.executionId, timestamp: new Date(), body })
         : { 'webhook-id': request.executionId, 'webhook-timestamp': String(Math.floor(Date.now() / 1000)) };
       const response = await httpCall(url, {
         method: 'POST',

@@ -19,6 +19,7 @@ import { createLogger, devServerLogger, temporalSdkLogger, type Logger } from '.
 import { createMetrics } from '../observability/metrics.js';
 import type { PulseTracing } from '../observability/tracing.js';
 import { PROJECT_ROOT } from '../project-root.js';
+import { loadTenantRegistry } from '../tenants/tenant-registry.js';
 import { TEMPORAL_CLI, defaultInstallDir, provisionBinary } from '../temporal/binaries.js';
 import { setRetention, startDevServer, type DevServer } from '../temporal/dev-server.js';
 import { ensureSearchAttributes } from '../temporal/search-attributes-setup.js';
@@ -125,12 +126,24 @@ export async function runPulse(options: RunOptions): Promise<void> {
     const connection = await Connection.connect({ address });
     stack.push({ name: 'Temporal client connection', close: () => connection.close() });
     await registerSearchAttributes(connection, config.namespace, logger);
+    // With tenants the worker reads the same file: each tenant's signing secret and concurrent-run limit.
+    const tenants = config.tenantsFile
+      ? loadTenantRegistry({
+          file: path.resolve(PROJECT_ROOT, config.tenantsFile),
+          onError: (err) =>
+            logger.error({ err: err.message }, 'tenants file not reloaded; the last good one stays'),
+        })
+      : undefined;
+    if (tenants) stack.push({ name: 'tenants file watch', close: async () => tenants.close() });
+    const secretFor = (tenant: string | undefined) =>
+      tenant ? tenants?.tenant(tenant)?.webhook_secret : undefined;
     const executors = createExecutorFactory({
       guard,
       defaultExecutor: config.defaultExecutor,
       serverless: config.serverless,
       local: config.local,
       webhookSecret: config.webhookSecret,
+      ...(tenants ? { secretFor } : {}),
     });
     if (config.executorsModule) await registerCustomExecutors(config.executorsModule, executors);
     for (const info of executors.list()) {
@@ -152,6 +165,12 @@ export async function runPulse(options: RunOptions): Promise<void> {
           webhookSecret: config.webhookSecret,
           maxResultBytes: config.maxResultBytes,
           dispatcher: guard.dispatcher,
+          ...(tenants
+            ? {
+                secretFor,
+                runLimitFor: (tenant: string) => tenants.tenant(tenant)?.limits?.concurrent_runs,
+              }
+            : {}),
         },
         ...(tracing ? { tracing: tracing.worker } : {}),
       });
@@ -182,6 +201,7 @@ export async function runPulse(options: RunOptions): Promise<void> {
       const services = createApiServices({
         config,
         client,
+        ...(tenants ? { tenants } : {}),
         executors,
         guard,
         metrics,

@@ -81,6 +81,7 @@ export function createApiServices(inputs: ApiServiceInputs): AppDeps {
       defaultTimezone: config.timezone,
       destinationGuard: inputs.guard,
       guardFor,
+      weightOf: (tenant: string) => tenants?.tenant(tenant)?.weight,
       maxResultBytes: config.maxResultBytes,
       workerLeaseMs: config.workerLeaseMs,
       callbackWindowMs: config.callbackWindowMs,

@@ -42,6 +42,8 @@ export interface ExecutionRequest {
   readonly adaptive?: true;
   /** The task has a budget: the activity reads the usage the result reports (at `path`, if given). */
   readonly usage?: { readonly path?: string };
+  /** The tenant the task belongs to: its signing secret, its concurrent-run limit. */
+  readonly tenant?: string;
 }
 
 /** What the `executeAgent` activity returns on success. */

@@ -4,7 +4,7 @@
  * needs more than the schema (the time, the time zone, the executor and what it accepts) is a 400 with a precise
  * reason, raised before anything is started.
  */
-import type { SearchAttributePair } from '@temporalio/common';
+import type { Priority, SearchAttributePair } from '@temporalio/common';
 import {
   DAY_MS,
   OVERLAP_FOR_MISSED,
@@ -77,6 +77,8 @@ export interface BuiltTask {
   };
   /** Present for recurring tasks, which become Temporal Schedules. */
   readonly recurrence?: { readonly when: RecurringWhen; readonly policy: RecurrencePolicy };
+  /** Temporal priority of its workflows (with tenants: the tenant's fairness key and weight). */
+  readonly priority?: Priority;
 }
 
 /**

@@ -71,6 +71,8 @@ export interface TaskServiceDeps {
   readonly workerLeaseMs?: number;
   /** `PULSE_CALLBACK_WINDOW` in ms: how long callbacks are retried by default. */
   readonly callbackWindowMs?: number;
+  /** With tenants: a tenant's fairness weight (its share of the workers when many runs are due at once). */
+  readonly weightOf?: (tenant: string) => number | undefined;
   /** With tenants: the SSRF guard with a tenant's own allowed hosts. */
   readonly guardFor?: (tenant: string | undefined) => DestinationGuard | undefined;
   readonly now?: () => Date;
@@ -134,7 +136,7 @@ export function createTaskService(deps: TaskServiceDeps): TaskService {
       taskId,
     });
     await checkDestinations(deps.guardFor?.(tenant) ?? guard, built.input);
-    return tenant ? ofTenant(built, tenant) : built;
+    return tenant ? ofTenant(built, tenant, deps.weightOf?.(tenant)) : built;
   }
 
   const kindOf = (built: BuiltTask): TaskKind => kinds.find((kind) => kind.owns(built))!;

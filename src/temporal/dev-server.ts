@@ -91,7 +91,11 @@ export const DEV_SERVER_SQLITE_PRAGMAS = ['journal_mode=WAL', 'synchronous=FULL'
 /** Dynamic config for the embedded server, from `PULSE_TIMER_MAX_TIME_SHIFT` (unset: the server's default). */
 export function devServerDynamicConfig(env: NodeJS.ProcessEnv = process.env): string[] {
   const shift = env.PULSE_TIMER_MAX_TIME_SHIFT?.trim();
-  return shift ? [`history.timerProcessorMaxTimeShift=${JSON.stringify(shift)}`] : [];
+  return [
+    ...(shift ? [`history.timerProcessorMaxTimeShift=${JSON.stringify(shift)}`] : []),
+    // With tenants, tasks carry their tenant as a fairness key: the matcher dispatches tenants in turn.
+    ...(env.PULSE_TENANTS_FILE?.trim() ? ['matching.enableFairness=true'] : []),
+  ];
 }
 
 /** Keeps finished tasks readable through the API for this long (the dev server's default is one day). */

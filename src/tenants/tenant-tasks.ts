@@ -10,9 +10,12 @@ import { quote, scheduledTasksOn } from '../tasks/visibility-query.js';
  * schedule and every run it starts. The tenant rides in the workflow input too, for the worker's per-tenant
  * signing secret and fairness key.
  */
-export function ofTenant(built: BuiltTask, tenant: string): BuiltTask {
+export function ofTenant(built: BuiltTask, tenant: string, weight?: number): BuiltTask {
   return {
     ...built,
+    // Temporal's fairness: the matching service dispatches each tenant's tasks in turn (by weight), so one
+    // tenant's burst does not queue the others behind it. The run's activities inherit it from its workflow.
+    priority: { fairnessKey: tenant, ...(weight !== undefined ? { fairnessWeight: weight } : {}) },
     input: { ...built.input, tenant },
     memo: { ...built.memo, tenant },
     searchAttributes: [

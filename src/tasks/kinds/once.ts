@@ -245,6 +245,7 @@ export function createOnceKind(deps: KindDeps): TaskKind {
           // What the Web UI lists and shows for the task, instead of a bare id and type.
           staticSummary: staticSummaryOf(built),
           staticDetails: staticDetailsOf(built),
+          ...(built.priority ? { priority: built.priority } : {}),
           // An idempotency key names one task for good: a finished task is not started again by a late retry.
           ...(idempotent ? { workflowIdReusePolicy: 'REJECT_DUPLICATE' as const } : {}),
         },

@@ -179,6 +179,7 @@ export function createRecurringKind(deps: KindDeps): TaskKind {
           // Every run of the schedule carries what the task is and its recurrence, for the Web UI's lists.
           staticSummary: staticSummaryOf(built),
           staticDetails: staticDetailsOf(built),
+          ...(built.priority ? { priority: built.priority } : {}),
         },
         policies: schedulePolicies(policy),
         state: remaining !== undefined ? { remainingActions: remaining } : {},
@@ -294,6 +295,7 @@ async function startTriggeredRun(
     ],
     ...(action.staticSummary ? { staticSummary: `${action.staticSummary} (triggered with input)` } : {}),
     ...(action.staticDetails ? { staticDetails: action.staticDetails } : {}),
+    ...(action.priority ? { priority: action.priority } : {}),
   });
 }
 

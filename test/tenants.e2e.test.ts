@@ -325,7 +325,7 @@ describe('per tenant on the worker', () => {
     expect(verifyWebhook({ secret: GLOBAL_SECRET, ...signed })).toMatchObject({ task_id: other });
   });
 
-  it("concurrent_runs: 1 runs a tenant's due runs one after another, others beside them", async () => {
+  it("concurrent_runs: 1 runs a tenant's due runs one after another", async () => {
     receiver.respond('/serial', 200, { ok: true }, 1500);
     const ids = await Promise.all(
       [1, 2].map(() =>

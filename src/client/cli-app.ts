@@ -11,6 +11,7 @@ import { EXIT_HELP, ExitCode, reportError } from './cli/exit-codes.js';
 import { addInspectCommands } from './cli/inspect-commands.js';
 import { addScheduleCommands } from './cli/schedule-commands.js';
 import { addTaskCommands } from './cli/task-commands.js';
+import { addTenantsCommand } from './cli/tenants-command.js';
 import { staleMessage, type Discovery } from './discovery.js';
 import { PulseApiError } from './errors.js';
 import { PulseClient, type FetchLike } from './pulse-client.js';
@@ -86,6 +87,7 @@ function createProgram(io: CliIo, action: Action): Command {
   addTaskCommands(program, action);
   addInspectCommands(program, action);
   addCalendarCommand(program, action);
+  addTenantsCommand(program, action);
   return program;
 }
 

@@ -21,6 +21,15 @@ export const apiKey = {
   clear: () => sessionStorage.removeItem(KEY_STORAGE),
 };
 
+const TENANT_STORAGE = 'pulse.tenant';
+
+/** The tenant an admin key acts for (`x-pulse-tenant`); none: every tenant. */
+export const tenantChoice = {
+  get: (): string | null => sessionStorage.getItem(TENANT_STORAGE),
+  set: (id: string | null) =>
+    id ? sessionStorage.setItem(TENANT_STORAGE, id) : sessionStorage.removeItem(TENANT_STORAGE),
+};
+
 /** Called on every 401, so the page can ask for a key. */
 let onUnauthorized: () => void = () => undefined;
 export function whenUnauthorized(handler: () => void): void {
@@ -31,6 +40,8 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   const headers: Record<string, string> = { accept: 'application/json' };
   const key = apiKey.get();
   if (key) headers.authorization = `Bearer ${key}`;
+  const tenant = tenantChoice.get();
+  if (tenant) headers['x-pulse-tenant'] = tenant;
   if (body !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(path, {
     method,

@@ -11,6 +11,7 @@ import timeGridPlugin from '@fullcalendar/timegrid';
 import {
   api,
   apiKey,
+  tenantChoice,
   ApiError,
   whenUnauthorized,
   type DayGroup,
@@ -198,9 +199,36 @@ byId<HTMLFormElement>('key-form').addEventListener('submit', (event) => {
   input.value = '';
   keyDialog.close();
   showNotice('');
+  void setUpTenantPicker();
   calendar.refetchEvents();
 });
 byId('api-key').addEventListener('click', () => keyDialog.showModal());
+
+/** An admin key picks the tenant it looks at; a tenant's key sees its own tasks, and no picker. */
+async function setUpTenantPicker(): Promise<void> {
+  const picker = byId<HTMLSelectElement>('tenant');
+  let answer: { admin: boolean; tenants: Array<{ id: string; name: string | null }> };
+  try {
+    answer = await api('GET', '/tenants');
+  } catch {
+    return;
+  }
+  byId('tenant-picker').hidden = !answer.admin;
+  if (!answer.admin) {
+    tenantChoice.set(null);
+    return;
+  }
+  picker.replaceChildren(
+    new Option('all tenants', ''),
+    ...answer.tenants.map((t) => new Option(t.name ? `${t.name} (${t.id})` : t.id, t.id)),
+  );
+  picker.value = tenantChoice.get() ?? '';
+  picker.onchange = () => {
+    tenantChoice.set(picker.value || null);
+    calendar.refetchEvents();
+  };
+}
+void setUpTenantPicker();
 
 const zoneInput = byId<HTMLInputElement>('timezone');
 zoneInput.value = timeZone;

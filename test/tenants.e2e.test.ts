@@ -12,9 +12,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhook } from '../src/security/webhook-signature.js';
 import { hashKey, loadTenantRegistry } from '../src/tenants/tenant-registry.js';
+import type { Page } from 'playwright-core';
+import { launchBrowser, openPage } from './helpers/browser.js';
 import { startPulse, type PulseUnderTest } from './helpers/pulse.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { createDevServerEnv } from './helpers/temporal.js';
+import { until } from './helpers/wait.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -354,5 +357,47 @@ describe('per tenant on the worker', () => {
     // The second call began only after the first answered (1.5 s later).
     expect(calls[1]! - calls[0]!).toBeGreaterThanOrEqual(1400);
     expect(runs.every((r: Json) => r.status === 'success')).toBe(true);
+  });
+});
+
+describe('the dashboard with tenants (Chromium)', () => {
+  it("a tenant's key shows its own tasks and no picker; an admin key picks a tenant", async () => {
+    const browser = await launchBrowser();
+    try {
+      const open = async (key: string) => {
+        const { page } = await openPage(browser);
+        await page.goto(`${pulse.baseUrl}/dashboard?timezone=UTC`);
+        await page.waitForSelector('#key-dialog[open]');
+        await page.fill('#key-input', key);
+        await page.click('#key-form button[type="submit"]');
+        await page.waitForSelector('body[data-ready="true"] .fc-view');
+        return page;
+      };
+      const events = (page: Page) =>
+        page.$$eval('.fc-event[data-task-id]', (nodes) => nodes.map((n) => n.getAttribute('data-task-id')));
+      const bravoPage = await open(KEY_B);
+      await bravoPage.waitForSelector(`.fc-event[data-task-id="${bravo.once}"]`);
+      expect(await bravoPage.isHidden('#tenant-picker')).toBe(true);
+      const own = (await pulse.call('GET', '/tasks?limit=1000', undefined, as(KEY_B))).body.tasks.map(
+        (t: Json) => t.id,
+      );
+      for (const id of new Set(await events(bravoPage))) expect(own).toContain(id);
+
+      const adminPage = await open(ADMIN);
+      await adminPage.waitForSelector('#tenant-picker:not([hidden])');
+      const options = await adminPage.$$eval('#tenant option', (nodes) =>
+        nodes.map((n) => n.getAttribute('value')),
+      );
+      expect(options).toEqual(['', 'acme', 'bravo', 'capped', 'serial']);
+      await adminPage.selectOption('#tenant', 'acme');
+      await until("the agenda without bravo's tasks", async () =>
+        (await events(adminPage)).includes(bravo.once!) ? undefined : true,
+      );
+      expect(await adminPage.evaluate("sessionStorage.getItem('pulse.tenant')")).toBe('acme');
+      await adminPage.selectOption('#tenant', 'bravo');
+      await adminPage.waitForSelector(`.fc-event[data-task-id="${bravo.once}"]`);
+    } finally {
+      await browser.close();
+    }
   });
 });

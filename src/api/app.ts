@@ -13,6 +13,7 @@ import type { LedgerService } from '../ledger/ledger-service.js';
 import type { Logger } from '../observability/logger.js';
 import { METRICS_CONTENT_TYPE, type PulseMetrics } from '../observability/metrics.js';
 import type { TaskService } from '../tasks/task-service.js';
+import { currentScope } from '../tenants/tenant-scope.js';
 import { apiKeyAuth, principalOf, type ApiAuth, type AuthVariables } from './auth.js';
 import { registerDashboardRoutes } from './dashboard-routes.js';
 import { CALENDAR_FEED_PATH, registerCalendarRoutes } from './calendar-routes.js';
@@ -27,6 +28,14 @@ import { registerToolRoutes } from './tools.js';
 import { registerWorkerRoutes } from './worker-routes.js';
 
 export type { ApiAuth } from './auth.js';
+
+const TenantListResponse = z
+  .object({
+    multi_tenant: z.boolean().openapi({ description: 'Whether this Pulse has tenants (PULSE_TENANTS_FILE)' }),
+    admin: z.boolean(),
+    tenants: z.array(z.object({ id: z.string(), name: z.string().nullable() })),
+  })
+  .openapi('TenantList');
 
 /** What the API reports about executors (`GET /executors`). */
 export interface ExecutorCatalog {
@@ -217,6 +226,31 @@ export function createApp(deps: AppDeps) {
   if (deps.calendar) registerCalendarRoutes(app, deps.calendar);
 
   registerTaskRoutes(app, tasks, metrics);
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/tenants',
+      summary: "The tenants this key may act for (an admin key: every tenant; the dashboard's tenant picker)",
+      responses: { 200: json(TenantListResponse, 'Tenants'), ...commonErrors },
+    }),
+    (c) => {
+      const registry = deps.auth.tenants;
+      const scope = currentScope();
+      if (!registry || !scope) return c.json({ multi_tenant: false, admin: false, tenants: [] }, 200);
+      const visible = scope.admin
+        ? registry.tenants()
+        : registry.tenants().filter((t) => t.id === scope.tenantId);
+      return c.json(
+        {
+          multi_tenant: true,
+          admin: scope.admin,
+          tenants: visible.map((t) => ({ id: t.id, name: t.name ?? null })),
+        },
+        200,
+      );
+    },
+  );
 
   app.openapi(
     createRoute({

@@ -1,0 +1,153 @@
+/**
+ * Tenant fairness (issue 18): tenant A has N runs due at one instant, tenant B one run at the same instant. How late
+ * is B's run, against B's run alone, with Temporal's fairness (the tenant as fairness key, the dev server's
+ * `matching.enableFairness`) and without it? Each case on a fresh dev server, with one Pulse worker in this
+ * process and the tasks scheduled through Pulse's task service in each tenant's scope. Lateness is when the target
+ * was called, less the due time.
+ *
+ *   npx tsx bench/tenant-fairness.ts [--burst=2000]
+ */
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { createExecutorFactory } from '../src/executors/executor-factory.js';
+import { createLogger } from '../src/observability/logger.js';
+import { PROJECT_ROOT } from '../src/project-root.js';
+import { createDestinationGuard } from '../src/security/ssrf-guard.js';
+import { PULSE_SEARCH_ATTRIBUTES } from '../src/shared/search-attributes.js';
+import { TEMPORAL_CLI, defaultInstallDir, findBinary } from '../src/temporal/binaries.js';
+import { createPulseWorker } from '../src/temporal/worker.js';
+import { createTaskService } from '../src/tasks/task-service.js';
+import { withTenantScope } from '../src/tenants/tenant-scope.js';
+import { machineInfo } from './lib/machine.js';
+
+const BURST = Number(process.argv.find((a) => a.startsWith('--burst='))?.slice(8) ?? 2000);
+const TASK_QUEUE = 'fairness';
+
+Runtime.install({
+  logger: {
+    log: () => undefined,
+    trace: () => undefined,
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
+  } as never,
+});
+
+/** The targets: when each tenant's runs called. */
+async function startTarget() {
+  const calls = new Map<string, number[]>();
+  const server = http.createServer((req, res) => {
+    const at = performance.timeOrigin + performance.now();
+    const tenant = req.url!.slice(1);
+    calls.set(tenant, [...(calls.get(tenant) ?? []), at]);
+    req.resume();
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, calls, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+interface Case {
+  readonly name: string;
+  readonly fairness: boolean;
+  readonly burst: number;
+}
+
+async function runCase(c: Case) {
+  const binary = findBinary(TEMPORAL_CLI, { installDir: defaultInstallDir(PROJECT_ROOT) });
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: binary ? { type: 'existing-path', path: binary.path } : { type: 'cached-download' },
+      searchAttributes: PULSE_SEARCH_ATTRIBUTES,
+      extraArgs: c.fairness ? ['--dynamic-config-value', 'matching.enableFairness=true'] : [],
+    },
+  });
+  const target = await startTarget();
+  const guard = createDestinationGuard({ allowPrivateNetworks: true, allowedHosts: [] });
+  const executors = createExecutorFactory({ guard });
+  const address = env.address;
+  const worker = await createPulseWorker({
+    connection: await NativeConnection.connect({ address }),
+    namespace: 'default',
+    taskQueue: TASK_QUEUE,
+    executors,
+    logger: createLogger({ logLevel: 'error' }),
+    activities: { dispatcher: guard.dispatcher },
+  });
+  const running = worker.run();
+  const client = new Client({ connection: await Connection.connect({ address }) });
+  const tasks = createTaskService({
+    client,
+    namespace: 'default',
+    taskQueue: TASK_QUEUE,
+    executors,
+    uiUrl: 'http://localhost',
+    defaultTimezone: 'UTC',
+    destinationGuard: guard,
+  });
+  const scheduleFor = (tenant: string, dueAt: Date) =>
+    withTenantScope({ tenantId: tenant, admin: false }, () =>
+      tasks.schedule({
+        schedule_type: 'http_request',
+        when: dueAt.toISOString(),
+        payload: { url: `${target.url}/${tenant}`, method: 'GET' },
+      }),
+    );
+  // Due once every task is in: scheduling 2,000 takes some seconds on this machine.
+  const dueAt = new Date(Date.now() + 10_000 + c.burst * 12);
+  const started = Date.now();
+  for (let i = 0; i < c.burst; i += 50) {
+    await Promise.all(Array.from({ length: Math.min(50, c.burst - i) }, () => scheduleFor('acme', dueAt)));
+  }
+  await scheduleFor('bravo', dueAt);
+  const scheduledMs = Date.now() - started;
+  if (Date.now() >= dueAt.getTime()) throw new Error(`scheduling took ${scheduledMs} ms, past the due time`);
+  const deadline = dueAt.getTime() + 600_000;
+  while (
+    ((target.calls.get('acme')?.length ?? 0) < c.burst || !target.calls.get('bravo')) &&
+    Date.now() < deadline
+  ) {
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const due = dueAt.getTime();
+  const b = (target.calls.get('bravo')?.[0] ?? NaN) - due;
+  const a = (target.calls.get('acme') ?? []).map((t) => t - due).sort((x, y) => x - y);
+  const result = {
+    case: c.name,
+    fairness: c.fairness,
+    burst: c.burst,
+    scheduled_ms: scheduledMs,
+    bravo_lateness_ms: Math.round(b),
+    acme_runs: a.length,
+    acme_p50_ms: Math.round(a[Math.floor(a.length / 2)] ?? NaN),
+    acme_last_ms: Math.round(a[a.length - 1] ?? NaN),
+    bravo_rank: a.filter((t) => t < b).length + 1,
+  };
+  console.log(JSON.stringify(result));
+  worker.shutdown();
+  await running;
+  await client.connection.close();
+  await target.close();
+  await env.teardown();
+  return result;
+}
+
+const cases: Case[] = [
+  { name: 'B alone, no fairness', fairness: false, burst: 0 },
+  { name: 'B alone, fairness', fairness: true, burst: 0 },
+  { name: `B with A's burst of ${BURST}, no fairness`, fairness: false, burst: BURST },
+  { name: `B with A's burst of ${BURST}, fairness`, fairness: true, burst: BURST },
+];
+const results = [];
+for (const c of cases) results.push(await runCase(c));
+const out = path.join(PROJECT_ROOT, 'bench', 'results', 'tenant-fairness.json');
+writeFileSync(out, `${JSON.stringify({ machine: machineInfo(), results }, null, 2)}\n`);
+console.log(`wrote ${path.relative(PROJECT_ROOT, out)}`);
+process.exit(0);

@@ -57,6 +57,7 @@ export function createExecuteAgent(
     });
     const { metrics } = observability;
     const labels = { schedule_type: metricScheduleType(request.scheduleType), executor: executor.name };
+    const finishedLabels = request.tenant ? { ...labels, tenant: request.tenant } : labels;
     if (attempt === 1) {
       const lateMs = Date.now() - Date.parse(request.scheduledFor);
       metrics.fireLateness.observe(
@@ -77,7 +78,7 @@ export function createExecuteAgent(
       });
       const executionTimeMs = Math.round(performance.now() - startedAt);
       metrics.runDuration.observe({ ...labels, status: 'success' }, executionTimeMs / 1000);
-      metrics.runsFinished.inc({ ...labels, status: 'success' });
+      metrics.runsFinished.inc({ ...finishedLabels, status: 'success' });
       log.info({ execution_time_ms: executionTimeMs, attempt }, 'run succeeded');
       const bounded = boundResult(result ?? null, maxResultBytes);
       return {
@@ -96,7 +97,7 @@ export function createExecuteAgent(
         (retryPolicy?.maximumAttempts !== undefined &&
           retryPolicy.maximumAttempts > 0 &&
           attempt >= retryPolicy.maximumAttempts);
-      if (final) metrics.runsFinished.inc({ ...labels, status: 'failed' });
+      if (final) metrics.runsFinished.inc({ ...finishedLabels, status: 'failed' });
       log.warn(
         { attempt, final, error: err instanceof Error ? err.message : String(err) },
         'run attempt failed',

@@ -58,6 +58,8 @@ interface Case {
   readonly name: string;
   readonly fairness: boolean;
   readonly burst: number;
+  /** false: the worker caches no workflows, so none of their tasks go to its sticky queue. */
+  readonly sticky?: boolean;
 }
 
 async function runCase(c: Case) {
@@ -80,6 +82,8 @@ async function runCase(c: Case) {
     executors,
     logger: createLogger({ logLevel: 'error' }),
     activities: { dispatcher: guard.dispatcher },
+    // --no-sticky: every workflow task through the shared queue, where fairness applies (not the worker's sticky one).
+    ...(c.sticky === false ? { options: { maxCachedWorkflows: 0 } } : {}),
   });
   const running = worker.run();
   const client = new Client({ connection: await Connection.connect({ address }) });
@@ -101,12 +105,12 @@ async function runCase(c: Case) {
       }),
     );
   // Due once every task is in: scheduling 2,000 takes some seconds on this machine.
-  const dueAt = new Date(Date.now() + 10_000 + c.burst * 12);
+  const dueAt = new Date(Date.now() + 10_000 + c.burst * 30);
   const started = Date.now();
   for (let i = 0; i < c.burst; i += 50) {
     await Promise.all(Array.from({ length: Math.min(50, c.burst - i) }, () => scheduleFor('acme', dueAt)));
   }
-  await scheduleFor('bravo', dueAt);
+  const bravoTask = await scheduleFor('bravo', dueAt);
   const scheduledMs = Date.now() - started;
   if (Date.now() >= dueAt.getTime()) throw new Error(`scheduling took ${scheduledMs} ms, past the due time`);
   const deadline = dueAt.getTime() + 600_000;
@@ -129,8 +133,17 @@ async function runCase(c: Case) {
     acme_p50_ms: Math.round(a[Math.floor(a.length / 2)] ?? NaN),
     acme_last_ms: Math.round(a[a.length - 1] ?? NaN),
     bravo_rank: a.filter((t) => t < b).length + 1,
+    ...(c.sticky === false ? { sticky: false } : {}),
   };
   console.log(JSON.stringify(result));
+  if (process.argv.includes('--timeline')) {
+    // Where B's run waited: each event of its workflow, in ms after the due time.
+    const history = await client.workflow.getHandle(bravoTask.task_id).fetchHistory();
+    for (const event of history.events ?? []) {
+      const t = Number(event.eventTime?.seconds ?? 0) * 1000 + Math.round((event.eventTime?.nanos ?? 0) / 1e6);
+      console.log(`  ${String(t - due).padStart(7)} ms  ${String(event.eventType)}`);
+    }
+  }
   worker.shutdown();
   await running;
   await client.connection.close();
@@ -139,12 +152,15 @@ async function runCase(c: Case) {
   return result;
 }
 
-const cases: Case[] = [
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+const allCases: Case[] = [
   { name: 'B alone, no fairness', fairness: false, burst: 0 },
   { name: 'B alone, fairness', fairness: true, burst: 0 },
   { name: `B with A's burst of ${BURST}, no fairness`, fairness: false, burst: BURST },
   { name: `B with A's burst of ${BURST}, fairness`, fairness: true, burst: BURST },
+  { name: `B with A's burst of ${BURST}, fairness, no sticky`, fairness: true, burst: BURST, sticky: false },
 ];
+const cases = only ? allCases.filter((c) => c.name.includes(only)) : allCases;
 const results = [];
 for (const c of cases) results.push(await runCase(c));
 const out = path.join(PROJECT_ROOT, 'bench', 'results', 'tenant-fairness.json');

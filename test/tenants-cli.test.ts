@@ -1,5 +1,5 @@
 /** `pulse tenants` on a tenants file: keys printed once and stored hashed, rotation, limits, precise refusals. */
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -54,6 +54,26 @@ describe('pulse tenants', () => {
       expect(registry.tenant('acme')?.limits).toEqual({ requests_per_minute: 100, active_tasks: 5 });
       const listed = await pulse('tenants', 'list', '--file', file);
       expect(listed.stdout).toContain('acme: 1 key, limits {"requests_per_minute":100,"active_tasks":5}');
+    } finally {
+      registry.close();
+    }
+  });
+
+  it('SIGHUP reads the file again; a broken file keeps the last good registry and says why', async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'pulse-tenants-cli-')), 'tenants.json');
+    const added = await pulse('tenants', 'add', 'bravo', '--file', file, '--json');
+    const { key } = JSON.parse(added.stdout) as { key: string };
+    const errors: string[] = [];
+    const registry = loadTenantRegistry({ file, onError: (err) => errors.push(err.message) });
+    try {
+      writeFileSync(file, '{"tenants": [ {"id": "x"');
+      process.emit('SIGHUP');
+      expect(errors.at(-1)).toMatch(/^cannot read the tenants file .*tenants\.json: /);
+      expect(registry.identify(key)).toMatchObject({ tenant: { id: 'bravo' } });
+      writeFileSync(file, JSON.stringify({ tenants: [{ id: 'solo', keys: [`sha256:${'0'.repeat(64)}`] }] }));
+      process.emit('SIGHUP');
+      expect(registry.identify(key)).toBeUndefined();
+      expect(registry.tenants().map((t) => t.id)).toEqual(['solo']);
     } finally {
       registry.close();
     }

@@ -313,6 +313,10 @@ describe('per tenant on the worker', () => {
     const request = { headers: delivery!.headers as Record<string, string>, body: delivery!.body };
     expect(verifyWebhook({ secret: ACME_SECRET, ...request })).toMatchObject({ task_id: taskId });
     expect(() => verifyWebhook({ secret: GLOBAL_SECRET, ...request })).toThrow();
+    const metrics = await fetch(`${pulse.baseUrl}/metrics`, { headers: as(ADMIN) }).then((r) => r.text());
+    expect(metrics).toMatch(/pulse_tasks_scheduled_total\{[^}]*tenant="acme"[^}]*\} \d+/);
+    expect(metrics).toMatch(/pulse_runs_total\{[^}]*tenant="acme"[^}]*\} \d+/);
+    expect((await fetch(`${pulse.baseUrl}/metrics`, { headers: as(KEY_A) })).status).toBe(403);
     const description = await env.client.workflow.getHandle(taskId).describe();
     expect(description.priority).toMatchObject({ fairnessKey: 'acme', fairnessWeight: 2 });
 

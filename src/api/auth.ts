@@ -98,6 +98,13 @@ function tenantAuth(
       c.header('WWW-Authenticate', 'Bearer');
       return refuse(c);
     }
+    // Metrics carry every tenant's labels: an operator's, not a tenant's.
+    if (c.req.path === '/metrics' && !caller.admin) {
+      return c.json(
+        { detail: '/metrics is for admin keys: it covers every tenant.', code: 'FORBIDDEN' },
+        403,
+      );
+    }
     const named = c.req.header(TENANT_HEADER)?.trim();
     let scope: TenantScope;
     if (caller.admin) {

@@ -6,6 +6,7 @@ import { createRoute, z, type OpenAPIHono, type RouteConfig } from '@hono/zod-op
 import { BadRequestError } from '../errors.js';
 import { metricScheduleType, type PulseMetrics } from '../observability/metrics.js';
 import type { TaskService } from '../tasks/task-service.js';
+import { visibleTenant } from '../tenants/tenant-scope.js';
 import { principalOf, type AuthVariables } from './auth.js';
 import { errorBody } from './errors.js';
 import {
@@ -102,6 +103,8 @@ export function registerTaskRoutes(
         schedule_type: metricScheduleType(body.schedule_type),
         executor: scheduled.executor ?? 'unknown',
         kind: scheduled.ui_url.includes('/schedules/') ? 'recurring' : 'once',
+        // With tenants, per tenant (absent in single-tenant Pulse, so its series are as they were).
+        ...(visibleTenant() ? { tenant: visibleTenant() } : {}),
       });
       const { executor: _executor, ...response } = scheduled;
       return c.json(response, 200);

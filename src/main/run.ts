@@ -58,12 +58,15 @@ function isLocalDevelopment(config: PulseConfig, options: RunOptions): boolean {
 export async function runPulse(options: RunOptions): Promise<void> {
   let config: PulseConfig;
   let guard: DestinationGuard;
+  // With tenants: every tenant's allowed hosts, at connection time (each task's own were checked against its
+  // tenant's list when the task was made).
+  let tenantHosts: () => readonly string[] = () => [];
   try {
     config = loadConfig(options.env);
     if (isLocalDevelopment(config, options)) config = localDevelopmentDefaults(config);
     // Every user-supplied destination (callbacks, webhooks, http_request URLs, agent hosts) goes through it; made
     // here so that a bad PULSE_ALLOWED_HOSTS entry stops the start like any other bad setting.
-    guard = createDestinationGuard(config.destinations);
+    guard = createDestinationGuard({ ...config.destinations, moreAllowedHosts: () => tenantHosts() });
   } catch (err) {
     // A bad setting is the operator's to fix: say which and why, without a stack trace. (No logger yet: its level
     // is one of the settings.)
@@ -134,7 +137,10 @@ export async function runPulse(options: RunOptions): Promise<void> {
             logger.error({ err: err.message }, 'tenants file not reloaded; the last good one stays'),
         })
       : undefined;
-    if (tenants) stack.push({ name: 'tenants file watch', close: async () => tenants.close() });
+    if (tenants) {
+      stack.push({ name: 'tenants file watch', close: async () => tenants.close() });
+      tenantHosts = () => tenants.tenants().flatMap((t) => t.allowed_hosts ?? []);
+    }
     const secretFor = (tenant: string | undefined) =>
       tenant ? tenants?.tenant(tenant)?.webhook_secret : undefined;
     const executors = createExecutorFactory({
@@ -173,6 +179,9 @@ export async function runPulse(options: RunOptions): Promise<void> {
             : {}),
         },
         ...(tracing ? { tracing: tracing.worker } : {}),
+        // With tenants, no workflow task goes to this worker's sticky queue, where Temporal's fairness does not
+        // reach: each one waits in the shared queue, dispatched tenant by tenant (BENCHMARKS.md, tenant fairness).
+        ...(tenants ? { options: { maxCachedWorkflows: 0 } } : {}),
       });
       workerRun = worker.run();
       workerRun.catch((err: unknown) => {

@@ -12,8 +12,8 @@ export interface PulseMetrics {
    * worker with the SDK exporter on `workerMetricsUrl`.
    */
   render(): Promise<string>;
-  readonly tasksScheduled: Counter<'schedule_type' | 'executor' | 'kind'>;
-  readonly runsFinished: Counter<'schedule_type' | 'executor' | 'status'>;
+  readonly tasksScheduled: Counter<'schedule_type' | 'executor' | 'kind' | 'tenant'>;
+  readonly runsFinished: Counter<'schedule_type' | 'executor' | 'status' | 'tenant'>;
   readonly fireLateness: Histogram<'schedule_type'>;
   readonly runDuration: Histogram<'schedule_type' | 'executor' | 'status'>;
   readonly callbackAttempts: Counter<'outcome'>;
@@ -42,14 +42,14 @@ export function createMetrics(options: MetricsOptions = {}): PulseMetrics {
     render: () => renderMetrics(registry, options.workerMetricsUrl),
     tasksScheduled: new Counter({
       name: 'pulse_tasks_scheduled_total',
-      help: 'Tasks accepted by POST /tasks/schedule',
-      labelNames: ['schedule_type', 'executor', 'kind'],
+      help: 'Tasks accepted by POST /tasks/schedule (with tenants: per tenant)',
+      labelNames: ['schedule_type', 'executor', 'kind', 'tenant'],
       registers: [registry],
     }),
     runsFinished: new Counter({
       name: 'pulse_runs_total',
-      help: 'Runs finished by an executor, by outcome (success or failed, after retries)',
-      labelNames: ['schedule_type', 'executor', 'status'],
+      help: 'Runs finished by an executor, by outcome (success or failed, after retries; with tenants: per tenant)',
+      labelNames: ['schedule_type', 'executor', 'status', 'tenant'],
       registers: [registry],
     }),
     fireLateness: new Histogram({

@@ -29,6 +29,8 @@ export interface DestinationGuardOptions {
   readonly allowPrivateNetworks: boolean;
   /** `PULSE_ALLOWED_HOSTS`: exact hostnames (or IP literals) and `*.example.com` suffixes that skip the check. */
   readonly allowedHosts: readonly string[];
+  /** Hosts allowed besides those, read at each check (tenants' `allowed_hosts`, which a reload may change). */
+  readonly moreAllowedHosts?: () => readonly string[];
   readonly resolve?: HostResolver;
 }
 
@@ -93,8 +95,11 @@ const BLOCKED_NAMES = new Map<string, string>([
 export function createDestinationGuard(options: DestinationGuardOptions): DestinationGuard {
   const resolve = options.resolve ?? systemResolver;
   const allowedHosts = options.allowedHosts.map(parseAllowedHost);
+  const more = options.moreAllowedHosts;
   const bypasses = (host: string): boolean =>
-    options.allowPrivateNetworks || allowedHosts.some((allowed) => allowed(host));
+    options.allowPrivateNetworks ||
+    allowedHosts.some((allowed) => allowed(host)) ||
+    (more?.().some((entry) => isAllowedHostEntry(entry) && parseAllowedHost(entry)(host)) ?? false);
 
   /** The reason `host` (normalized) may not be reached, resolving it when it is a name; undefined = fine. */
   async function refusalFor(host: string): Promise<string | undefined> {
@@ -261,6 +266,16 @@ function normalizeHost(hostname: string): string {
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
   while (host.endsWith('.')) host = host.slice(0, -1);
   return host;
+}
+
+/** Whether `entry` is a host the allow list can hold (an exact name or IP literal, or `*.example.com`). */
+export function isAllowedHostEntry(entry: string): boolean {
+  try {
+    parseAllowedHost(entry);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function parseAllowedHost(entry: string): (host: string) => boolean {

@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { z } from 'zod';
+import { isAllowedHostEntry } from '../security/ssrf-guard.js';
 
 const KeyHash = z
   .string()
@@ -34,7 +35,15 @@ export const TenantSchema = z
     /** Signs this tenant's callbacks and webhook pushes instead of `PULSE_WEBHOOK_SECRET`. */
     webhook_secret: z.string().startsWith('whsec_').optional(),
     /** Hosts this tenant's tasks may reach besides the global allow list (the SSRF guard). */
-    allowed_hosts: z.array(z.string().min(1).max(253)).optional(),
+    allowed_hosts: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(253)
+          .refine(isAllowedHostEntry, 'must be a host name, an IP address or *.example.com'),
+      )
+      .optional(),
     /** Share of the workers when runs of many tenants are due at once (Temporal fairness weight); default 1. */
     weight: z.number().positive().max(1000).optional(),
   })

@@ -5,7 +5,7 @@
  * process and the tasks scheduled through Pulse's task service in each tenant's scope. Lateness is when the target
  * was called, less the due time.
  *
- *   npx tsx bench/tenant-fairness.ts [--burst=2000]
+ *   npx tsx bench/tenant-fairness.ts [--burst=2000] [--only=<part of a case's name>] [--timeline]
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
@@ -71,85 +71,96 @@ async function runCase(c: Case) {
       extraArgs: c.fairness ? ['--dynamic-config-value', 'matching.enableFairness=true'] : [],
     },
   });
-  const target = await startTarget();
-  const guard = createDestinationGuard({ allowPrivateNetworks: true, allowedHosts: [] });
-  const executors = createExecutorFactory({ guard });
-  const address = env.address;
-  const worker = await createPulseWorker({
-    connection: await NativeConnection.connect({ address }),
-    namespace: 'default',
-    taskQueue: TASK_QUEUE,
-    executors,
-    logger: createLogger({ logLevel: 'error' }),
-    activities: { dispatcher: guard.dispatcher },
-    // --no-sticky: every workflow task through the shared queue, where fairness applies (not the worker's sticky one).
-    ...(c.sticky === false ? { options: { maxCachedWorkflows: 0 } } : {}),
-  });
-  const running = worker.run();
-  const client = new Client({ connection: await Connection.connect({ address }) });
-  const tasks = createTaskService({
-    client,
-    namespace: 'default',
-    taskQueue: TASK_QUEUE,
-    executors,
-    uiUrl: 'http://localhost',
-    defaultTimezone: 'UTC',
-    destinationGuard: guard,
-  });
-  const scheduleFor = (tenant: string, dueAt: Date) =>
-    withTenantScope({ tenantId: tenant, admin: false }, () =>
-      tasks.schedule({
-        schedule_type: 'http_request',
-        when: dueAt.toISOString(),
-        payload: { url: `${target.url}/${tenant}`, method: 'GET' },
-      }),
-    );
-  // Due once every task is in: scheduling 2,000 takes some seconds on this machine.
-  const dueAt = new Date(Date.now() + 10_000 + c.burst * 30);
-  const started = Date.now();
-  for (let i = 0; i < c.burst; i += 50) {
-    await Promise.all(Array.from({ length: Math.min(50, c.burst - i) }, () => scheduleFor('acme', dueAt)));
-  }
-  const bravoTask = await scheduleFor('bravo', dueAt);
-  const scheduledMs = Date.now() - started;
-  if (Date.now() >= dueAt.getTime()) throw new Error(`scheduling took ${scheduledMs} ms, past the due time`);
-  const deadline = dueAt.getTime() + 600_000;
-  while (
-    ((target.calls.get('acme')?.length ?? 0) < c.burst || !target.calls.get('bravo')) &&
-    Date.now() < deadline
-  ) {
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  const due = dueAt.getTime();
-  const b = (target.calls.get('bravo')?.[0] ?? NaN) - due;
-  const a = (target.calls.get('acme') ?? []).map((t) => t - due).sort((x, y) => x - y);
-  const result = {
-    case: c.name,
-    fairness: c.fairness,
-    burst: c.burst,
-    scheduled_ms: scheduledMs,
-    bravo_lateness_ms: Math.round(b),
-    acme_runs: a.length,
-    acme_p50_ms: Math.round(a[Math.floor(a.length / 2)] ?? NaN),
-    acme_last_ms: Math.round(a[a.length - 1] ?? NaN),
-    bravo_rank: a.filter((t) => t < b).length + 1,
-    ...(c.sticky === false ? { sticky: false } : {}),
-  };
-  console.log(JSON.stringify(result));
-  if (process.argv.includes('--timeline')) {
-    // Where B's run waited: each event of its workflow, in ms after the due time.
-    const history = await client.workflow.getHandle(bravoTask.task_id).fetchHistory();
-    for (const event of history.events ?? []) {
-      const t = Number(event.eventTime?.seconds ?? 0) * 1000 + Math.round((event.eventTime?.nanos ?? 0) / 1e6);
-      console.log(`  ${String(t - due).padStart(7)} ms  ${String(event.eventType)}`);
+  // Torn down whatever happens: a case that fails must not leave its server running under the next.
+  let stop = async () => env.teardown();
+  try {
+    const target = await startTarget();
+    const guard = createDestinationGuard({ allowPrivateNetworks: true, allowedHosts: [] });
+    const executors = createExecutorFactory({ guard });
+    const address = env.address;
+    const worker = await createPulseWorker({
+      connection: await NativeConnection.connect({ address }),
+      namespace: 'default',
+      taskQueue: TASK_QUEUE,
+      executors,
+      logger: createLogger({ logLevel: 'error' }),
+      activities: { dispatcher: guard.dispatcher },
+      // --no-sticky: every workflow task through the shared queue, where fairness applies (not the worker's sticky one).
+      ...(c.sticky === false ? { options: { maxCachedWorkflows: 0 } } : {}),
+    });
+    const running = worker.run();
+    const teardown = stop;
+    stop = async () => {
+      worker.shutdown();
+      await running;
+      await client.connection.close();
+      await target.close();
+      await teardown();
+    };
+    const client = new Client({ connection: await Connection.connect({ address }) });
+    const tasks = createTaskService({
+      client,
+      namespace: 'default',
+      taskQueue: TASK_QUEUE,
+      executors,
+      uiUrl: 'http://localhost',
+      defaultTimezone: 'UTC',
+      destinationGuard: guard,
+    });
+    const scheduleFor = (tenant: string, dueAt: Date) =>
+      withTenantScope({ tenantId: tenant, admin: false }, () =>
+        tasks.schedule({
+          schedule_type: 'http_request',
+          when: dueAt.toISOString(),
+          payload: { url: `${target.url}/${tenant}`, method: 'GET' },
+        }),
+      );
+    // Due once every task is in: scheduling 2,000 takes some seconds on this machine.
+    const dueAt = new Date(Date.now() + 10_000 + c.burst * 30);
+    const started = Date.now();
+    for (let i = 0; i < c.burst; i += 50) {
+      await Promise.all(Array.from({ length: Math.min(50, c.burst - i) }, () => scheduleFor('acme', dueAt)));
     }
+    const bravoTask = await scheduleFor('bravo', dueAt);
+    const scheduledMs = Date.now() - started;
+    if (Date.now() >= dueAt.getTime())
+      throw new Error(`scheduling took ${scheduledMs} ms, past the due time`);
+    const deadline = dueAt.getTime() + 600_000;
+    while (
+      ((target.calls.get('acme')?.length ?? 0) < c.burst || !target.calls.get('bravo')) &&
+      Date.now() < deadline
+    ) {
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const due = dueAt.getTime();
+    const b = (target.calls.get('bravo')?.[0] ?? NaN) - due;
+    const a = (target.calls.get('acme') ?? []).map((t) => t - due).sort((x, y) => x - y);
+    const result = {
+      case: c.name,
+      fairness: c.fairness,
+      burst: c.burst,
+      scheduled_ms: scheduledMs,
+      bravo_lateness_ms: Math.round(b),
+      acme_runs: a.length,
+      acme_p50_ms: Math.round(a[Math.floor(a.length / 2)] ?? NaN),
+      acme_last_ms: Math.round(a[a.length - 1] ?? NaN),
+      bravo_rank: a.filter((t) => t < b).length + 1,
+      ...(c.sticky === false ? { sticky: false } : {}),
+    };
+    console.log(JSON.stringify(result));
+    if (process.argv.includes('--timeline')) {
+      // Where B's run waited: each event of its workflow, in ms after the due time.
+      const history = await client.workflow.getHandle(bravoTask.task_id).fetchHistory();
+      for (const event of history.events ?? []) {
+        const t =
+          Number(event.eventTime?.seconds ?? 0) * 1000 + Math.round((event.eventTime?.nanos ?? 0) / 1e6);
+        console.log(`  ${String(t - due).padStart(7)} ms  ${String(event.eventType)}`);
+      }
+    }
+    return result;
+  } finally {
+    await stop();
   }
-  worker.shutdown();
-  await running;
-  await client.connection.close();
-  await target.close();
-  await env.teardown();
-  return result;
 }
 
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
@@ -163,7 +174,10 @@ const allCases: Case[] = [
 const cases = only ? allCases.filter((c) => c.name.includes(only)) : allCases;
 const results = [];
 for (const c of cases) results.push(await runCase(c));
-const out = path.join(PROJECT_ROOT, 'bench', 'results', 'tenant-fairness.json');
-writeFileSync(out, `${JSON.stringify({ machine: machineInfo(), results }, null, 2)}\n`);
-console.log(`wrote ${path.relative(PROJECT_ROOT, out)}`);
+// Only a whole run replaces the recorded results.
+if (!only) {
+  const out = path.join(PROJECT_ROOT, 'bench', 'results', 'tenant-fairness.json');
+  writeFileSync(out, `${JSON.stringify({ machine: machineInfo(), results }, null, 2)}\n`);
+  console.log(`wrote ${path.relative(PROJECT_ROOT, out)}`);
+}
 process.exit(0);

@@ -304,6 +304,16 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
   };
 }
 
+/** A field that needs a run Pulse makes, on a task left to an external worker: a 400 naming it. */
+function refuseForExternalWorker(field: string, why: string): never {
+  fail(
+    'INVALID_TASK',
+    `${why}; this task is left to an external worker (GET /tasks/poll), which reads the task itself. Give it a ` +
+      `webhook_url, or leave ${field} out.`,
+    [{ field, message: 'is not available for tasks left to external workers' }],
+  );
+}
+
 /** The keyword argument an agent's run context goes under when the task names none. */
 export const DEFAULT_CONTEXT_KWARG = 'pulse_context';
 
@@ -318,12 +328,7 @@ function readRunContext(
 ): RunContextOption | undefined {
   if (option == null || option === false) return undefined;
   if (executor === EXTERNAL_EXECUTOR) {
-    fail(
-      'INVALID_TASK',
-      'run_context needs a run Pulse makes; this task is left to an external worker (GET /tasks/poll), which ' +
-        'reads the task itself. Give it a webhook_url, or leave run_context out.',
-      [{ field: 'run_context', message: 'is not available for tasks left to external workers' }],
-    );
+    refuseForExternalWorker('run_context', 'run_context needs a run Pulse makes, and hands it the context');
   }
   if (!isAgentTask) return {};
   return { kwarg: option === true ? DEFAULT_CONTEXT_KWARG : option.kwarg };
@@ -349,11 +354,9 @@ function readAdaptive(
     );
   }
   if (executor === EXTERNAL_EXECUTOR) {
-    fail(
-      'INVALID_TASK',
-      'An adaptive task reads its next run from the result of a run Pulse makes; this task is left to an external ' +
-        'worker (GET /tasks/poll). Give it a webhook_url, or leave adaptive out.',
-      [{ field: 'adaptive', message: 'is not available for tasks left to external workers' }],
+    refuseForExternalWorker(
+      'adaptive',
+      'An adaptive task reads its next run from the result of a run Pulse makes',
     );
   }
   return {
@@ -371,12 +374,7 @@ function readBudget(
 ): BudgetPolicy | undefined {
   if (budget == null) return undefined;
   if (executor === EXTERNAL_EXECUTOR) {
-    fail(
-      'INVALID_TASK',
-      'A budget counts the usage that runs Pulse makes report; this task is left to an external worker ' +
-        '(GET /tasks/poll). Give it a webhook_url, or leave budget out.',
-      [{ field: 'budget', message: 'is not available for tasks left to external workers' }],
-    );
+    refuseForExternalWorker('budget', 'A budget counts the usage that runs Pulse makes report');
   }
   return {
     period: budget.period,

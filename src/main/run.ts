@@ -76,19 +76,30 @@ export async function runPulse(options: RunOptions): Promise<void> {
   const logger = createLogger(config);
   // We stop the worker ourselves, after the API, so its in-flight activities can finish.
   // The SDK's own metrics (worker slots, poll latency, task latencies) on a local port, merged into /metrics.
-  const workerMetrics =
+  let workerMetrics =
     options.worker && config.workerMetricsPort > 0 && (await portIsFree(config.workerMetricsPort))
       ? `127.0.0.1:${config.workerMetricsPort}`
       : undefined;
-  const metrics = createMetrics(workerMetrics ? { workerMetricsUrl: `http://${workerMetrics}/metrics` } : {});
-  Runtime.install({
+  const runtime = (bindAddress: string | undefined) => ({
     shutdownSignals: [],
     // The SDK's lines as JSON through pino, like every other log line.
     logger: temporalSdkLogger(logger, config.temporalLogLevel),
-    ...(workerMetrics
-      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: workerMetrics } } } }
-      : {}),
+    ...(bindAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress } } } } : {}),
   });
+  try {
+    Runtime.install(runtime(workerMetrics));
+  } catch (err) {
+    // Another process took the port between the check and the bind: start without the SDK's metrics rather
+    // than not at all.
+    if (!workerMetrics) throw err;
+    logger.warn(
+      { err: err instanceof Error ? err.message : String(err) },
+      `the worker's metrics port ${config.workerMetricsPort} was taken as Pulse started; the SDK's metrics are off`,
+    );
+    workerMetrics = undefined;
+    Runtime.install(runtime(undefined));
+  }
+  const metrics = createMetrics(workerMetrics ? { workerMetricsUrl: `http://${workerMetrics}/metrics` } : {});
 
   const stack: Stack = [];
   const devServerLog = devServerLogger(logger);

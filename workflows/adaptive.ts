@@ -47,15 +47,17 @@ export function decideNextRun(
   return at(endedAtMs + delay, `the agent asked for ${asked}`);
 }
 
+/** A result as text (JSON unless it is a string), cut to `RESULT_SUMMARY_CHARS`; null for none. */
+export function resultSummary(result: unknown): string | null {
+  if (result === null || result === undefined) return null;
+  const text = typeof result === 'string' ? result : JSON.stringify(result);
+  return text.length > RESULT_SUMMARY_CHARS ? `${text.slice(0, RESULT_SUMMARY_CHARS - 1)}…` : text;
+}
+
 /** A run as the next execution carries it: its result cut to its summary. */
 function carried(run: RunRecord): RunRecord {
   const { triggerInput: _input, result, ...rest } = run;
-  if (result === null || result === undefined) return { ...rest, result: null };
-  const text = typeof result === 'string' ? result : JSON.stringify(result);
-  return {
-    ...rest,
-    result: text.length > RESULT_SUMMARY_CHARS ? `${text.slice(0, RESULT_SUMMARY_CHARS - 1)}…` : text,
-  };
+  return { ...rest, result: resultSummary(result) };
 }
 
 /** What the next execution carries: this execution's runs before the earlier ones, most recent first. */

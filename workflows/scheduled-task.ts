@@ -49,7 +49,7 @@ import type {
   ScheduledTaskInput,
 } from '../src/shared/task-types.js';
 import type { createActivities } from '../activities/index.js';
-import { RESULT_SUMMARY_CHARS, carryOver, decideNextRun } from './adaptive.js';
+import { carryOver, decideNextRun, resultSummary } from './adaptive.js';
 import { estimateUsage, lastSpend, spendAfter } from './budget.js';
 import { afterFirstAttempt, retriedDelivery, sendCallback } from './callback.js';
 import {
@@ -357,11 +357,6 @@ async function historyOf(task: TaskEntity): Promise<RunHistory> {
 function runContext(task: TaskEntity, executionId: string, history: RunHistory): RunContext {
   const previous = history.previous[0];
   const iso = (ms: number) => new Date(ms).toISOString();
-  let summary: string | null = null;
-  if (previous && previous.result !== null && previous.result !== undefined) {
-    const text = typeof previous.result === 'string' ? previous.result : JSON.stringify(previous.result);
-    summary = text.length > RESULT_SUMMARY_CHARS ? `${text.slice(0, RESULT_SUMMARY_CHARS - 1)}…` : text;
-  }
   return {
     task_id: task.taskId,
     execution_id: executionId,
@@ -373,7 +368,7 @@ function runContext(task: TaskEntity, executionId: string, history: RunHistory):
           scheduled_for: previous.scheduledFor,
           finished_at: iso(previous.finishedAtMs),
           status: previous.status,
-          result_summary: summary,
+          result_summary: resultSummary(previous.result),
           ...(previous.error !== undefined ? { error: previous.error } : {}),
         }
       : null,

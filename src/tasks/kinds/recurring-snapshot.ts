@@ -24,7 +24,9 @@ export interface RecurringRun {
   readonly record?: RunRecord & { resultOmitted?: boolean };
 }
 
-function runFromInfo(info: WorkflowExecutionInfo): RecurringRun {
+function runFromInfo(
+  info: Pick<WorkflowExecutionInfo, 'workflowId' | 'status' | 'startTime' | 'memo'>,
+): RecurringRun {
   const record = info.memo?.run as RecurringRun['record'];
   return {
     workflowId: info.workflowId,
@@ -79,7 +81,8 @@ async function listRuns(client: Client, query: string): Promise<RecurringRun[]> 
 export async function readSnapshot(client: Client, taskId: string): Promise<Snapshot | undefined> {
   const description = await ifExists(taskId, () => client.schedule.getHandle(taskId).describe());
   if (description && description.action.workflowType !== SCHEDULED_TASK_WORKFLOW) return undefined;
-  const runs = await onTemporal(taskId, () => listRuns(client, runsOfSchedule(taskId)));
+  const listed = await onTemporal(taskId, () => listRuns(client, runsOfSchedule(taskId)));
+  const runs = description ? await withUnlisted(client, description, listed) : listed;
   if (description) {
     const input = description.action.args?.[0] as ScheduledTaskInput | undefined;
     return {
@@ -104,6 +107,29 @@ export async function readSnapshot(client: Client, taskId: string): Promise<Snap
     executor: null,
     runs,
   };
+}
+
+/**
+ * The runs visibility lists, plus those the schedule says it started that visibility does not list yet (it is
+ * eventually consistent: on a cluster a run can finish, callback and all, before its listing shows it).
+ */
+export async function withUnlisted(
+  client: Client,
+  description: ScheduleDescription,
+  listed: RecurringRun[],
+): Promise<RecurringRun[]> {
+  const known = new Set(listed.map((r) => r.workflowId));
+  const started = [
+    ...description.info.runningActions,
+    ...description.info.recentActions.map((a) => a.action),
+  ];
+  const missing = [...new Set(started.map((a) => a.workflow.workflowId))].filter((id) => !known.has(id));
+  if (missing.length === 0) return listed;
+  const found = await Promise.all(
+    missing.map((id) => ifExists(id, () => client.workflow.getHandle(id).describe())),
+  );
+  const unlisted = found.filter((d) => d !== undefined).map(runFromInfo);
+  return [...listed, ...unlisted].sort((a, b) => b.startedAtMs - a.startedAtMs);
 }
 
 /**

@@ -1,16 +1,18 @@
 /**
  * Tenant fairness (issue 18): tenant A has N runs due at one instant, tenant B one run at the same instant. How late
- * is B's run, against B's run alone, with Temporal's fairness (the tenant as fairness key, the dev server's
- * `matching.enableFairness`) and without it? Each case on a fresh dev server, with one Pulse worker in this
- * process and the tasks scheduled through Pulse's task service in each tenant's scope. Lateness is when the target
- * was called, less the due time.
+ * is B's run, against B's run alone, with Temporal's fairness (the tenant as fairness key, the server's
+ * `matching.enableFairness`) and without it? Each case on a fresh server (the dev server, or the production-shaped
+ * cluster with `--server=cluster`), with one Pulse worker in this process and the tasks scheduled through Pulse's
+ * task service in each tenant's scope. Lateness is when the target was called, less the due time.
  *
- *   npx tsx bench/tenant-fairness.ts [--burst=2000] [--only=<part of a case's name>] [--timeline]
+ *   npx tsx bench/tenant-fairness.ts [--server=cluster] [--burst=2000] [--only=<part of a case's name>] [--timeline]
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -23,7 +25,11 @@ import { TEMPORAL_CLI, defaultInstallDir, findBinary } from '../src/temporal/bin
 import { createPulseWorker } from '../src/temporal/worker.js';
 import { createTaskService } from '../src/tasks/task-service.js';
 import { withTenantScope } from '../src/tenants/tenant-scope.js';
+import { FAIR_WORKER_OPTIONS } from '../src/tenants/tenant-tasks.js';
+import { startClusterBenchServer } from './lib/cluster-server.js';
 import { machineInfo } from './lib/machine.js';
+import { benchServer } from './lib/options.js';
+import { freePort } from './lib/temporal-server.js';
 
 const BURST = Number(process.argv.find((a) => a.startsWith('--burst='))?.slice(8) ?? 2000);
 const TASK_QUEUE = 'fairness';
@@ -58,26 +64,53 @@ interface Case {
   readonly name: string;
   readonly fairness: boolean;
   readonly burst: number;
-  /** false: the worker caches no workflows, so none of their tasks go to its sticky queue. */
-  readonly sticky?: boolean;
+  /**
+   * The worker's settings: the SDK's defaults; `no-sticky`, no workflow cache, so no task goes to its sticky queue
+   * (what session 8 shipped); `tenants`, what Pulse's worker runs with tenants (FAIR_WORKER_OPTIONS).
+   */
+  readonly worker: 'default' | 'no-sticky' | 'tenants';
 }
 
-async function runCase(c: Case) {
+const SERVER = benchServer();
+
+/** A fresh server for one case, fairness on or off. */
+async function startServer(fairness: boolean): Promise<{ address: string; stop: () => Promise<void> }> {
+  if (SERVER === 'cluster') {
+    // A tenants file in its environment is what turns the cluster's fairness on, as it does for `npm start`.
+    const tenants = path.join(mkdtempSync(path.join(os.tmpdir(), 'pulse-fairness-')), 'tenants.json');
+    const tenant = (id: string) => ({
+      id,
+      keys: [`sha256:${createHash('sha256').update(id).digest('hex')}`],
+    });
+    writeFileSync(tenants, JSON.stringify({ tenants: [tenant('acme'), tenant('bravo')] }));
+    const server = await startClusterBenchServer(
+      'default',
+      'shipped',
+      freePort,
+      fairness ? { PULSE_TENANTS_FILE: tenants } : {},
+    );
+    return { address: server.address, stop: () => server.stop() };
+  }
   const binary = findBinary(TEMPORAL_CLI, { installDir: defaultInstallDir(PROJECT_ROOT) });
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: binary ? { type: 'existing-path', path: binary.path } : { type: 'cached-download' },
       searchAttributes: PULSE_SEARCH_ATTRIBUTES,
-      extraArgs: c.fairness ? ['--dynamic-config-value', 'matching.enableFairness=true'] : [],
+      extraArgs: fairness ? ['--dynamic-config-value', 'matching.enableFairness=true'] : [],
     },
   });
+  return { address: env.address, stop: () => env.teardown() };
+}
+
+async function runCase(c: Case) {
+  const server = await startServer(c.fairness);
   // Torn down whatever happens: a case that fails must not leave its server running under the next.
-  let stop = async () => env.teardown();
+  let stop = server.stop;
   try {
     const target = await startTarget();
     const guard = createDestinationGuard({ allowPrivateNetworks: true, allowedHosts: [] });
     const executors = createExecutorFactory({ guard });
-    const address = env.address;
+    const address = server.address;
     const worker = await createPulseWorker({
       connection: await NativeConnection.connect({ address }),
       namespace: 'default',
@@ -85,8 +118,9 @@ async function runCase(c: Case) {
       executors,
       logger: createLogger({ logLevel: 'error' }),
       activities: { dispatcher: guard.dispatcher },
-      // --no-sticky: every workflow task through the shared queue, where fairness applies (not the worker's sticky one).
-      ...(c.sticky === false ? { options: { maxCachedWorkflows: 0 } } : {}),
+      options: { default: {}, 'no-sticky': { maxCachedWorkflows: 0 }, tenants: FAIR_WORKER_OPTIONS }[
+        c.worker
+      ],
     });
     const running = worker.run();
     const teardown = stop;
@@ -136,6 +170,7 @@ async function runCase(c: Case) {
     const b = (target.calls.get('bravo')?.[0] ?? NaN) - due;
     const a = (target.calls.get('acme') ?? []).map((t) => t - due).sort((x, y) => x - y);
     const result = {
+      server: SERVER,
       case: c.name,
       fairness: c.fairness,
       burst: c.burst,
@@ -145,7 +180,7 @@ async function runCase(c: Case) {
       acme_p50_ms: Math.round(a[Math.floor(a.length / 2)] ?? NaN),
       acme_last_ms: Math.round(a[a.length - 1] ?? NaN),
       bravo_rank: a.filter((t) => t < b).length + 1,
-      ...(c.sticky === false ? { sticky: false } : {}),
+      worker: c.worker,
     };
     console.log(JSON.stringify(result));
     if (process.argv.includes('--timeline')) {
@@ -165,18 +200,30 @@ async function runCase(c: Case) {
 
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
 const allCases: Case[] = [
-  { name: 'B alone, no fairness', fairness: false, burst: 0 },
-  { name: 'B alone, fairness', fairness: true, burst: 0 },
-  { name: `B with A's burst of ${BURST}, no fairness`, fairness: false, burst: BURST },
-  { name: `B with A's burst of ${BURST}, fairness`, fairness: true, burst: BURST },
-  { name: `B with A's burst of ${BURST}, fairness, no sticky`, fairness: true, burst: BURST, sticky: false },
+  { name: 'B alone, no fairness', fairness: false, burst: 0, worker: 'default' },
+  { name: 'B alone, fairness, tenant worker', fairness: true, burst: 0, worker: 'tenants' },
+  { name: `B with A's burst of ${BURST}, no fairness`, fairness: false, burst: BURST, worker: 'default' },
+  { name: `B with A's burst of ${BURST}, fairness`, fairness: true, burst: BURST, worker: 'default' },
+  {
+    name: `B with A's burst of ${BURST}, fairness, no sticky`,
+    fairness: true,
+    burst: BURST,
+    worker: 'no-sticky',
+  },
+  {
+    name: `B with A's burst of ${BURST}, fairness, tenant worker`,
+    fairness: true,
+    burst: BURST,
+    worker: 'tenants',
+  },
 ];
 const cases = only ? allCases.filter((c) => c.name.includes(only)) : allCases;
 const results = [];
 for (const c of cases) results.push(await runCase(c));
 // Only a whole run replaces the recorded results.
 if (!only) {
-  const out = path.join(PROJECT_ROOT, 'bench', 'results', 'tenant-fairness.json');
+  const name = SERVER === 'cluster' ? 'tenant-fairness-cluster.json' : 'tenant-fairness.json';
+  const out = path.join(PROJECT_ROOT, 'bench', 'results', name);
   writeFileSync(out, `${JSON.stringify({ machine: machineInfo(), results }, null, 2)}\n`);
   console.log(`wrote ${path.relative(PROJECT_ROOT, out)}`);
 }

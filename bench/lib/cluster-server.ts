@@ -70,6 +70,8 @@ export async function startClusterBenchServer(
   timers: TimerSettings,
   sqlite: SqliteSettings,
   freePort: () => Promise<number>,
+  /** More environment for the cluster (a tenants file turns on the server's fairness, as `npm start` does). */
+  env: NodeJS.ProcessEnv = {},
 ): Promise<BenchServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-bench-cluster-'));
   // Under root PostgreSQL runs as `postgres`, which must be able to reach its data folder inside this one.
@@ -87,7 +89,7 @@ export async function startClusterBenchServer(
       workerMetrics: 0,
     },
     // `tuned`: the timer setting `PULSE_TIMER_MAX_TIME_SHIFT=100ms` gives, as on the dev server.
-    pulseEnv: timers === 'tuned' ? { PULSE_TIMER_MAX_TIME_SHIFT: '100ms' } : {},
+    pulseEnv: { ...env, ...(timers === 'tuned' ? { PULSE_TIMER_MAX_TIME_SHIFT: '100ms' } : {}) },
     log: () => undefined,
   });
   const remove = () => rmSync(dir, { recursive: true, force: true });

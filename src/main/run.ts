@@ -20,6 +20,7 @@ import { createMetrics } from '../observability/metrics.js';
 import type { PulseTracing } from '../observability/tracing.js';
 import { PROJECT_ROOT } from '../project-root.js';
 import { loadTenantRegistry } from '../tenants/tenant-registry.js';
+import { FAIR_WORKER_OPTIONS } from '../tenants/tenant-tasks.js';
 import { TEMPORAL_CLI, defaultInstallDir, provisionBinary } from '../temporal/binaries.js';
 import { setRetention, startDevServer, type DevServer } from '../temporal/dev-server.js';
 import { ensureSearchAttributes } from '../temporal/search-attributes-setup.js';
@@ -190,9 +191,8 @@ export async function runPulse(options: RunOptions): Promise<void> {
             : {}),
         },
         ...(tracing ? { tracing: tracing.worker } : {}),
-        // With tenants, no workflow task goes to this worker's sticky queue, where Temporal's fairness does not
-        // reach: each one waits in the shared queue, dispatched tenant by tenant (BENCHMARKS.md, tenant fairness).
-        ...(tenants ? { options: { maxCachedWorkflows: 0 } } : {}),
+        // With tenants, workflow tasks wait in the server's shared queue, dispatched tenant by tenant.
+        ...(tenants ? { options: FAIR_WORKER_OPTIONS } : {}),
       });
       workerRun = worker.run();
       workerRun.catch((err: unknown) => {

@@ -1,5 +1,9 @@
-/** What tenancy adds to a task: the tenant's stamp on a new task, and a count of a tenant's active tasks. */
+/**
+ * What tenancy adds to a task: the tenant's stamp on a new task, a count of a tenant's active tasks, and the
+ * worker settings under which Temporal's fairness decides the order of runs.
+ */
 import type { Client } from '@temporalio/client';
+import type { WorkerOptions } from '@temporalio/worker';
 import { PulseTenant } from '../shared/search-attributes.js';
 import type { BuiltTask } from '../tasks/build-task.js';
 import { quote, scheduledTasksOn } from '../tasks/visibility-query.js';
@@ -24,6 +28,21 @@ export function ofTenant(built: BuiltTask, tenant: string, weight?: number): Bui
     ],
   };
 }
+
+/**
+ * A worker's settings with tenants, so the order of runs is decided where fairness applies, in the server's
+ * shared queue:
+ * - no workflow cache: a cached workflow's tasks go to the worker's own sticky queue, which fairness does not reach;
+ * - two workflow tasks at a time: the SDK runs workflow code on one thread anyway, and every task a worker has
+ *   taken waits in its own first-come queue, whatever its tenant. With the default (40) a burst filled it and
+ *   another tenant's run waited behind 40 of them; with two, taking fewer did not slow the burst's drain either.
+ * Measured in BENCHMARKS.md (tenant fairness).
+ */
+export const FAIR_WORKER_OPTIONS = {
+  maxCachedWorkflows: 0,
+  maxConcurrentWorkflowTaskExecutions: 2,
+  maxConcurrentWorkflowTaskPolls: 2,
+} as const satisfies Partial<WorkerOptions>;
 
 /** A tenant's active tasks: one-time and adaptive workflows still open, and schedules not cancelled. */
 export async function countActive(client: Client, taskQueue: string, tenant: string): Promise<number> {

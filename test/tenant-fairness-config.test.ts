@@ -1,0 +1,34 @@
+/**
+ * With a tenants file, the servers Pulse starts turn Temporal's fairness on (the dev server through `npm start`,
+ * the production-shaped cluster through `npm run cluster`), and without one they run exactly as before.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeDynamicConfig } from '../scripts/cluster/temporal.js';
+import { devServerDynamicConfig } from '../src/temporal/dev-server.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-dynconfig-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('fairness follows the tenants file', () => {
+  it('the dev server gets matching.enableFairness only with tenants', () => {
+    expect(devServerDynamicConfig({ PULSE_TENANTS_FILE: '/etc/pulse/tenants.json' })).toContain(
+      'matching.enableFairness=true',
+    );
+    expect(devServerDynamicConfig({}).join(' ')).not.toContain('Fairness');
+  });
+
+  it("the cluster's dynamic config gets it too, after the shared settings", () => {
+    const withTenants = readFileSync(
+      writeDynamicConfig(path.join(dir, 'a'), { PULSE_TENANTS_FILE: '/etc/pulse/tenants.json' }),
+      'utf8',
+    );
+    expect(withTenants).toMatch(/^matching\.enableFairness:\n {2}- value: true$/m);
+    expect(withTenants).toMatch(/^frontend\.enableUpdateWorkflowExecution:$/m);
+    const without = readFileSync(writeDynamicConfig(path.join(dir, 'b'), {}), 'utf8');
+    expect(without).not.toContain('Fairness');
+    expect(without).toMatch(/^frontend\.enableUpdateWorkflowExecution:$/m);
+  });
+});

@@ -176,11 +176,17 @@ describe('local development: npm start on non-default ports', () => {
       payload: {},
     });
     const crawlId = String(external.body.task_id);
-    await new Promise((resolve) => setTimeout(resolve, 1050 - (Date.now() % 1000)));
-    expect((await post(`/tasks/${crawlId}/trigger`)).status).toBe(200);
-    const dropped = await post(`/tasks/${crawlId}/trigger`);
-    expect(dropped.status).toBe(409);
-    expect(dropped.body.code).toBe('TRIGGER_NOT_STARTED');
+    // Two triggers just after a second turns. Under load the first can take past the turn of the next second; then
+    // the second starts a run of its own and is rightly "triggered", so the pair is tried again (at most five times).
+    let dropped: Awaited<ReturnType<typeof post>> | undefined;
+    for (let attempt = 0; attempt < 5 && !dropped; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 1050 - (Date.now() % 1000)));
+      expect((await post(`/tasks/${crawlId}/trigger`)).status).toBe(200);
+      const second = await post(`/tasks/${crawlId}/trigger`);
+      if (second.status !== 200) dropped = second;
+    }
+    expect(dropped?.status).toBe(409);
+    expect(dropped?.body.code).toBe('TRIGGER_NOT_STARTED');
 
     const once = await post('/tasks/schedule', {
       schedule_type: 'http_request',

@@ -224,6 +224,29 @@ describe('recurring tasks', () => {
     expect(receiver.at('/gone')).toHaveLength(0);
   });
 
+  it('triggers sent at the same moment: each one answered "triggered" started its own run, and no more', async () => {
+    const created = await schedule({
+      when: 'every 1 hour',
+      payload: { url: `${receiver.url}/together`, method: 'POST' },
+    });
+    // Just after a second turns: runs triggered within one second would share a workflow id, so the schedule starts
+    // one of them and drops the rest. Before triggers were taken one at a time, all three answered "triggered".
+    await sleep(1050 - (Date.now() % 1000));
+    const answers = await Promise.all(
+      [1, 2, 3].map(() => pulse.call('POST', `/tasks/${created.task_id}/trigger`)),
+    );
+    const triggered = answers.filter((a) => a.status === 200);
+    for (const refused of answers.filter((a) => a.status !== 200)) {
+      expect(refused.status).toBe(409);
+      expect(refused.body.code).toBe('TRIGGER_NOT_STARTED');
+    }
+    expect(triggered.length).toBeGreaterThanOrEqual(1);
+    await receiver.waitFor('/together', triggered.length, 15_000);
+    await sleep(2000);
+    expect(receiver.at('/together')).toHaveLength(triggered.length);
+    await pulse.call('DELETE', `/tasks/${created.task_id}`);
+  });
+
   it('POST /tasks/{id}/trigger runs a recurring task once, outside its schedule', async () => {
     const created = await schedule({
       when: 'every 1 hour',

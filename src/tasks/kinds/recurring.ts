@@ -4,6 +4,7 @@
  * they change is what the API reports: state is always read back from the schedule (`recurring-snapshot.ts`), and
  * every change is an update of it (`schedule-updates.ts`).
  */
+import { Mutex } from 'async-mutex';
 import type { ScheduleDescription, ScheduleOverlapPolicy } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { ConflictError } from '../../errors.js';
@@ -36,6 +37,21 @@ import type { KindDeps, KindListFilters, ListedTask, LoadedTask, TaskKind } from
 
 export function createRecurringKind(deps: KindDeps): TaskKind {
   const { client, taskQueue, now } = deps;
+  /**
+   * One trigger of a task at a time in this process. Whether a trigger started a run is read from the schedule's
+   * count of runs taken, so two triggers that overlapped would both see the one run that started and both answer
+   * "triggered".
+   */
+  const triggering = new Map<string, Mutex>();
+  async function oneTriggerAtATime(taskId: string, trigger: () => Promise<void>): Promise<void> {
+    const lock = triggering.get(taskId) ?? new Mutex();
+    triggering.set(taskId, lock);
+    try {
+      await lock.runExclusive(trigger);
+    } finally {
+      if (!lock.isLocked()) triggering.delete(taskId);
+    }
+  }
 
   /**
    * Stops future runs (pausing, so the record stays) and cancels every run still going, including one that only
@@ -130,8 +146,12 @@ export function createRecurringKind(deps: KindDeps): TaskKind {
           return;
         }
         // A run started by hand is not counted against `times`, and runs beside any run in progress.
-        await call(() => schedule.trigger(OVERLAP.allow_all));
-        await call(() => confirmTriggered(schedule, description));
+        await oneTriggerAtATime(taskId, async () => {
+          // Read again under the lock: a trigger that went before this one changed the counts.
+          const before = await call(() => schedule.describe());
+          await call(() => schedule.trigger(OVERLAP.allow_all));
+          await call(() => confirmTriggered(schedule, before));
+        });
       },
 
       async nextRuns(count) {

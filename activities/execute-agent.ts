@@ -67,9 +67,14 @@ export function createExecuteAgent(
     }
     log.info({ executor: executor.name, attempt, scheduled_for: request.scheduledFor }, 'run started');
     const ticker = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
-    // A tenant at its concurrent_runs limit on this worker: the run waits (heartbeating) for a slot.
-    const release =
-      slots && request.tenant ? await slots.acquire(request.tenant, context.cancellationSignal) : undefined;
+    // A tenant at its concurrent_runs limit: the run waits (heartbeating, so a cancel reaches it) for a slot.
+    let release: (() => void) | undefined;
+    try {
+      if (slots && request.tenant) release = await slots.acquire(request.tenant, context.cancellationSignal);
+    } catch (err) {
+      clearInterval(ticker);
+      throw err;
+    }
     const startedAt = performance.now();
     try {
       const result = await executor.execute(request, {

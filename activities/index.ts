@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { ExecutorFactory } from '../src/executors/executor-factory.js';
 import { createLogger, type Logger } from '../src/observability/logger.js';
 import { createRunSlots } from '../src/tenants/run-slots.js';
@@ -24,7 +25,7 @@ export interface ActivityDeps {
   readonly maxResultBytes?: number;
   /** With tenants: a tenant's own signing secret. */
   readonly secretFor?: (tenant: string | undefined) => string | undefined;
-  /** With tenants: a tenant's `concurrent_runs` on this worker. */
+  /** With tenants: a tenant's `concurrent_runs`, across every worker. */
   readonly runLimitFor?: (tenant: string) => number | undefined;
 }
 
@@ -34,7 +35,14 @@ export function createActivities(deps: ActivityDeps) {
     logger: deps.logger ?? createLogger({ logLevel: 'warn' }),
     metrics: deps.metrics ?? createMetrics(),
   };
-  const slots = deps.runLimitFor ? createRunSlots(deps.runLimitFor) : undefined;
+  // A tenant's slots are handed out by its slots workflow, on the client and task queue of the worker a run is on.
+  const slots = deps.runLimitFor
+    ? createRunSlots(
+        deps.runLimitFor,
+        { client: () => Context.current().client, taskQueue: () => Context.current().info.taskQueue },
+        observability.logger,
+      )
+    : undefined;
   const executeAgent = createExecuteAgent(deps.executors, deps.maxResultBytes, observability, slots);
   return {
     executeAgent,

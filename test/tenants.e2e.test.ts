@@ -6,12 +6,14 @@
  */
 import fc from 'fast-check';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { NativeConnection } from '@temporalio/worker';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhook } from '../src/security/webhook-signature.js';
 import { hashKey, loadTenantRegistry } from '../src/tenants/tenant-registry.js';
+import { createPulseWorker } from '../src/temporal/worker.js';
 import type { Page } from 'playwright-core';
 import { launchBrowser, openPage } from './helpers/browser.js';
 import { startPulse, type PulseUnderTest } from './helpers/pulse.js';
@@ -332,35 +334,53 @@ describe('per tenant on the worker', () => {
     expect(verifyWebhook({ secret: GLOBAL_SECRET, ...signed })).toMatchObject({ task_id: other });
   });
 
-  it("concurrent_runs: 1 runs a tenant's due runs one after another", async () => {
-    receiver.respond('/serial', 200, { ok: true }, 1500);
-    const ids = await Promise.all(
-      [1, 2].map(() =>
-        schedule(KEY_S, {
-          schedule_type: 'http_request',
-          when: 'now',
-          payload: { url: `${receiver.url}/serial`, method: 'GET' },
+  it("concurrent_runs: 1 runs a tenant's due runs one after another, across two workers", async () => {
+    // A second worker on the same queue, reading the same file: the limit is the tenant's, not each worker's.
+    const worker = loadTenantRegistry({ file });
+    const connection = await NativeConnection.connect({ address: env.address });
+    const second = await createPulseWorker({
+      connection,
+      namespace: 'default',
+      taskQueue: pulse.taskQueue,
+      executors: pulse.executors,
+      activities: { runLimitFor: (tenant) => worker.tenant(tenant)?.limits?.concurrent_runs },
+    });
+    const secondRunning = second.run();
+    try {
+      receiver.respond('/serial', 200, { ok: true }, 1500);
+      const ids = await Promise.all(
+        [1, 2, 3].map(() =>
+          schedule(KEY_S, {
+            schedule_type: 'http_request',
+            when: 'now',
+            payload: { url: `${receiver.url}/serial`, method: 'GET' },
+          }),
+        ),
+      );
+      const runs = await Promise.all(
+        ids.map(async (id) => {
+          await expect
+            .poll(async () => (await pulse.call('GET', `/tasks/${id}`, undefined, as(KEY_S))).body.status, {
+              timeout: 30_000,
+            })
+            .toBe('completed');
+          return (await pulse.call('GET', `/tasks/${id}`, undefined, as(KEY_S))).body.runs[0];
         }),
-      ),
-    );
-    const runs = await Promise.all(
-      ids.map(async (id) => {
-        await expect
-          .poll(async () => (await pulse.call('GET', `/tasks/${id}`, undefined, as(KEY_S))).body.status, {
-            timeout: 20_000,
-          })
-          .toBe('completed');
-        return (await pulse.call('GET', `/tasks/${id}`, undefined, as(KEY_S))).body.runs[0];
-      }),
-    );
-    const calls = receiver
-      .at('/serial')
-      .map((r) => r.receivedAt)
-      .sort((a, b) => a - b);
-    expect(calls).toHaveLength(2);
-    // The second call began only after the first answered (1.5 s later).
-    expect(calls[1]! - calls[0]!).toBeGreaterThanOrEqual(1400);
-    expect(runs.every((r: Json) => r.status === 'success')).toBe(true);
+      );
+      const calls = receiver
+        .at('/serial')
+        .map((r) => r.receivedAt)
+        .sort((a, b) => a - b);
+      expect(calls).toHaveLength(3);
+      // Each call began only after the one before answered (1.5 s later).
+      expect(calls[1]! - calls[0]!).toBeGreaterThanOrEqual(1400);
+      expect(calls[2]! - calls[1]!).toBeGreaterThanOrEqual(1400);
+      expect(runs.every((r: Json) => r.status === 'success')).toBe(true);
+    } finally {
+      second.shutdown();
+      await secondRunning;
+      await connection.close();
+    }
   });
 });
 

@@ -1,1 +1,2 @@
 export { scheduledTask } from './scheduled-task.js';
+export { tenantRunSlots } from './tenant-run-slots.js';

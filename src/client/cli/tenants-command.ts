@@ -71,7 +71,7 @@ export function addTenantsCommand(program: Command, action: Action): void {
     command
       .option('--requests-per-minute <N>', 'API requests a minute', wholeNumber(1_000_000))
       .option('--active-tasks <N>', 'Tasks not yet ended or cancelled', wholeNumber(10_000_000))
-      .option('--concurrent-runs <N>', 'Runs at once on each worker', wholeNumber(100_000));
+      .option('--concurrent-runs <N>', 'Runs at once, across every worker', wholeNumber(100_000));
 
   withFile(subcommand(tenants, 'list', '', 'The tenants, their limits and how many keys each has')).action(
     action(async (ctx) => {

@@ -1,0 +1,124 @@
+/**
+ * A tenant's `concurrent_runs` across workers, on the dev server: two run-slot sets (what two worker processes
+ * hold) ask the same tenant's `tenantRunSlots` workflow, so a slot one holds is not the other's to take. Slots are
+ * leases (a dead holder's slot frees itself), the line is first come, first served, and a run cancelled in line
+ * leaves it at once.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createExecutorFactory } from '../src/executors/executor-factory.js';
+import { createPulseWorker } from '../src/temporal/worker.js';
+import { createRunSlots, runSlotsWorkflowId, type RunSlots } from '../src/tenants/run-slots.js';
+import { createDevServerEnv } from './helpers/temporal.js';
+
+const taskQueue = `slots-${randomUUID().slice(0, 8)}`;
+let env: TestWorkflowEnvironment;
+let worker: Worker;
+let running: Promise<void>;
+
+beforeAll(async () => {
+  env = await createDevServerEnv();
+  worker = await createPulseWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    executors: createExecutorFactory({}),
+  });
+  running = worker.run();
+});
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+});
+
+/** The run slots one worker process holds: its own instance, asking the same Temporal. */
+function workerSlots(limit: number, lease = { leaseMs: 30_000, renewEveryMs: 10_000 }): RunSlots {
+  return createRunSlots(
+    () => limit,
+    { client: () => env.client, taskQueue: () => taskQueue },
+    undefined,
+    lease,
+  );
+}
+
+/** Settles to 'granted' with the release, or stays pending. */
+function track(acquiring: Promise<() => void>) {
+  const state: { release?: () => void; error?: unknown } = {};
+  acquiring.then(
+    (release) => (state.release = release),
+    (error: unknown) => (state.error = error),
+  );
+  return state;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('concurrent_runs across workers', () => {
+  it("a slot one worker holds is not another worker's to take; released, it passes to the first in line", async () => {
+    const tenant = `t-${randomUUID().slice(0, 6)}`;
+    const [first, second] = [workerSlots(1), workerSlots(1)];
+    const held = await first.acquire(tenant, new AbortController().signal);
+    const waiting = track(second.acquire(tenant, new AbortController().signal));
+    await sleep(2500);
+    expect(waiting.release).toBeUndefined();
+    held();
+    await expect.poll(() => waiting.release, { timeout: 5000 }).toBeDefined();
+    waiting.release!();
+  });
+
+  it('a limit of 2 lets two workers run at once, and a third waits', async () => {
+    const tenant = `t-${randomUUID().slice(0, 6)}`;
+    const [a, b, c] = [workerSlots(2), workerSlots(2), workerSlots(2)];
+    const ra = await a.acquire(tenant, new AbortController().signal);
+    const rb = await b.acquire(tenant, new AbortController().signal);
+    const third = track(c.acquire(tenant, new AbortController().signal));
+    await sleep(2000);
+    expect(third.release).toBeUndefined();
+    rb();
+    await expect.poll(() => third.release, { timeout: 5000 }).toBeDefined();
+    ra();
+    third.release!();
+  });
+
+  it('the slot of a worker that died (stopped renewing) frees itself when its lease ends', async () => {
+    const tenant = `t-${randomUUID().slice(0, 6)}`;
+    // The first holder never renews and never releases: a worker killed mid-run.
+    const dead = workerSlots(1, { leaseMs: 3000, renewEveryMs: 3_600_000 });
+    await dead.acquire(tenant, new AbortController().signal);
+    const startedAt = Date.now();
+    const next = await workerSlots(1).acquire(tenant, new AbortController().signal);
+    const waitedMs = Date.now() - startedAt;
+    expect(waitedMs).toBeGreaterThanOrEqual(2000);
+    expect(waitedMs).toBeLessThan(10_000);
+    next();
+  });
+
+  it('a run cancelled in line leaves it at once: the one behind it gets the slot on release', async () => {
+    const tenant = `t-${randomUUID().slice(0, 6)}`;
+    const held = await workerSlots(1).acquire(tenant, new AbortController().signal);
+    const cancel = new AbortController();
+    const cancelled = track(workerSlots(1).acquire(tenant, cancel.signal));
+    await sleep(300);
+    const behind = track(workerSlots(1).acquire(tenant, new AbortController().signal));
+    await sleep(1000);
+    cancel.abort(new Error('cancelled'));
+    await expect.poll(() => cancelled.error, { timeout: 5000 }).toBeDefined();
+    held();
+    // Had the cancelled run kept its place, the one behind would wait for its staleness (15 s).
+    await expect.poll(() => behind.release, { timeout: 4000 }).toBeDefined();
+    behind.release!();
+  });
+
+  it('the slots workflow is one per tenant and lists what it hands out', async () => {
+    const tenant = `t-${randomUUID().slice(0, 6)}`;
+    const release = await workerSlots(3).acquire(tenant, new AbortController().signal);
+    const described = await env.client.workflow.getHandle(runSlotsWorkflowId(tenant)).describe();
+    expect(described.type).toBe('tenantRunSlots');
+    expect(described.status.name).toBe('RUNNING');
+    release();
+  });
+});

@@ -21,6 +21,7 @@ export const E2E_ON_CLUSTER = [
   'test/observability.e2e.test.ts',
   'test/out-of-range-input.e2e.test.ts',
   'test/recurring.e2e.test.ts',
+  'test/run-slots.e2e.test.ts',
   'test/ssrf.e2e.test.ts',
   'test/task-lifecycle.e2e.test.ts',
   'test/tool-catalog.test.ts',

@@ -2,8 +2,9 @@
  * A tenant's `concurrent_runs` across workers, on the dev server: two run-slot sets (what two worker processes
  * hold) ask the same tenant's `tenantRunSlots` workflow, so a slot one holds is not the other's to take. Slots are
  * leases (a dead holder's slot frees itself), the line is first come, first served, and a run cancelled in line
- * leaves it at once.
+ * leaves it at once, and one whose worker died in line loses its place.
  */
+import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExecutorFactory } from '../src/executors/executor-factory.js';
 import { createPulseWorker } from '../src/temporal/worker.js';
 import { createRunSlots, runSlotsWorkflowId, type RunSlots } from '../src/tenants/run-slots.js';
+import { acquireSlotUpdate, tenantRunSlots } from '../workflows/tenant-run-slots.js';
 import { createDevServerEnv } from './helpers/temporal.js';
 
 const taskQueue = `slots-${randomUUID().slice(0, 8)}`;
@@ -108,8 +110,31 @@ describe('concurrent_runs across workers', () => {
     cancel.abort(new Error('cancelled'));
     await expect.poll(() => cancelled.error, { timeout: 5000 }).toBeDefined();
     held();
-    // Had the cancelled run kept its place, the one behind would wait for its staleness (15 s).
+    // Had the cancelled run kept its place, the one behind would wait until it lost its place (6 s).
     await expect.poll(() => behind.release, { timeout: 4000 }).toBeDefined();
+    behind.release!();
+  });
+
+  it('a run in line whose worker died (it stops asking) loses its place, and the line moves on', async () => {
+    const tenant = `t-${randomUUID().slice(0, 6)}`;
+    const held = await workerSlots(1).acquire(tenant, new AbortController().signal);
+    // Asks once, as a run would, then its worker dies: it never asks again.
+    const answer = await env.client.workflow.executeUpdateWithStart(acquireSlotUpdate, {
+      args: [{ holder: 'dead-in-line', limit: 1, leaseMs: 30_000 }],
+      startWorkflowOperation: new WithStartWorkflowOperation(tenantRunSlots, {
+        workflowId: runSlotsWorkflowId(tenant),
+        taskQueue,
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        args: [],
+      }),
+    });
+    expect(answer).toEqual({ granted: false, place: 0, askAgainInMs: 500 });
+    const askedAt = Date.now();
+    const behind = track(workerSlots(1).acquire(tenant, new AbortController().signal));
+    held();
+    // Its place is kept for twice the interval it was told, and 5 s more (6 s); then the run behind it gets the slot.
+    await expect.poll(() => behind.release, { timeout: 12_000 }).toBeDefined();
+    expect(Date.now() - askedAt).toBeGreaterThanOrEqual(5000);
     behind.release!();
   });
 

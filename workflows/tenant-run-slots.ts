@@ -28,18 +28,25 @@ export interface SlotRequest {
 export interface SlotState {
   /** Holders and when their lease ends (epoch ms). */
   readonly holders: Array<[string, number]>;
-  /** Runs in line, first come first, and when each last asked. */
+  /** Runs in line, first come first, and by when each must ask again to keep its place (epoch ms). */
   readonly waiting: Array<[string, number]>;
 }
 
-/** A slot, or the run's place in line (0: next). */
-export type SlotAnswer = { readonly granted: true } | { readonly granted: false; readonly place: number };
+/** A slot, or the run's place in line (0: next) and when to ask again. */
+export type SlotAnswer =
+  | { readonly granted: true }
+  | { readonly granted: false; readonly place: number; readonly askAgainInMs: number };
 
 export const acquireSlotUpdate = defineUpdate<SlotAnswer, [SlotRequest]>('acquireSlot');
 export const releaseSlotSignal = defineSignal<[string]>('releaseSlot');
 
-/** A run in line that has not asked again for this long has given up (runs in line ask at most 5 s apart). */
-export const WAITING_STALE_MS = 15_000;
+/**
+ * When a run in line asks again: the next in line soon, the rest less often (each ask is an update, and a burst can
+ * put thousands in line). One that has not asked by twice that, and 5 s more, has given up and loses its place.
+ */
+export function askAgainAfterMs(place: number): number {
+  return Math.min(500 + 250 * place, 30_000);
+}
 const QUIET_MS = 60_000;
 /** Without a workflow cache (workers with tenants keep none) each task replays the history: keep it short. */
 const MAX_HISTORY_EVENTS = 500;
@@ -51,7 +58,7 @@ export async function tenantRunSlots(state?: SlotState): Promise<void> {
 
   function dropExpired(now: number): void {
     for (const [holder, until] of holders) if (until <= now) holders.delete(holder);
-    for (const [holder, last] of waiting) if (last + WAITING_STALE_MS <= now) waiting.delete(holder);
+    for (const [holder, dueBy] of waiting) if (dueBy <= now) waiting.delete(holder);
   }
 
   setHandler(acquireSlotUpdate, ({ holder, limit, leaseMs }) => {
@@ -63,9 +70,13 @@ export async function tenantRunSlots(state?: SlotState): Promise<void> {
       return { granted: true };
     }
     // A Map keeps insertion order: setting an existing key keeps the run's place in line.
-    waiting.set(holder, now);
+    if (!waiting.has(holder)) waiting.set(holder, now);
     const place = [...waiting.keys()].indexOf(holder);
-    if (holders.size + place >= limit) return { granted: false, place };
+    if (holders.size + place >= limit) {
+      const askAgainInMs = askAgainAfterMs(place);
+      waiting.set(holder, now + 2 * askAgainInMs + 5_000);
+      return { granted: false, place, askAgainInMs };
+    }
     waiting.delete(holder);
     holders.set(holder, now + leaseMs);
     return { granted: true };

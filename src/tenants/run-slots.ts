@@ -31,14 +31,6 @@ export interface LeaseTimes {
 }
 
 const LEASE: LeaseTimes = { leaseMs: 30_000, renewEveryMs: 10_000 };
-/**
- * How long a run in line waits before it asks again: the next in line soon, the rest less often (each ask is a
- * workflow update), and never near the workflow's WAITING_STALE_MS.
- */
-function askAgainAfterMs(place: number): number {
-  return Math.min(500 + 250 * place, 5_000);
-}
-
 export function runSlotsWorkflowId(tenant: string): string {
   return `pulse-run-slots:${tenant}`;
 }
@@ -83,7 +75,7 @@ export function createRunSlots(
           .catch((err: unknown) => logger?.warn({ err, tenant }, 'could not release a run slot'));
       try {
         for (let answer = await ask(); !answer.granted; answer = await ask()) {
-          await pause(askAgainAfterMs(answer.place), signal);
+          await pause(answer.askAgainInMs, signal);
         }
       } catch (err) {
         // Cancelled in line (or the ask failed): leave the line at once, not after the workflow's stale time.

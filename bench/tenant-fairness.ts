@@ -69,6 +69,8 @@ interface Case {
    * (what session 8 shipped); `tenants`, what Pulse's worker runs with tenants (FAIR_WORKER_OPTIONS).
    */
   readonly worker: 'default' | 'no-sticky' | 'tenants';
+  /** A's `concurrent_runs`: each of its runs asks A's slots workflow for a slot (the cost of the limit). */
+  readonly acmeConcurrentRuns?: number;
 }
 
 const SERVER = benchServer();
@@ -117,7 +119,12 @@ async function runCase(c: Case) {
       taskQueue: TASK_QUEUE,
       executors,
       logger: createLogger({ logLevel: 'error' }),
-      activities: { dispatcher: guard.dispatcher },
+      activities: {
+        dispatcher: guard.dispatcher,
+        ...(c.acmeConcurrentRuns
+          ? { runLimitFor: (tenant: string) => (tenant === 'acme' ? c.acmeConcurrentRuns : undefined) }
+          : {}),
+      },
       options: { default: {}, 'no-sticky': { maxCachedWorkflows: 0 }, tenants: FAIR_WORKER_OPTIONS }[
         c.worker
       ],
@@ -181,6 +188,7 @@ async function runCase(c: Case) {
       acme_last_ms: Math.round(a[a.length - 1] ?? NaN),
       bravo_rank: a.filter((t) => t < b).length + 1,
       worker: c.worker,
+      ...(c.acmeConcurrentRuns ? { acme_concurrent_runs: c.acmeConcurrentRuns } : {}),
     };
     console.log(JSON.stringify(result));
     if (process.argv.includes('--timeline')) {
@@ -215,6 +223,14 @@ const allCases: Case[] = [
     fairness: true,
     burst: BURST,
     worker: 'tenants',
+  },
+  {
+    // A limit A never reaches: what asking for slots costs a burst.
+    name: `B with A's burst of ${BURST}, fairness, tenant worker, A's concurrent_runs ${BURST}`,
+    fairness: true,
+    burst: BURST,
+    worker: 'tenants',
+    acmeConcurrentRuns: BURST,
   },
 ];
 const cases = only ? allCases.filter((c) => c.name.includes(only)) : allCases;

@@ -90,13 +90,15 @@ describe('concurrent_runs across workers', () => {
     const tenant = `t-${randomUUID().slice(0, 6)}`;
     // The first holder never renews and never releases: a worker killed mid-run.
     const dead = workerSlots(1, { leaseMs: 3000, renewEveryMs: 3_600_000 });
-    await dead.acquire(tenant, new AbortController().signal);
+    const stopDead = await dead.acquire(tenant, new AbortController().signal);
     const startedAt = Date.now();
     const next = await workerSlots(1).acquire(tenant, new AbortController().signal);
     const waitedMs = Date.now() - startedAt;
     expect(waitedMs).toBeGreaterThanOrEqual(2000);
     expect(waitedMs).toBeLessThan(10_000);
     next();
+    // Only to stop its (hour-long) renewal timer; its slot is long gone.
+    stopDead();
   });
 
   it('a run cancelled in line leaves it at once: the one behind it gets the slot on release', async () => {
@@ -110,7 +112,7 @@ describe('concurrent_runs across workers', () => {
     cancel.abort(new Error('cancelled'));
     await expect.poll(() => cancelled.error, { timeout: 5000 }).toBeDefined();
     held();
-    // Had the cancelled run kept its place, the one behind would wait until it lost its place (6 s).
+    // Had the cancelled run kept its place, the one behind would wait until it lost its place (15.5 s).
     await expect.poll(() => behind.release, { timeout: 4000 }).toBeDefined();
     behind.release!();
   });
@@ -132,10 +134,28 @@ describe('concurrent_runs across workers', () => {
     const askedAt = Date.now();
     const behind = track(workerSlots(1).acquire(tenant, new AbortController().signal));
     held();
-    // Its place is kept for twice the interval it was told, and 5 s more (6 s); then the run behind it gets the slot.
-    await expect.poll(() => behind.release, { timeout: 12_000 }).toBeDefined();
-    expect(Date.now() - askedAt).toBeGreaterThanOrEqual(5000);
+    // Its place is kept for the interval it was told and 15 s more; then the run behind it gets the slot.
+    await expect.poll(() => behind.release, { timeout: 25_000 }).toBeDefined();
+    expect(Date.now() - askedAt).toBeGreaterThanOrEqual(14_000);
     behind.release!();
+  });
+
+  it('a renewal that arrives after the release does not take the slot back', async () => {
+    const tenant = `t-${randomUUID().slice(0, 6)}`;
+    const release = await workerSlots(1).acquire(tenant, new AbortController().signal);
+    release();
+    // The run's renewal, delayed in the network past its release: the slots workflow sees it last.
+    await sleep(500);
+    const late = await env.client.workflow
+      .getHandle(runSlotsWorkflowId(tenant))
+      .executeUpdate(acquireSlotUpdate, {
+        args: [{ holder: 'released-run', limit: 1, leaseMs: 30_000, renew: true }],
+      });
+    expect(late).toEqual({ granted: false, lost: true });
+    const startedAt = Date.now();
+    const next = await workerSlots(1).acquire(tenant, new AbortController().signal);
+    expect(Date.now() - startedAt).toBeLessThan(2000);
+    next();
   });
 
   it('the slots workflow is one per tenant and lists what it hands out', async () => {

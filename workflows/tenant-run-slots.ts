@@ -20,8 +20,10 @@ export interface SlotRequest {
   readonly holder: string;
   /** The tenant's `concurrent_runs` as the asking worker reads it now (the file may have changed). */
   readonly limit: number;
-  /** How long a granted slot lasts unless renewed by asking again. */
+  /** How long a granted slot lasts unless renewed. */
   readonly leaseMs: number;
+  /** A run that holds a slot extending its lease: never queued or granted anew (a late renewal after a release). */
+  readonly renew?: boolean;
 }
 
 /** What the workflow carries over a continue-as-new. */
@@ -35,14 +37,17 @@ export interface SlotState {
 /** A slot, or the run's place in line (0: next) and when to ask again. */
 export type SlotAnswer =
   | { readonly granted: true }
-  | { readonly granted: false; readonly place: number; readonly askAgainInMs: number };
+  | { readonly granted: false; readonly place: number; readonly askAgainInMs: number }
+  /** A renewal for a slot that is no longer held (its lease ran out, or it was released). */
+  | { readonly granted: false; readonly lost: true };
 
 export const acquireSlotUpdate = defineUpdate<SlotAnswer, [SlotRequest]>('acquireSlot');
 export const releaseSlotSignal = defineSignal<[string]>('releaseSlot');
 
 /**
  * When a run in line asks again: the next in line soon, the rest less often (each ask is an update, and a burst can
- * put thousands in line). One that has not asked by twice that, and 5 s more, has given up and loses its place.
+ * put thousands in line). One that has not asked again within that and 15 s more (a slow server included) has
+ * given up, its worker gone, and loses its place.
  */
 export function askAgainAfterMs(place: number): number {
   return Math.min(500 + 250 * place, 30_000);
@@ -61,7 +66,7 @@ export async function tenantRunSlots(state?: SlotState): Promise<void> {
     for (const [holder, dueBy] of waiting) if (dueBy <= now) waiting.delete(holder);
   }
 
-  setHandler(acquireSlotUpdate, ({ holder, limit, leaseMs }) => {
+  setHandler(acquireSlotUpdate, ({ holder, limit, leaseMs, renew }) => {
     asked++;
     const now = Date.now();
     dropExpired(now);
@@ -69,12 +74,13 @@ export async function tenantRunSlots(state?: SlotState): Promise<void> {
       holders.set(holder, now + leaseMs);
       return { granted: true };
     }
+    if (renew) return { granted: false, lost: true };
     // A Map keeps insertion order: setting an existing key keeps the run's place in line.
     if (!waiting.has(holder)) waiting.set(holder, now);
     const place = [...waiting.keys()].indexOf(holder);
     if (holders.size + place >= limit) {
       const askAgainInMs = askAgainAfterMs(place);
-      waiting.set(holder, now + 2 * askAgainInMs + 5_000);
+      waiting.set(holder, now + askAgainInMs + 15_000);
       return { granted: false, place, askAgainInMs };
     }
     waiting.delete(holder);

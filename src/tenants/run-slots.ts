@@ -4,6 +4,7 @@
  * (workflows/tenant-run-slots.ts), which every worker asks; a held slot is a lease the run renews while it runs.
  */
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import { Semaphore } from 'async-mutex';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../observability/logger.js';
 import {
@@ -30,6 +31,9 @@ export interface LeaseTimes {
   readonly renewEveryMs: number;
 }
 
+/** Asks of one tenant's slots workflow in flight from one worker process at once. */
+const ASKS_IN_FLIGHT = 4;
+
 const LEASE: LeaseTimes = { leaseMs: 30_000, renewEveryMs: 10_000 };
 export function runSlotsWorkflowId(tenant: string): string {
   return `pulse-run-slots:${tenant}`;
@@ -41,6 +45,14 @@ export function createRunSlots(
   logger?: Logger,
   lease: LeaseTimes = LEASE,
 ): RunSlots {
+  // A few asks per tenant in flight from this process: the server takes 10 updates at a time per workflow
+  // (`history.maxInFlightUpdates`) and refuses more, so a burst queues here instead of failing and backing off.
+  const asking = new Map<string, Semaphore>();
+  const lane = (tenant: string) => {
+    const found = asking.get(tenant) ?? new Semaphore(ASKS_IN_FLIGHT);
+    asking.set(tenant, found);
+    return found;
+  };
   return {
     async acquire(tenant, signal) {
       const limit = limitFor(tenant);
@@ -48,22 +60,32 @@ export function createRunSlots(
       const client = temporal.client();
       const workflowId = runSlotsWorkflowId(tenant);
       const holder = randomUUID();
+      const send = (renew: boolean) =>
+        lane(tenant).runExclusive(() =>
+          client.workflow.executeUpdateWithStart(acquireSlotUpdate, {
+            args: [{ holder, limit, leaseMs: lease.leaseMs, ...(renew ? { renew } : {}) }],
+            startWorkflowOperation: new WithStartWorkflowOperation(tenantRunSlots, {
+              workflowId,
+              taskQueue: temporal.taskQueue(),
+              workflowIdConflictPolicy: 'USE_EXISTING',
+              args: [],
+              // Ahead of the runs in the queue (the default is 3): a burst's runs wait on its answers.
+              priority: { priorityKey: 1 },
+            }),
+          }),
+        );
+      /**
+       * Asks until the slots workflow answers. An ask can fail for a while: the workflow ending after a quiet
+       * minute just as it arrived, or a burst of asks beyond the updates the server takes at once. The run keeps
+       * waiting (heartbeating, cancellable) rather than failing its attempt.
+       */
       const ask = async (): Promise<SlotAnswer> => {
         for (let attempt = 1; ; attempt++) {
           try {
-            return await client.workflow.executeUpdateWithStart(acquireSlotUpdate, {
-              args: [{ holder, limit, leaseMs: lease.leaseMs }],
-              startWorkflowOperation: new WithStartWorkflowOperation(tenantRunSlots, {
-                workflowId,
-                taskQueue: temporal.taskQueue(),
-                workflowIdConflictPolicy: 'USE_EXISTING',
-                args: [],
-              }),
-            });
+            return await send(false);
           } catch (err) {
-            // The slots workflow ending after a quiet minute just as this arrived: the next ask starts a new one.
-            if (attempt >= 3) throw err;
-            await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+            if (attempt % 10 === 0) logger?.warn({ err, tenant, attempt }, 'still asking for a run slot');
+            await pause(Math.min(200 * attempt, 5_000) * (0.5 + Math.random()), signal);
           }
         }
       };
@@ -75,19 +97,30 @@ export function createRunSlots(
           .catch((err: unknown) => logger?.warn({ err, tenant }, 'could not release a run slot'));
       try {
         for (let answer = await ask(); !answer.granted; answer = await ask()) {
-          await pause(answer.askAgainInMs, signal);
+          await pause('askAgainInMs' in answer ? answer.askAgainInMs : 0, signal);
         }
       } catch (err) {
-        // Cancelled in line (or the ask failed): leave the line at once, not after the workflow's stale time.
+        // Cancelled in line: leave the line at once, not when the workflow gives up on it.
         void release();
         throw err;
       }
+      let released = false;
+      let renewing: Promise<unknown> = Promise.resolve();
       const renew = setInterval(() => {
-        ask().catch((err: unknown) => logger?.warn({ err, tenant }, 'could not renew a run slot'));
+        if (released) return;
+        renewing = send(true).then(
+          (answer) => {
+            // Its lease ran out (renewals failed for longer than it lasts): the slot may be another run's now.
+            if (!answer.granted && !released) logger?.warn({ tenant }, 'a run lost its slot; it runs on');
+          },
+          (err: unknown) => logger?.warn({ err, tenant }, 'could not renew a run slot'),
+        );
       }, lease.renewEveryMs);
       return () => {
+        released = true;
         clearInterval(renew);
-        void release();
+        // After any renewal in flight, so the release is the last word (a renewal after it would be refused anyway).
+        void renewing.then(release);
       };
     },
   };

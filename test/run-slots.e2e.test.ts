@@ -14,6 +14,7 @@ import { createPulseWorker } from '../src/temporal/worker.js';
 import { createRunSlots, runSlotsWorkflowId, type RunSlots } from '../src/tenants/run-slots.js';
 import { acquireSlotUpdate, tenantRunSlots } from '../workflows/tenant-run-slots.js';
 import { createDevServerEnv } from './helpers/temporal.js';
+import { sleep } from './helpers/wait.js';
 
 const taskQueue = `slots-${randomUUID().slice(0, 8)}`;
 let env: TestWorkflowEnvironment;
@@ -57,14 +58,15 @@ function track(acquiring: Promise<() => void>) {
   return state;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A run that is never cancelled. */
+const notCancelled = new AbortController().signal;
 
 describe('concurrent_runs across workers', () => {
   it("a slot one worker holds is not another worker's to take; released, it passes to the first in line", async () => {
     const tenant = `t-${randomUUID().slice(0, 6)}`;
     const [first, second] = [workerSlots(1), workerSlots(1)];
-    const held = await first.acquire(tenant, new AbortController().signal);
-    const waiting = track(second.acquire(tenant, new AbortController().signal));
+    const held = await first.acquire(tenant, notCancelled);
+    const waiting = track(second.acquire(tenant, notCancelled));
     await sleep(2500);
     expect(waiting.release).toBeUndefined();
     held();
@@ -75,9 +77,9 @@ describe('concurrent_runs across workers', () => {
   it('a limit of 2 lets two workers run at once, and a third waits', async () => {
     const tenant = `t-${randomUUID().slice(0, 6)}`;
     const [a, b, c] = [workerSlots(2), workerSlots(2), workerSlots(2)];
-    const ra = await a.acquire(tenant, new AbortController().signal);
-    const rb = await b.acquire(tenant, new AbortController().signal);
-    const third = track(c.acquire(tenant, new AbortController().signal));
+    const ra = await a.acquire(tenant, notCancelled);
+    const rb = await b.acquire(tenant, notCancelled);
+    const third = track(c.acquire(tenant, notCancelled));
     await sleep(2000);
     expect(third.release).toBeUndefined();
     rb();
@@ -90,9 +92,9 @@ describe('concurrent_runs across workers', () => {
     const tenant = `t-${randomUUID().slice(0, 6)}`;
     // The first holder never renews and never releases: a worker killed mid-run.
     const dead = workerSlots(1, { leaseMs: 3000, renewEveryMs: 3_600_000 });
-    const stopDead = await dead.acquire(tenant, new AbortController().signal);
+    const stopDead = await dead.acquire(tenant, notCancelled);
     const startedAt = Date.now();
-    const next = await workerSlots(1).acquire(tenant, new AbortController().signal);
+    const next = await workerSlots(1).acquire(tenant, notCancelled);
     const waitedMs = Date.now() - startedAt;
     expect(waitedMs).toBeGreaterThanOrEqual(2000);
     expect(waitedMs).toBeLessThan(10_000);
@@ -103,11 +105,11 @@ describe('concurrent_runs across workers', () => {
 
   it('a run cancelled in line leaves it at once: the one behind it gets the slot on release', async () => {
     const tenant = `t-${randomUUID().slice(0, 6)}`;
-    const held = await workerSlots(1).acquire(tenant, new AbortController().signal);
+    const held = await workerSlots(1).acquire(tenant, notCancelled);
     const cancel = new AbortController();
     const cancelled = track(workerSlots(1).acquire(tenant, cancel.signal));
     await sleep(300);
-    const behind = track(workerSlots(1).acquire(tenant, new AbortController().signal));
+    const behind = track(workerSlots(1).acquire(tenant, notCancelled));
     await sleep(1000);
     cancel.abort(new Error('cancelled'));
     await expect.poll(() => cancelled.error, { timeout: 5000 }).toBeDefined();
@@ -119,7 +121,7 @@ describe('concurrent_runs across workers', () => {
 
   it('a run in line whose worker died (it stops asking) loses its place, and the line moves on', async () => {
     const tenant = `t-${randomUUID().slice(0, 6)}`;
-    const held = await workerSlots(1).acquire(tenant, new AbortController().signal);
+    const held = await workerSlots(1).acquire(tenant, notCancelled);
     // Asks once, as a run would, then its worker dies: it never asks again.
     const answer = await env.client.workflow.executeUpdateWithStart(acquireSlotUpdate, {
       args: [{ holder: 'dead-in-line', limit: 1, leaseMs: 30_000 }],
@@ -132,7 +134,7 @@ describe('concurrent_runs across workers', () => {
     });
     expect(answer).toEqual({ granted: false, place: 0, askAgainInMs: 500 });
     const askedAt = Date.now();
-    const behind = track(workerSlots(1).acquire(tenant, new AbortController().signal));
+    const behind = track(workerSlots(1).acquire(tenant, notCancelled));
     held();
     // Its place is kept for the interval it was told and 15 s more; then the run behind it gets the slot.
     await expect.poll(() => behind.release, { timeout: 25_000 }).toBeDefined();
@@ -142,7 +144,7 @@ describe('concurrent_runs across workers', () => {
 
   it('a renewal that arrives after the release does not take the slot back', async () => {
     const tenant = `t-${randomUUID().slice(0, 6)}`;
-    const release = await workerSlots(1).acquire(tenant, new AbortController().signal);
+    const release = await workerSlots(1).acquire(tenant, notCancelled);
     release();
     // The run's renewal, delayed in the network past its release: the slots workflow sees it last.
     await sleep(500);
@@ -153,14 +155,14 @@ describe('concurrent_runs across workers', () => {
       });
     expect(late).toEqual({ granted: false, lost: true });
     const startedAt = Date.now();
-    const next = await workerSlots(1).acquire(tenant, new AbortController().signal);
+    const next = await workerSlots(1).acquire(tenant, notCancelled);
     expect(Date.now() - startedAt).toBeLessThan(2000);
     next();
   });
 
   it('the slots workflow is one per tenant and lists what it hands out', async () => {
     const tenant = `t-${randomUUID().slice(0, 6)}`;
-    const release = await workerSlots(3).acquire(tenant, new AbortController().signal);
+    const release = await workerSlots(3).acquire(tenant, notCancelled);
     const described = await env.client.workflow.getHandle(runSlotsWorkflowId(tenant)).describe();
     expect(described.type).toBe('tenantRunSlots');
     expect(described.status.name).toBe('RUNNING');

@@ -6,6 +6,7 @@
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { Semaphore } from 'async-mutex';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../observability/logger.js';
 import {
   acquireSlotUpdate,
@@ -85,7 +86,7 @@ export function createRunSlots(
             return await send(false);
           } catch (err) {
             if (attempt % 10 === 0) logger?.warn({ err, tenant, attempt }, 'still asking for a run slot');
-            await pause(Math.min(200 * attempt, 5_000) * (0.5 + Math.random()), signal);
+            await sleep(Math.min(200 * attempt, 5_000) * (0.5 + Math.random()), undefined, { signal });
           }
         }
       };
@@ -97,12 +98,13 @@ export function createRunSlots(
           .catch((err: unknown) => logger?.warn({ err, tenant }, 'could not release a run slot'));
       try {
         for (let answer = await ask(); !answer.granted; answer = await ask()) {
-          await pause('askAgainInMs' in answer ? answer.askAgainInMs : 0, signal);
+          await sleep('askAgainInMs' in answer ? answer.askAgainInMs : 0, undefined, { signal });
         }
       } catch (err) {
         // Cancelled in line: leave the line at once, not when the workflow gives up on it.
         void release();
-        throw err;
+        // The cancellation itself (Temporal's), not the timer's AbortError.
+        throw signal.aborted ? signal.reason : err;
       }
       let released = false;
       let renewing: Promise<unknown> = Promise.resolve();
@@ -124,20 +126,4 @@ export function createRunSlots(
       };
     },
   };
-}
-
-/** Waits `ms`, or rejects with the signal's reason when it aborts first. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  signal.throwIfAborted();
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

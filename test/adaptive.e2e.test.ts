@@ -70,7 +70,10 @@ describe('adaptive tasks', () => {
     expect(gaps[1]).toBeGreaterThanOrEqual(2000);
     expect(gaps[1]).toBeLessThan(3000 + 2500);
     expect(gaps[2]).toBeGreaterThanOrEqual(3000);
-    for (const gap of gaps) expect(gap).toBeLessThan(3000 + 2500);
+    expect(gaps[0]).toBeLessThan(3000 + 2500);
+    // Across the restart the fourth run's workflow task can first go to the stopped worker's sticky queue and move
+    // to the shared one after Temporal's sticky timeout (10 s): a CI run under load saw 13 s.
+    expect(gaps[2]).toBeLessThan(3000 + 10_000 + 2500);
 
     const task = await taskWhen(taskId, (t) => t.status === 'completed');
     expect(task.kind).toBe('adaptive');

@@ -8,10 +8,10 @@ import { msToTs, tsToMs } from '@temporalio/common/lib/time.js';
 import { Client } from '@temporalio/client';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { withUnlisted } from '../src/tasks/kinds/recurring-snapshot.js';
+import { withRecords, withUnlisted } from '../src/tasks/kinds/recurring-snapshot.js';
 import { cliPath } from './helpers/temporal.js';
 import { useStack } from './helpers/stack.js';
-import { sleep } from './helpers/wait.js';
+import { sleep, until } from './helpers/wait.js';
 
 const { env, pulse, receiver } = useStack();
 
@@ -176,6 +176,28 @@ describe('recurring tasks', () => {
     await pulse.call('DELETE', `/tasks/${created.task_id}`);
   });
 
+  it('a run whose callback is still being retried shows with its outcome while the callback is retried', async () => {
+    receiver.respond('/retried-cb', 503, { error: 'down' });
+    const created = await schedule({
+      when: 'every 1 hour',
+      payload: { url: `${receiver.url}/retried`, method: 'POST' },
+      callback_url: `${receiver.url}/retried-cb`,
+    });
+    expect((await pulse.call('POST', `/tasks/${created.task_id}/trigger`)).status).toBe(200);
+    await receiver.waitFor('/retried-cb', 2, 15_000);
+    // The record is in the run's workflow state only (its memo is written once the callback settles).
+    const during = await task(created.task_id);
+    expect(during.runs).toHaveLength(1);
+    expect(during.runs[0]).toMatchObject({ status: 'success', callback: null });
+    receiver.respond('/retried-cb', 200, { ok: true });
+    const delivered = await until('the delivered callback on the run', async () => {
+      const run = (await task(created.task_id)).runs[0];
+      return run?.callback?.status === 'delivered' ? run : undefined;
+    });
+    expect(delivered).toMatchObject({ status: 'success', callback: { url: `${receiver.url}/retried-cb` } });
+    await pulse.call('DELETE', `/tasks/${created.task_id}`);
+  });
+
   it('the temporal CLI pauses, resumes and triggers, and the API reports it', async () => {
     const created = await schedule({
       when: 'every 1 hour',
@@ -190,6 +212,7 @@ describe('recurring tasks', () => {
     await receiver.waitFor('/cli-cb', 1, 15_000);
     const after = await waitForStatus(created.task_id, 'active');
     expect(after.runs).toHaveLength(1);
+    expect(after.runs[0]).toMatchObject({ status: 'success', callback: { status: 'delivered' } });
     expect(temporal('schedule', 'list')).toContain(created.task_id);
 
     // Visibility is eventually consistent: on a cluster a run can finish, callback and all, before its listing shows
@@ -200,6 +223,11 @@ describe('recurring tasks', () => {
     const unlisted = await withUnlisted(client, description, []);
     expect(unlisted.map((r) => r.record?.executionId)).toEqual([after.runs[0].execution_id]);
     expect(unlisted[0]).toMatchObject({ running: false, record: { status: 'success' } });
+    // It can also list the run before the memo the run wrote at its end (the same CI run saw the task 'active', as
+    // the schedule knew the run was over, with a listing that still had no record): the run's own description has it.
+    const stale = { workflowId: unlisted[0]!.workflowId, running: true, startedAtMs: unlisted[0]!.startedAtMs };
+    const [filled] = await withRecords(client, [stale]);
+    expect(filled).toMatchObject({ running: false, record: { executionId: after.runs[0].execution_id } });
 
     const cancelled = await pulse.call('DELETE', `/tasks/${created.task_id}`);
     expect(cancelled.body).toEqual({ status: 'cancelled', task_id: created.task_id });

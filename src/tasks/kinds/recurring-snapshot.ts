@@ -6,6 +6,7 @@
 import type { Client, ScheduleDescription, ScheduleSummary, WorkflowExecutionInfo } from '@temporalio/client';
 import { PulseStatus, SCHEDULED_TASK_WORKFLOW } from '../../shared/search-attributes.js';
 import type { RunRecord, ScheduledTaskInput, TaskStatus } from '../../shared/task-types.js';
+import { taskStateQuery } from '../../shared/task-messages.js';
 import { ifExists, onTemporal } from '../../temporal/temporal-errors.js';
 import { orphanedRecurringStatus, recurringStatus, type ScheduleFacts } from '../task-status.js';
 import type { TaskMemo } from '../task-view.js';
@@ -82,7 +83,7 @@ export async function readSnapshot(client: Client, taskId: string): Promise<Snap
   const description = await ifExists(taskId, () => client.schedule.getHandle(taskId).describe());
   if (description && description.action.workflowType !== SCHEDULED_TASK_WORKFLOW) return undefined;
   const listed = await onTemporal(taskId, () => listRuns(client, runsOfSchedule(taskId)));
-  const runs = description ? await withUnlisted(client, description, listed) : listed;
+  const runs = await withRecords(client, description ? await withUnlisted(client, description, listed) : listed);
   if (description) {
     const input = description.action.args?.[0] as ScheduledTaskInput | undefined;
     return {
@@ -130,6 +131,45 @@ export async function withUnlisted(
   );
   const unlisted = found.filter((d) => d !== undefined).map(runFromInfo);
   return [...listed, ...unlisted].sort((a, b) => b.startedAtMs - a.startedAtMs);
+}
+
+/** Most runs without a record in their listing that one read looks up one by one. */
+const MAX_LOOKUPS = 10;
+// Short: a query with no worker polling waits out the whole deadline, and the run still shows as running without it.
+const QUERY_DEADLINE_MS = 2000;
+
+/**
+ * The runs, each with its record where one exists. A listing can lack it twice over: a run that has finished its
+ * work but still delivers its callback keeps its record in its workflow's state until the callback settles (the
+ * callback can reach its receiver first), and visibility can show a run before the memo it wrote. The newest such
+ * runs are read from their workflows: the `taskState` query while one runs, its description (memo) otherwise.
+ */
+export async function withRecords(client: Client, runs: RecurringRun[]): Promise<RecurringRun[]> {
+  const lacking = runs.filter((r) => !r.record).slice(0, MAX_LOOKUPS);
+  if (lacking.length === 0) return runs;
+  const looked = new Map(
+    await Promise.all(lacking.map(async (run) => [run.workflowId, await recordOf(client, run)] as const)),
+  );
+  return runs.map((run) => {
+    const record = looked.get(run.workflowId);
+    return record ? { ...run, running: false, record } : run;
+  });
+}
+
+async function recordOf(client: Client, run: RecurringRun): Promise<RecurringRun['record'] | undefined> {
+  const handle = client.workflow.getHandle(run.workflowId);
+  try {
+    const description = await handle.describe();
+    const fromMemo = description.memo?.run as RecurringRun['record'] | undefined;
+    if (fromMemo || description.status.name !== 'RUNNING') return fromMemo;
+    const state = await client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
+      handle.query(taskStateQuery),
+    );
+    return state.runs[state.runs.length - 1];
+  } catch {
+    // Gone, no worker answering in time, or a read that failed: the run shows as its listing has it.
+    return undefined;
+  }
 }
 
 /**

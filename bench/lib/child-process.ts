@@ -40,13 +40,11 @@ export async function startChild(name: string, script: string, config: unknown):
       '--expose-gc',
       '--import',
       'tsx',
-      // BENCH_CPU_PROF_DIR=dir: each child writes a V8 CPU profile there when it exits (for diagnostics).
+      // BENCH_CPU_PROF_DIR=dir: each thread of each child writes a V8 CPU profile there when it exits (for
+      // diagnostics), named by Node (process and thread ids): one fixed name per child had the loader's and the
+      // workflow threads' profiles overwrite the main thread's.
       ...(process.env.BENCH_CPU_PROF_DIR
-        ? [
-            '--cpu-prof',
-            `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`,
-            `--cpu-prof-name=${script}-${Date.now()}.cpuprofile`,
-          ]
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`]
         : []),
     ],
     env: { ...process.env, BENCH_CHILD_CONFIG: JSON.stringify(config) },

@@ -176,7 +176,7 @@ describe('recurring tasks', () => {
     await pulse.call('DELETE', `/tasks/${created.task_id}`);
   });
 
-  it('a run whose callback is still being retried shows with its outcome while the callback is retried', async () => {
+  it('a run whose callback is still being retried shows with its outcome, the task processing, while the callback is retried', async () => {
     receiver.respond('/retried-cb', 503, { error: 'down' });
     const created = await schedule({
       when: 'every 1 hour',
@@ -187,6 +187,8 @@ describe('recurring tasks', () => {
     await receiver.waitFor('/retried-cb', 2, 15_000);
     // The record is in the run's workflow state only (its memo is written once the callback settles).
     const during = await task(created.task_id);
+    // A run started by hand runs beside the schedule's own (which does not track it), and is in progress all the same.
+    expect(during.status).toBe('processing');
     expect(during.runs).toHaveLength(1);
     expect(during.runs[0]).toMatchObject({ status: 'success', callback: null });
     receiver.respond('/retried-cb', 200, { ok: true });
@@ -195,6 +197,7 @@ describe('recurring tasks', () => {
       return run?.callback?.status === 'delivered' ? run : undefined;
     });
     expect(delivered).toMatchObject({ status: 'success', callback: { url: `${receiver.url}/retried-cb` } });
+    expect((await waitForStatus(created.task_id, 'active')).runs).toHaveLength(1);
     await pulse.call('DELETE', `/tasks/${created.task_id}`);
   });
 

@@ -16,7 +16,10 @@ import { isExhausted } from './schedule-spec.js';
 /** Most runs of one task read to show its history. */
 const MAX_RUNS = 1000;
 
-/** A run of a recurring task: its record once it finished, or the fact that it is still going. */
+/**
+ * A run of a recurring task: whether its workflow is still going, and its record once its work is done (while it
+ * still delivers its callback, both).
+ */
 export interface RecurringRun {
   readonly workflowId: string;
   readonly running: boolean;
@@ -90,7 +93,11 @@ export async function readSnapshot(client: Client, taskId: string): Promise<Snap
       taskId,
       description,
       memo: memoOf(description, input),
-      status: recurringStatus(factsOf(description)),
+      // A run the schedule does not track (a manual trigger, started beside its runs) is as much in progress.
+      status: recurringStatus({
+        ...factsOf(description),
+        running: description.info.runningActions.length > 0 || runs.some((r) => r.running),
+      }),
       createdAtMs: description.info.createdAt.getTime(),
       executor: input?.executor ?? null,
       runs,
@@ -148,24 +155,26 @@ export async function withRecords(client: Client, runs: RecurringRun[]): Promise
   const lacking = runs.filter((r) => !r.record).slice(0, MAX_LOOKUPS);
   if (lacking.length === 0) return runs;
   const looked = new Map(
-    await Promise.all(lacking.map(async (run) => [run.workflowId, await recordOf(client, run)] as const)),
+    await Promise.all(lacking.map(async (run) => [run.workflowId, await lookUp(client, run)] as const)),
   );
-  return runs.map((run) => {
-    const record = looked.get(run.workflowId);
-    return record ? { ...run, running: false, record } : run;
-  });
+  return runs.map((run) => looked.get(run.workflowId) ?? run);
 }
 
-async function recordOf(client: Client, run: RecurringRun): Promise<RecurringRun['record'] | undefined> {
+/** The run as its workflow has it now; undefined when it cannot be read. */
+async function lookUp(client: Client, run: RecurringRun): Promise<RecurringRun | undefined> {
   const handle = client.workflow.getHandle(run.workflowId);
   try {
     const description = await handle.describe();
     const fromMemo = description.memo?.run as RecurringRun['record'] | undefined;
-    if (fromMemo || description.status.name !== 'RUNNING') return fromMemo;
+    const running = description.status.name === 'RUNNING';
+    if (fromMemo) return { ...run, running: false, record: fromMemo };
+    if (!running) return { ...run, running: false };
     const state = await client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
       handle.query(taskStateQuery),
     );
-    return state.runs[state.runs.length - 1];
+    // Still running: its work, or (with a record) the delivery of its callback.
+    const record = state.runs[state.runs.length - 1];
+    return { ...run, running: true, ...(record ? { record } : {}) };
   } catch {
     // Gone, no worker answering in time, or a read that failed: the run shows as its listing has it.
     return undefined;

@@ -46,6 +46,27 @@ export interface RunOptions {
   readonly blockTimeoutMs?: number;
 }
 
+const HTTP_MARK = '@@http';
+const HTTP_MARKS = /@@http \d{3}@@\n?/g;
+
+/**
+ * An HTTP error answer is a failed example, unless the example shows it on purpose: a `# →` line of the block is in
+ * what that curl printed (its answer comes before its status mark).
+ */
+function httpProblems(output: string, expects: readonly string[]): string[] {
+  const problems: string[] = [];
+  let from = 0;
+  for (const mark of output.matchAll(/@@http (\d{3})@@/g)) {
+    const status = Number(mark[1]);
+    const answer = output.slice(from, mark.index);
+    from = mark.index + mark[0].length;
+    if (status >= 400 && !expects.some((expected) => answer.includes(expected))) {
+      problems.push(`an HTTP ${status} answer: ${answer.trim().split('\n').pop()!.slice(0, 300)}`);
+    }
+  }
+  return problems;
+}
+
 /** Runs one page's blocks in one bash, stopping at the first block that fails; kills what they left running. */
 export async function runBlocks(blocks: readonly ShellBlock[], options: RunOptions): Promise<BlockOutcome[]> {
   const bash = spawn('bash', ['--noprofile', '--norc'], {
@@ -62,6 +83,9 @@ export async function runBlocks(blocks: readonly ShellBlock[], options: RunOptio
   bash.once('exit', () => (exited = true));
   // Every command must succeed, as a reader expects of a printed example (`|| …` marks an expected failure).
   bash.stdin.write('set -eo pipefail\nexec 2>&1\n');
+  // And every HTTP answer: `curl -s` exits 0 on a 422, so each curl also reports its status (on stderr, after the
+  // body; an example's own `-w` comes later on the line and wins, and then it checks the status itself).
+  bash.stdin.write(`curl() { command curl -w '%{stderr}${HTTP_MARK} %{http_code}@@\\n' "$@"; }\n`);
   const outcomes: BlockOutcome[] = [];
   try {
     for (const [index, block] of blocks.entries()) {
@@ -73,8 +97,9 @@ export async function runBlocks(blocks: readonly ShellBlock[], options: RunOptio
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       const done = buffer.includes(marker, start);
-      const output = buffer.slice(start).replace(`${marker}\n`, '').replace(marker, '');
-      const problems: string[] = [];
+      const raw = buffer.slice(start).replace(`${marker}\n`, '').replace(marker, '');
+      const problems: string[] = [...httpProblems(raw, block.expects)];
+      const output = raw.replace(HTTP_MARKS, '');
       if (!done) problems.push(exited ? 'a command failed (the shell exited)' : 'timed out');
       for (const expected of block.expects) {
         if (!output.includes(expected)) problems.push(`output lacks: ${expected}`);

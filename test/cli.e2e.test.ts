@@ -4,11 +4,12 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KEY_FILE, removeServiceFile, SERVICE_FILE, writeServiceFile } from '../src/client/discovery.js';
 import { createWordCountExecutor } from '../src/executors/examples/word-count-executor.js';
 import { createExecutorFactory } from '../src/executors/executor-factory.js';
 import { PROJECT_ROOT } from '../src/project-root.js';
@@ -391,6 +392,51 @@ describe('finding the service', () => {
       expect(json(byEnv)).toMatchObject({ api: 'ok' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('uses the key npm start was given, from the owner-only file beside the record; it goes with the record', async () => {
+    const secured = await startPulseApiOnly(env, pulse.taskQueue, pulse.executors, {
+      apiKeys: ['found-key'],
+    });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-cli-keyed-'));
+    const info = {
+      pid: process.pid,
+      api_url: secured.baseUrl,
+      temporal_address: '127.0.0.1:1',
+      namespace: 'default',
+      task_queue: pulse.taskQueue,
+      ui_url: 'http://localhost:1',
+      auth: true,
+      started_at: new Date().toISOString(),
+    };
+    try {
+      writeServiceFile(dir, info, 'found-key');
+      expect(statSync(path.join(dir, KEY_FILE)).mode & 0o777).toBe(0o600);
+      const found = await pulseCli(['list', '--limit', '1', '--json'], {
+        PULSE_URL: '',
+        PULSE_DATA_DIR: dir,
+      });
+      expect(json(found)).toHaveProperty('tasks');
+      // A key given by the user still wins (here a wrong one: refused).
+      const wrong = await pulseCli(['list'], { PULSE_URL: '', PULSE_DATA_DIR: dir, PULSE_API_KEY: 'other' });
+      expect(wrong.code).toBe(4);
+
+      // Started without a key it can write (a tenants file holds only hashes): it says which key it wants.
+      writeServiceFile(dir, info);
+      expect(existsSync(path.join(dir, KEY_FILE))).toBe(false);
+      const keyless = await pulseCli(['list'], { PULSE_URL: '', PULSE_DATA_DIR: dir });
+      expect(keyless.code).toBe(4);
+      expect(keyless.stderr).toContain(`The Pulse at ${secured.baseUrl}`);
+      expect(keyless.stderr).toContain('wants an API key: set PULSE_API_KEY or --api-key');
+
+      writeServiceFile(dir, info, 'found-key');
+      removeServiceFile(dir, process.pid);
+      expect(existsSync(path.join(dir, KEY_FILE))).toBe(false);
+      expect(existsSync(path.join(dir, SERVICE_FILE))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await secured.stop();
     }
   });
 

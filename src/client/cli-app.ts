@@ -12,7 +12,7 @@ import { addInspectCommands } from './cli/inspect-commands.js';
 import { addScheduleCommands } from './cli/schedule-commands.js';
 import { addTaskCommands } from './cli/task-commands.js';
 import { addTenantsCommand } from './cli/tenants-command.js';
-import { staleMessage, type Discovery } from './discovery.js';
+import { discoveredKey, staleMessage, type Discovery } from './discovery.js';
 import { PulseApiError } from './errors.js';
 import { PulseClient, type FetchLike } from './pulse-client.js';
 
@@ -104,9 +104,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       const command = params.at(-1) as Command;
       const values: Values = command.optsWithGlobals();
       const jsonMode = values.json === true;
-      const apiKey = str(values, 'apiKey') ?? (io.env.PULSE_API_KEY || undefined);
       const explicitUrl = str(values, 'url') ?? (io.env.PULSE_URL || undefined);
       const discovered = explicitUrl === undefined ? io.discover?.() : undefined;
+      const apiKey =
+        str(values, 'apiKey') ??
+        (io.env.PULSE_API_KEY || undefined) ??
+        (discovered?.state === 'running' && discovered.info.auth ? discoveredKey(discovered) : undefined);
       if (discovered?.state === 'stale') {
         // Never fall back to whatever answers on the default port: it may be another Pulse.
         err(

@@ -1,13 +1,16 @@
 /**
  * How the command-line tools find the Pulse that `npm start` runs: it writes `<data dir>/service.json` (its API
- * URL, Temporal address, namespace and whether it wants an API key, never the key) once it is ready, and removes
- * it when it stops. `pulse` and `npm run temporal` read it when no URL or address is given, and refuse a file
- * whose process is gone rather than fall back to some other server on the default ports.
+ * URL, Temporal address, namespace and whether it wants an API key) once it is ready, and removes it when it stops.
+ * The key it was started with goes beside it in `<data dir>/api-key`, readable by its owner only (mode 0600): no
+ * one the service's own environment (`/proc/<pid>/environ`) is hidden from. `pulse` and `npm run temporal` read
+ * them when no URL or address is given, and refuse a file whose process is gone rather than fall back to some other
+ * server on the default ports.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const SERVICE_FILE = 'service.json';
+export const KEY_FILE = 'api-key';
 const DEFAULT_DATA_DIR = '.pulse-data';
 
 /** What `npm start` publishes about itself. */
@@ -19,7 +22,7 @@ export interface ServiceInfo {
   readonly namespace: string;
   readonly task_queue: string;
   readonly ui_url: string;
-  /** Whether the API wants `Authorization: Bearer` (the key itself is never written here). */
+  /** Whether the API wants `Authorization: Bearer` (the key is in `KEY_FILE` when it came from the environment). */
   readonly auth: boolean;
   readonly started_at: string;
 }
@@ -29,21 +32,42 @@ export type Discovery =
   | { readonly state: 'stale'; readonly file: string; readonly info: ServiceInfo }
   | { readonly state: 'none' };
 
-/** Writes the file atomically (a reader never sees half of it). */
-export function writeServiceFile(dataDir: string, info: ServiceInfo): string {
-  mkdirSync(dataDir, { recursive: true });
-  const file = path.join(dataDir, SERVICE_FILE);
+/** Writes a file atomically (a reader never sees half of it), with `mode` from its creation on. */
+function writeAtomically(file: string, text: string, mode: number): void {
   const partial = `${file}.${process.pid}.tmp`;
-  writeFileSync(partial, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o644 });
+  rmSync(partial, { force: true });
+  writeFileSync(partial, text, { mode, flag: 'wx' });
   renameSync(partial, file);
+}
+
+/** Writes the record, and the key beside it (or removes an earlier start's key when there is none to write). */
+export function writeServiceFile(dataDir: string, info: ServiceInfo, apiKey?: string): string {
+  mkdirSync(dataDir, { recursive: true });
+  const keyFile = path.join(dataDir, KEY_FILE);
+  if (apiKey) writeAtomically(keyFile, `${apiKey}\n`, 0o600);
+  else rmSync(keyFile, { force: true });
+  const file = path.join(dataDir, SERVICE_FILE);
+  writeAtomically(file, `${JSON.stringify(info, null, 2)}\n`, 0o644);
   return file;
 }
 
-/** Removes the file if it is still the one process `pid` wrote (a newer start may have replaced it). */
+/** Removes the record and its key if they are still those process `pid` wrote (a newer start may have replaced them). */
 export function removeServiceFile(dataDir: string, pid: number): void {
   const file = path.join(dataDir, SERVICE_FILE);
   const info = readInfo(file);
-  if (info?.pid === pid) rmSync(file, { force: true });
+  if (info?.pid !== pid) return;
+  rmSync(path.join(dataDir, KEY_FILE), { force: true });
+  rmSync(file, { force: true });
+}
+
+/** The key the discovered service was started with, when it wrote one. */
+export function discoveredKey(discovery: { file: string }): string | undefined {
+  try {
+    const key = readFileSync(path.join(path.dirname(discovery.file), KEY_FILE), 'utf8').trim();
+    return key || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function readInfo(file: string): ServiceInfo | undefined {

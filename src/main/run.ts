@@ -269,16 +269,21 @@ export async function runPulse(options: RunOptions): Promise<void> {
     }
     if (options.api && options.embeddedServer) {
       const dataDir = path.resolve(PROJECT_ROOT, config.dataDir);
-      const file = writeServiceFile(dataDir, {
-        pid: process.pid,
-        api_url: `http://${apiHost(config.host)}:${config.port}`,
-        temporal_address: address,
-        namespace: config.namespace,
-        task_queue: config.taskQueue,
-        ui_url: config.uiUrl,
-        auth: config.apiKeys.length > 0,
-        started_at: new Date().toISOString(),
-      });
+      const file = writeServiceFile(
+        dataDir,
+        {
+          pid: process.pid,
+          api_url: `http://${apiHost(config.host)}:${config.port}`,
+          temporal_address: address,
+          namespace: config.namespace,
+          task_queue: config.taskQueue,
+          ui_url: config.uiUrl,
+          auth: config.apiKeys.length > 0,
+          started_at: new Date().toISOString(),
+        },
+        // The key `pulse` then uses by itself (a tenants file has only hashes: its users bring their own).
+        config.apiKeys[0],
+      );
       // Pushed last, so it is removed first: a tool never finds a record of a service that is shutting down.
       stack.push({ name: 'service record', close: async () => removeServiceFile(dataDir, process.pid) });
       log(

@@ -351,6 +351,30 @@ describe('local executor', () => {
     expect(await callbackOf(callback)).toMatchObject({ status: 'success', result: 'abc-0;abc-1;abc-2;' });
   });
 
+  it('runs the sample agent that ships in examples/agents/served, both its entrypoints, as the docs say', async () => {
+    const sample = await startRealRunAgent(path.join(PROJECT_ROOT, 'examples', 'agents', 'served'));
+    try {
+      const at = { executor_type: 'local', agent_host: '127.0.0.1', agent_port: sample.port };
+      const echo = await scheduleAgent({
+        agent_id: sample.agentId,
+        entrypoint_tag: 'main',
+        params: { greeting: 'hello' },
+        ...at,
+      });
+      const stream = await scheduleAgent({ agent_id: sample.agentId, entrypoint_tag: 'main_stream', ...at });
+      expect(await callbackOf(echo.callback)).toMatchObject({
+        status: 'success',
+        result: { echo: { greeting: 'hello' } },
+      });
+      expect(await callbackOf(stream.callback)).toMatchObject({
+        status: 'success',
+        result: 'Pulseranthisagent',
+      });
+    } finally {
+      await sample.close();
+    }
+  });
+
   it('a stream the server refuses before it starts reports why (its `detail`)', async () => {
     const { callback } = await scheduleAgent({
       agent_id: agent.agentId,

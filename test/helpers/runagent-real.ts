@@ -1,6 +1,6 @@
 /**
  * The real `runagent serve` (PyPI `runagent`, the pinned version `npm test` provisions) serving the agent in
- * test/fixtures/runagent-agent on 127.0.0.1. The agent is copied to a temporary folder and registered in a
+ * test/fixtures/runagent-agent (or another folder) on 127.0.0.1. The agent is copied to a temporary folder and registered in a
  * temporary RunAgent home, so a run touches neither the repository nor the user's `~/.runagent`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -22,7 +22,7 @@ export interface RealRunAgent {
   /** Base URL, e.g. `http://127.0.0.1:8451`. */
   readonly url: string;
   readonly port: number;
-  /** The fixture's agent id (runagent.config.json). */
+  /** The served agent's id (its runagent.config.json). */
   readonly agentId: string;
   /** The runs the server recorded (its `/invocations` endpoint), newest first. */
   invocations(): Promise<Invocation[]>;
@@ -89,12 +89,15 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-/** Registers the fixture agent and serves it; resolves once `/api/v1/health` answers. */
-export async function startRealRunAgent(): Promise<RealRunAgent> {
+/**
+ * Registers an agent folder (the test fixture unless told, e.g. the sample in examples/agents/served) and serves it;
+ * resolves once `/api/v1/health` answers.
+ */
+export async function startRealRunAgent(folder = FIXTURE): Promise<RealRunAgent> {
   const runagent = runagentBinary();
   const root = mkdtempSync(path.join(os.tmpdir(), 'pulse-runagent-'));
   const agentDir = path.join(root, 'agent');
-  cpSync(FIXTURE, agentDir, { recursive: true });
+  cpSync(folder, agentDir, { recursive: true });
   mkdirSync(path.join(root, 'home'));
   const env = runagentEnv(root);
   const { agent_id: agentId } = JSON.parse(

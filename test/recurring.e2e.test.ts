@@ -228,7 +228,11 @@ describe('recurring tasks', () => {
     expect(unlisted[0]).toMatchObject({ running: false, record: { status: 'success' } });
     // It can also list the run before the memo the run wrote at its end (the same CI run saw the task 'active', as
     // the schedule knew the run was over, with a listing that still had no record): the run's own description has it.
-    const stale = { workflowId: unlisted[0]!.workflowId, running: true, startedAtMs: unlisted[0]!.startedAtMs };
+    const stale = {
+      workflowId: unlisted[0]!.workflowId,
+      running: true,
+      startedAtMs: unlisted[0]!.startedAtMs,
+    };
     const [filled] = await withRecords(client, [stale]);
     expect(filled).toMatchObject({ running: false, record: { executionId: after.runs[0].execution_id } });
 
@@ -278,14 +282,21 @@ describe('recurring tasks', () => {
     await pulse.call('DELETE', `/tasks/${created.task_id}`);
   });
 
-  it('POST /tasks/{id}/trigger runs a recurring task once, outside its schedule', async () => {
+  it('POST /tasks/{id}/trigger runs a recurring task once, outside its schedule, beside a run in progress', async () => {
     const created = await schedule({
       when: 'every 1 hour',
       payload: { url: `${receiver.url}/trig`, method: 'POST' },
     });
+    // The target holds each call for 4 s: the second trigger comes while the first run is in progress, and the
+    // task's overlap policy (skip, the default) does not drop a run asked for by hand.
+    receiver.respond('/trig', 200, { ok: true }, 4000);
     const triggered = await pulse.call('POST', `/tasks/${created.task_id}/trigger`);
     expect(triggered.body).toEqual({ status: 'triggered', task_id: created.task_id });
     await receiver.waitFor('/trig', 1, 15_000);
+    await sleep(1100);
+    const again = await pulse.call('POST', `/tasks/${created.task_id}/trigger`);
+    expect(again.body).toEqual({ status: 'triggered', task_id: created.task_id });
+    await receiver.waitFor('/trig', 2, 15_000);
     await pulse.call('DELETE', `/tasks/${created.task_id}`);
   });
 

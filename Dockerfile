@@ -9,6 +9,8 @@ COPY tsconfig.json ./
 COPY src ./src
 COPY workflows ./workflows
 COPY activities ./activities
+# The dashboard's page and scripts, bundled by the API on its first request (test/dockerfile.test.ts keeps this list).
+COPY dashboard ./dashboard
 USER node
 EXPOSE 8000
 # node directly (not npm, whose shell would swallow SIGTERM), so a stopping container drains its runs.

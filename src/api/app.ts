@@ -108,7 +108,10 @@ export function createApp(deps: AppDeps) {
   const auth = apiKeyAuth(deps.auth);
   // The calendar feed carries its own read-only feed token: calendar apps cannot send the API key in a header.
   const feedPath = deps.calendar ? CALENDAR_FEED_PATH : undefined;
-  if (auth) app.use('*', (c, next) => (c.req.path === feedPath ? next() : auth(c, next)));
+  // Open without a key: the calendar feed (its token is its key) and the landing page (links only, no data; the
+  // dashboard's own link back to it must not end in a 401).
+  const open = (c: Context) => c.req.path === feedPath || (c.req.path === '/' && c.req.method === 'GET');
+  if (auth) app.use('*', (c, next) => (open(c) ? next() : auth(c, next)));
 
   if (limits.requestsPerMinute || deps.auth.tenants) {
     const limiters = new Map<number, ReturnType<typeof createRateLimiter>>();

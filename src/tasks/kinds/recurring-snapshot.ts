@@ -86,7 +86,10 @@ export async function readSnapshot(client: Client, taskId: string): Promise<Snap
   const description = await ifExists(taskId, () => client.schedule.getHandle(taskId).describe());
   if (description && description.action.workflowType !== SCHEDULED_TASK_WORKFLOW) return undefined;
   const listed = await onTemporal(taskId, () => listRuns(client, runsOfSchedule(taskId)));
-  const runs = await withRecords(client, description ? await withUnlisted(client, description, listed) : listed);
+  const runs = await withRecords(
+    client,
+    description ? await withUnlisted(client, description, listed) : listed,
+  );
   if (description) {
     const input = description.action.args?.[0] as ScheduledTaskInput | undefined;
     return {

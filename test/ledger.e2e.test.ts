@@ -23,7 +23,15 @@ interface Occurrence {
   status: string;
   reason: string;
   manual: boolean;
-  run: { workflow_id: string; error: string | null; duration_ms: number | null; ui_url: string } | null;
+  run: {
+    workflow_id: string;
+    execution_id: string | null;
+    error: string | null;
+    duration_ms: number | null;
+    result_summary: string | null;
+    callback: { status: string; attempts: number } | null;
+    ui_url: string;
+  } | null;
   blocked_by: { workflow_id: string } | null;
 }
 
@@ -49,7 +57,11 @@ describe('the occurrence ledger', () => {
     receiver.respond('/ok', 200, { done: true });
     receiver.respond('/broken', 500, { error: 'agent crashed' });
     const start = Date.now();
-    const ok = await schedule({ when: 'in 1 second', payload: { url: `${receiver.url}/ok` } });
+    const ok = await schedule({
+      when: 'in 1 second',
+      payload: { url: `${receiver.url}/ok` },
+      callback_url: `${receiver.url}/ok-cb`,
+    });
     const broken = await schedule({
       when: 'in 1 second',
       payload: { url: `${receiver.url}/broken` },
@@ -60,12 +72,20 @@ describe('the occurrence ledger', () => {
     expect((await pulse.call('DELETE', `/tasks/${cancelled.task_id}`)).status).toBe(200);
 
     const window = [start - 60_000, start + 4 * 3_600_000] as const;
-    const [okRun] = await until('the ok task ran', async () => {
+    const [okRun] = await until('the ok task ran and delivered its callback', async () => {
       const list = await occurrencesOf(ok.task_id, ...window);
-      return list[0]?.status === 'succeeded' ? list : undefined;
+      return list[0]?.status === 'succeeded' && list[0].run?.callback ? list : undefined;
     });
     expect(okRun!.reason).toBe('ran and succeeded');
     expect(okRun!.run?.ui_url).toContain(`/workflows/${ok.task_id}/`);
+    // The run as the task's own result tells it: execution, duration, a summary of the result, the callback.
+    const result = (await pulse.call('GET', `/tasks/${ok.task_id}/result`)).body;
+    expect(okRun!.run).toMatchObject({
+      execution_id: result.execution_id,
+      duration_ms: expect.any(Number),
+      callback: { status: 'delivered', attempts: 1 },
+    });
+    expect(okRun!.run?.result_summary).toContain('done');
     const [failed] = await until('the broken task failed', async () => {
       const list = await occurrencesOf(broken.task_id, ...window);
       return list[0]?.status === 'failed' ? list : undefined;
@@ -97,6 +117,21 @@ describe('the occurrence ledger', () => {
     expect(all.status).toBe(200);
     expect(all.body.occurrences.map((o: Occurrence) => o.task_id)).toContain(broken.task_id);
     expect(all.body.occurrences.every((o: Occurrence) => o.status === 'failed')).toBe(true);
+
+    // And by schedule type: a task left to external workers, apart from the HTTP calls.
+    const crawl = await schedule({
+      schedule_type: 'crawl',
+      when: 'in 2 hours',
+      payload: { site: 'a.example' },
+    });
+    const range = `from=${new Date(window[0]).toISOString()}&to=${new Date(window[1]).toISOString()}`;
+    const crawls = (await pulse.call('GET', `/occurrences?${range}&schedule_type=crawl`)).body.occurrences;
+    expect(crawls.map((o: Occurrence) => o.task_id)).toContain(crawl.task_id);
+    expect(crawls.map((o: Occurrence) => o.task_id)).not.toContain(later.task_id);
+    const calls = (await pulse.call('GET', `/occurrences?${range}&schedule_type=http_request`)).body
+      .occurrences;
+    expect(calls.map((o: Occurrence) => o.task_id)).toContain(later.task_id);
+    expect(calls.map((o: Occurrence) => o.task_id)).not.toContain(crawl.task_id);
   });
 
   it('a time that came while the previous run was still going (overlap skip) is skipped, naming that run', async () => {

@@ -166,6 +166,9 @@ describe('concurrent_runs across workers', () => {
     const described = await env.client.workflow.getHandle(runSlotsWorkflowId(tenant)).describe();
     expect(described.type).toBe('tenantRunSlots');
     expect(described.status.name).toBe('RUNNING');
+    // The Web UI tells it apart from the task runs, as it does every workflow Pulse starts.
+    expect(await described.staticSummary()).toBe(`concurrent runs of tenant ${tenant} (at most 3)`);
+    expect(await described.staticDetails()).toContain('`concurrent_runs`');
     release();
   });
 });

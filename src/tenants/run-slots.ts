@@ -70,6 +70,9 @@ export function createRunSlots(
               taskQueue: temporal.taskQueue(),
               workflowIdConflictPolicy: 'USE_EXISTING',
               args: [],
+              // What the Web UI shows for it, as for every workflow Pulse starts.
+              staticSummary: `concurrent runs of tenant ${tenant} (at most ${limit})`,
+              staticDetails: `Hands out tenant **${tenant}**'s \`concurrent_runs\` slots to runs on every worker; ends after a quiet minute.`,
               // Ahead of the runs in the queue (the default is 3): a burst's runs wait on its answers.
               priority: { priorityKey: 1 },
             }),

@@ -172,6 +172,24 @@ describe('the dashboard', () => {
     expect(problems).toEqual([]);
   });
 
+  it('the schedule-type filter shows only the tasks of that type', async () => {
+    const call = await schedule({ when: 'in 5 minutes', payload: { url: `${receiver.url}/ok` } });
+    const crawl = await schedule({
+      schedule_type: 'crawl',
+      when: 'in 6 minutes',
+      payload: { site: 'a.example' },
+    });
+    const { page, problems } = await openDashboard();
+    await page.click('.fc-timeGridWeek-button');
+    await event(page, call).waitFor();
+    await event(page, crawl).waitFor();
+    await page.fill('#filter-schedule-type', 'crawl');
+    await page.dispatchEvent('#filter-schedule-type', 'change');
+    await event(page, call).waitFor({ state: 'detached' });
+    await event(page, crawl).waitFor();
+    expect(problems).toEqual([]);
+  });
+
   it('with auth on, shows no data without the key, and the data once the key is given', async () => {
     const key = 'dashboard-test-key';
     const secured = await startPulse(env, { apiKeys: [key] });

@@ -19,23 +19,17 @@ import {
   PulseStatus,
   SCHEDULED_TASK_WORKFLOW,
 } from '../../shared/search-attributes.js';
-import {
-  amendUpdate,
-  rescheduleUpdate,
-  setPausedUpdate,
-  taskStateQuery,
-} from '../../shared/task-messages.js';
+import { amendUpdate, rescheduleUpdate, setPausedUpdate } from '../../shared/task-messages.js';
 import type { RunRecord, ScheduledTaskInput, TaskStatus, TriggerInput } from '../../shared/task-types.js';
 import { ifExists, onTemporal } from '../../temporal/temporal-errors.js';
 import { canTriggerOnce, liveOnceStatus, onceStatus, onceStatusQuery } from '../task-status.js';
 import { taskView, type TaskMemo, type TaskView } from '../task-view.js';
 import { tenantClause } from '../../tenants/tenant-scope.js';
 import { quote, scheduledTasksOn } from '../visibility-query.js';
+import { liveTaskState } from './live-state.js';
 import { staticDetailsOf, staticSummaryOf } from './task-summary.js';
 import type { KindDeps, KindListFilters, ListedTask, LoadedTask, TaskKind } from './task-kind.js';
 
-// Short: a query with no worker polling waits out the whole deadline, and the fallback is nearly as good.
-const QUERY_DEADLINE_MS = 2000;
 /** How long a cancel waits for the workflow to acknowledge, so a GET right after the DELETE says cancelled. */
 const CANCEL_SETTLE_MS = 5000;
 
@@ -113,9 +107,7 @@ export function createOnceKind(deps: KindDeps): TaskKind {
   async function snapshot(handle: WorkflowHandle, description: WorkflowExecutionDescription) {
     if (description.status.name === 'RUNNING') {
       try {
-        const state = await client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
-          handle.query(taskStateQuery),
-        );
+        const state = await liveTaskState(client, handle);
         return {
           status: liveOnceStatus(state, now().getTime()),
           dueAtMs: state.dueAtMs,

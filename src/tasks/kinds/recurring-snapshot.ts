@@ -6,11 +6,11 @@
 import type { Client, ScheduleDescription, ScheduleSummary, WorkflowExecutionInfo } from '@temporalio/client';
 import { PulseStatus, SCHEDULED_TASK_WORKFLOW } from '../../shared/search-attributes.js';
 import type { RunRecord, ScheduledTaskInput, TaskStatus } from '../../shared/task-types.js';
-import { taskStateQuery } from '../../shared/task-messages.js';
 import { ifExists, onTemporal } from '../../temporal/temporal-errors.js';
 import { orphanedRecurringStatus, recurringStatus, type ScheduleFacts } from '../task-status.js';
 import type { TaskMemo } from '../task-view.js';
 import { runsOfSchedule } from '../visibility-query.js';
+import { liveTaskState } from './live-state.js';
 import { isExhausted } from './schedule-spec.js';
 
 /** Most runs of one task read to show its history. */
@@ -145,8 +145,6 @@ export async function withUnlisted(
 
 /** Most runs without a record in their listing that one read looks up one by one. */
 const MAX_LOOKUPS = 10;
-// Short: a query with no worker polling waits out the whole deadline, and the run still shows as running without it.
-const QUERY_DEADLINE_MS = 2000;
 
 /**
  * The runs, each with its record where one exists. A listing can lack it twice over: a run that has finished its
@@ -172,9 +170,7 @@ async function lookUp(client: Client, run: RecurringRun): Promise<RecurringRun |
     const running = description.status.name === 'RUNNING';
     if (fromMemo) return { ...run, running: false, record: fromMemo };
     if (!running) return { ...run, running: false };
-    const state = await client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
-      handle.query(taskStateQuery),
-    );
+    const state = await liveTaskState(client, handle);
     // Still running: its work, or (with a record) the delivery of its callback.
     const record = state.runs[state.runs.length - 1];
     return { ...run, running: true, ...(record ? { record } : {}) };

@@ -487,13 +487,15 @@ describe('what the service says, as HTTP', () => {
 });
 
 describe('API keys', () => {
-  it('with an API key set, every route but /health and the landing page needs it', async () => {
+  it('with an API key set, every route but /health, the landing page and its icon needs it', async () => {
     const { app } = inProcess({ apiKeys: ['old-key', 'new-key'] });
     expect((await app.request('/health')).status).toBe(200);
     const landing = await app.request('/');
     expect(landing.status).toBe(200);
     expect(await landing.text()).toContain('href="/dashboard"');
     expect((await app.request('/', { method: 'POST' })).status).toBe(401);
+    const icon = await app.request('/favicon.ico');
+    expect([icon.status, icon.headers.get('content-type')]).toEqual([200, 'image/svg+xml']);
     // Every documented route (read from the OpenAPI document itself), plus the undocumented ones.
     const doc = (await (
       await app.request('/openapi.json', { headers: { authorization: 'Bearer old-key' } })

@@ -66,6 +66,21 @@ describe('the dashboard', () => {
     expect(await (await fetch(`${pulse.baseUrl}/`)).text()).toContain('href="/dashboard"');
   });
 
+  it('the API reference page renders every operation from /openapi.json, with no page error', async () => {
+    const { page, problems } = await openPage(browser);
+    const response = await page.goto(`${pulse.baseUrl}/reference`);
+    expect(response?.status()).toBe(200);
+    // Scalar draws each operation's summary as a heading; the schedule route's summary is in /openapi.json.
+    const spec = (await fetch(`${pulse.baseUrl}/openapi.json`).then((r) => r.json())) as {
+      paths: Record<string, Record<string, { summary?: string }>>;
+    };
+    const summary = spec.paths['/tasks/schedule']!.post!.summary!;
+    await page.getByText(summary, { exact: true }).first().waitFor({ timeout: 30_000 });
+    // Nothing failed to load: Scalar's script comes from Pulse, its fonts are off, the tab icon is served.
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
   it('schedules a task from the form, previewing its when live, and shows it in the week view', async () => {
     const { page, problems } = await openDashboard();
     await page.click('#new-task');

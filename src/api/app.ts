@@ -21,7 +21,7 @@ import { handleApiError, rejectInvalid, routeNotFound } from './errors.js';
 import type { Health } from './health.js';
 import { registerLedgerRoutes } from './ledger-routes.js';
 import { createRateLimiter } from './rate-limit.js';
-import { registerBrowserPages, type LandingLinks } from './reference.js';
+import { FAVICON_PATH, registerBrowserPages, type LandingLinks } from './reference.js';
 import { ExecutorListResponse, MAX_JSON_DEPTH, pathBeyondDepth } from './schemas.js';
 import { commonErrors, json, registerTaskRoutes } from './task-routes.js';
 import { registerToolRoutes } from './tools.js';
@@ -108,9 +108,11 @@ export function createApp(deps: AppDeps) {
   const auth = apiKeyAuth(deps.auth);
   // The calendar feed carries its own read-only feed token: calendar apps cannot send the API key in a header.
   const feedPath = deps.calendar ? CALENDAR_FEED_PATH : undefined;
-  // Open without a key: the calendar feed (its token is its key) and the landing page (links only, no data; the
-  // dashboard's own link back to it must not end in a 401).
-  const open = (c: Context) => c.req.path === feedPath || (c.req.path === '/' && c.req.method === 'GET');
+  // Open without a key: the calendar feed (its token is its key), the landing page (links only, no data; the
+  // dashboard's own link back to it must not end in a 401) and the tab icon browsers fetch by themselves.
+  const open = (c: Context) =>
+    c.req.path === feedPath ||
+    (c.req.method === 'GET' && (c.req.path === '/' || c.req.path === FAVICON_PATH));
   if (auth) app.use('*', (c, next) => (open(c) ? next() : auth(c, next)));
 
   if (limits.requestsPerMinute || deps.auth.tenants) {

@@ -11,6 +11,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 
 const REFERENCE_SCRIPT = '/reference/standalone.js';
+/** Open without a key, like the landing page: an icon, no data. */
+export const FAVICON_PATH = '/favicon.ico';
 
 let script: Promise<string> | undefined;
 
@@ -50,9 +52,17 @@ ${ui}
 `;
 }
 
-/** Registers `GET /`, `GET /reference` and the reference's script. */
+/** The tab icon browsers ask every page's origin for: a pulse line, so the request is not a 404 in the console. */
+const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0b57d0"/><path d="M3 17h7l3-8 5 15 3-7h8" fill="none" stroke="#fff" stroke-width="3" stroke-linejoin="round" stroke-linecap="round"/></svg>`;
+
+/** Registers `GET /`, `GET /favicon.ico`, `GET /reference` and the reference's script. */
 export function registerBrowserPages<E extends Env>(app: OpenAPIHono<E>, links: LandingLinks): void {
   app.get('/', (c) => c.html(landingPage(links)));
+  app.get(FAVICON_PATH, (c) => {
+    c.header('content-type', 'image/svg+xml');
+    c.header('cache-control', 'public, max-age=86400');
+    return c.body(FAVICON);
+  });
   app.get(
     '/reference',
     Scalar({

@@ -1,6 +1,8 @@
 /**
- * The `pulse` CLI as a child process against the running service (real Temporal dev server, worker and API on
- * 127.0.0.1): its stdout, stderr and exit codes.
+ * The `pulse` CLI against the running service (real Temporal dev server, worker and API on 127.0.0.1): its stdout,
+ * stderr and exit codes. Most runs call `runCli`, the function the executable runs, in this process (a child process
+ * costs about half a CPU second to start, and this file makes fifty runs); the package bin and a usage error run as
+ * real child processes, so what a shell sees is checked too.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { execFile } from 'node:child_process';
@@ -9,7 +11,14 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KEY_FILE, removeServiceFile, SERVICE_FILE, writeServiceFile } from '../src/client/discovery.js';
+import { runCli } from '../src/client/cli-app.js';
+import {
+  discoverService,
+  KEY_FILE,
+  removeServiceFile,
+  SERVICE_FILE,
+  writeServiceFile,
+} from '../src/client/discovery.js';
 import { createWordCountExecutor } from '../src/executors/examples/word-count-executor.js';
 import { createExecutorFactory } from '../src/executors/executor-factory.js';
 import { PROJECT_ROOT } from '../src/project-root.js';
@@ -49,8 +58,31 @@ interface CliRun {
   readonly stderr: string;
 }
 
+/** The CLI's environment: this service, no key, no colour; `extraEnv` over it. */
+const cliEnv = (extraEnv: Record<string, string>) => ({
+  ...process.env,
+  PULSE_URL: pulse.baseUrl,
+  PULSE_API_KEY: '',
+  NO_COLOR: '1',
+  ...extraEnv,
+});
+
+/** Runs the CLI as `src/client/cli.ts` runs it, in this process, from the project folder; its output and exit code. */
+async function pulseCli(args: readonly string[], extraEnv: Record<string, string> = {}): Promise<CliRun> {
+  const env = cliEnv(extraEnv);
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    env,
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    discover: () => discoverService(env, PROJECT_ROOT),
+  });
+  return { code, stdout, stderr };
+}
+
 /** Runs the CLI in a child process (asynchronously: this process serves the API it talks to). */
-function pulseCli(
+function pulseProcess(
   args: readonly string[],
   extraEnv: Record<string, string> = {},
   entry = ['--import', 'tsx', CLI],
@@ -59,11 +91,7 @@ function pulseCli(
     execFile(
       process.execPath,
       [...entry, ...args],
-      {
-        cwd: PROJECT_ROOT,
-        env: { ...process.env, PULSE_URL: pulse.baseUrl, PULSE_API_KEY: '', NO_COLOR: '1', ...extraEnv },
-        timeout: 90_000,
-      },
+      { cwd: PROJECT_ROOT, env: cliEnv(extraEnv), timeout: 90_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         resolve({ code, stdout, stderr });
@@ -90,11 +118,11 @@ async function closedPort(): Promise<number> {
 describe('help and usage', () => {
   it('--help and <cmd> --help print usage and exit 0; no args, unknown commands and options exit 2', async () => {
     const [help, cmdHelp, scheduleHelp, none, unknown, badOption, noWhen, badTimes] = await Promise.all([
-      pulseCli(['--help']),
+      pulseProcess(['--help']),
       pulseCli(['schedule', 'agent', '--help']),
       pulseCli(['schedule', '--help']),
       pulseCli([]),
-      pulseCli(['frobnicate']),
+      pulseProcess(['frobnicate']),
       pulseCli(['get', 'x', '--bogus']),
       pulseCli(['schedule', 'http', 'https://example.com/hook']),
       pulseCli(['schedule', 'http', 'https://example.com/hook', '--when', 'now', '--times', '3']),
@@ -366,7 +394,7 @@ describe('exit codes for failures', () => {
 
 describe('the package bin', () => {
   it('src/client/pulse.js runs the CLI without a build step', async () => {
-    const health = json(await pulseCli(['health', '--json'], {}, [BIN]));
+    const health = json(await pulseProcess(['health', '--json'], {}, [BIN]));
     expect(health).toMatchObject({ api: 'ok', temporal: { reachable: true } });
   });
 });

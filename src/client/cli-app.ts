@@ -129,6 +129,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       let client: PulseClient | undefined;
       const ctx: Context = {
         values,
+        env: io.env,
         args: command.args,
         client: () => {
           try {

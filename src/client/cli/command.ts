@@ -13,6 +13,8 @@ export type Values = Record<string, unknown>;
 
 export interface Context {
   readonly values: Values;
+  /** The environment the CLI was given (`CliIo.env`), never `process.env` directly. */
+  readonly env: Readonly<Record<string, string | undefined>>;
   /** The command's positional arguments. */
   readonly args: readonly string[];
   readonly client: () => PulseClient;

@@ -15,11 +15,11 @@ import {
   type Tenant,
   type TenantFile,
 } from '../../tenants/tenant-registry.js';
-import { UsageError, num, str, subcommand, type Action, type Values } from './command.js';
+import { UsageError, num, str, subcommand, type Action, type Context, type Values } from './command.js';
 import { wholeNumber } from './option-values.js';
 
-function fileOf(values: Values): string {
-  const file = str(values, 'file') ?? process.env.PULSE_TENANTS_FILE;
+function fileOf({ values, env }: Pick<Context, 'values' | 'env'>): string {
+  const file = str(values, 'file') ?? env.PULSE_TENANTS_FILE;
   if (!file) throw new UsageError('Name the tenants file: --file PATH, or set PULSE_TENANTS_FILE.');
   return path.resolve(file);
 }
@@ -75,7 +75,7 @@ export function addTenantsCommand(program: Command, action: Action): void {
 
   withFile(subcommand(tenants, 'list', '', 'The tenants, their limits and how many keys each has')).action(
     action(async (ctx) => {
-      const data = read(fileOf(ctx.values));
+      const data = read(fileOf(ctx));
       const rows = data.tenants.map((t) => ({
         id: t.id,
         ...(t.name ? { name: t.name } : {}),
@@ -103,7 +103,7 @@ export function addTenantsCommand(program: Command, action: Action): void {
     ),
   ).action(
     action(async (ctx) => {
-      const file = fileOf(ctx.values);
+      const file = fileOf(ctx);
       const data = read(file, true);
       const id = ctx.args[0]!;
       const checked = TenantSchema.shape.id.safeParse(id);
@@ -130,7 +130,7 @@ export function addTenantsCommand(program: Command, action: Action): void {
     .option('--revoke-old', 'Remove its other keys at once (default: they keep working until removed)')
     .action(
       action(async (ctx) => {
-        const file = fileOf(ctx.values);
+        const file = fileOf(ctx);
         const data = read(file);
         const tenant = tenantIn(data, ctx.args[0]!);
         const key = newApiKey();
@@ -150,7 +150,7 @@ export function addTenantsCommand(program: Command, action: Action): void {
 
   withLimits(withFile(subcommand(tenants, 'limits', '<id>', "Set a tenant's limits"))).action(
     action(async (ctx) => {
-      const file = fileOf(ctx.values);
+      const file = fileOf(ctx);
       const data = read(file);
       const tenant = tenantIn(data, ctx.args[0]!);
       const limits = { ...tenant.limits, ...limitsOf(ctx.values) };
@@ -161,7 +161,7 @@ export function addTenantsCommand(program: Command, action: Action): void {
 
   withFile(subcommand(tenants, 'admin-key', '', 'Add an admin key (sees every tenant; printed once)')).action(
     action(async (ctx) => {
-      const file = fileOf(ctx.values);
+      const file = fileOf(ctx);
       const data = read(file, true);
       const key = newApiKey();
       write(file, { ...data, admin_keys: [...data.admin_keys, hashKey(key)] });

@@ -1,42 +1,16 @@
 /**
- * `pulse calendar` as a child process against a live API on a real dev server: the occurrence ledger printed as an
+ * `pulse calendar` (`runCli`, in this process) against a live API on a real dev server: the occurrence ledger printed as an
  * agenda by day in a time zone, a past run with its outcome and reason, `--json`, and its usage errors.
  */
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../src/project-root.js';
+import { runCliInProcess } from './helpers/cli.js';
 import { useStack } from './helpers/stack.js';
 import { until } from './helpers/wait.js';
 
-const CLI = path.join(PROJECT_ROOT, 'src', 'client', 'cli.ts');
-
 const { pulse, receiver } = useStack();
 
-interface CliRun {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the CLI in a child process (asynchronously: this process serves the API it talks to). */
-function pulseCli(args: readonly string[]): Promise<CliRun> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', CLI, ...args],
-      {
-        cwd: PROJECT_ROOT,
-        env: { ...process.env, PULSE_URL: pulse.baseUrl, PULSE_API_KEY: '', NO_COLOR: '1' },
-        timeout: 90_000,
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const pulseCli = (args: readonly string[]) =>
+  runCliInProcess(args, { ...process.env, PULSE_URL: pulse.baseUrl, PULSE_API_KEY: '', NO_COLOR: '1' });
 
 async function schedule(body: Record<string, unknown>): Promise<string> {
   const response = await pulse.call('POST', '/tasks/schedule', { schedule_type: 'http_request', ...body });

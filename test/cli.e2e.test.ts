@@ -5,29 +5,21 @@
  * real child processes, so what a shell sees is checked too.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../src/client/cli-app.js';
-import {
-  discoverService,
-  KEY_FILE,
-  removeServiceFile,
-  SERVICE_FILE,
-  writeServiceFile,
-} from '../src/client/discovery.js';
+import { KEY_FILE, removeServiceFile, SERVICE_FILE, writeServiceFile } from '../src/client/discovery.js';
 import { createWordCountExecutor } from '../src/executors/examples/word-count-executor.js';
 import { createExecutorFactory } from '../src/executors/executor-factory.js';
 import { PROJECT_ROOT } from '../src/project-root.js';
+import { runCliInProcess, runCliProcess, type CliRun } from './helpers/cli.js';
 import { startPulse, startPulseApiOnly, type PulseApi, type PulseUnderTest } from './helpers/pulse.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { createDevServerEnv } from './helpers/temporal.js';
 import { sleep } from './helpers/wait.js';
 
-const CLI = path.join(PROJECT_ROOT, 'src', 'client', 'cli.ts');
 const BIN = path.join(PROJECT_ROOT, 'src', 'client', 'pulse.js');
 /** A winter Wednesday: Europe/Berlin is UTC+1. */
 const WINTER_NOW = new Date('2027-01-13T12:00:00Z');
@@ -52,12 +44,6 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-interface CliRun {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** The CLI's environment: this service, no key, no colour; `extraEnv` over it. */
 const cliEnv = (extraEnv: Record<string, string>) => ({
   ...process.env,
@@ -67,38 +53,11 @@ const cliEnv = (extraEnv: Record<string, string>) => ({
   ...extraEnv,
 });
 
-/** Runs the CLI as `src/client/cli.ts` runs it, in this process, from the project folder; its output and exit code. */
-async function pulseCli(args: readonly string[], extraEnv: Record<string, string> = {}): Promise<CliRun> {
-  const env = cliEnv(extraEnv);
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    env,
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    discover: () => discoverService(env, PROJECT_ROOT),
-  });
-  return { code, stdout, stderr };
-}
+const pulseCli = (args: readonly string[], extraEnv: Record<string, string> = {}) =>
+  runCliInProcess(args, cliEnv(extraEnv));
 
-/** Runs the CLI in a child process (asynchronously: this process serves the API it talks to). */
-function pulseProcess(
-  args: readonly string[],
-  extraEnv: Record<string, string> = {},
-  entry = ['--import', 'tsx', CLI],
-) {
-  return new Promise<CliRun>((resolve) => {
-    execFile(
-      process.execPath,
-      [...entry, ...args],
-      { cwd: PROJECT_ROOT, env: cliEnv(extraEnv), timeout: 90_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const pulseProcess = (args: readonly string[], extraEnv: Record<string, string> = {}, entry?: string[]) =>
+  runCliProcess(args, cliEnv(extraEnv), entry);
 
 /** Parses stdout as JSON, failing with the CLI's output when it is not. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -10,7 +10,13 @@ const CHROMIUM = '/usr/bin/chromium';
 
 function ensureChromium(): void {
   if (existsSync(CHROMIUM)) return;
-  execFileSync('apt-get', ['install', '-y', 'chromium'], { stdio: 'inherit' });
+  try {
+    execFileSync('apt-get', ['install', '-y', 'chromium'], { stdio: 'inherit' });
+  } catch {
+    // A fresh machine's package lists may be missing or stale (the package's version no longer on the mirror).
+    execFileSync('apt-get', ['update'], { stdio: 'inherit' });
+    execFileSync('apt-get', ['install', '-y', 'chromium'], { stdio: 'inherit' });
+  }
 }
 
 export async function launchBrowser(): Promise<Browser> {

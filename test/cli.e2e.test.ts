@@ -5,6 +5,7 @@
  * real child processes, so what a shell sees is checked too.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -355,6 +356,16 @@ describe('the package bin', () => {
   it('src/client/pulse.js runs the CLI without a build step', async () => {
     const health = json(await pulseProcess(['health', '--json'], {}, [BIN]));
     expect(health).toMatchObject({ api: 'ok', temporal: { reachable: true } });
+  });
+
+  it('a reader that closes the pipe early (pulse --help | head -1) ends it quietly, exit 0', async () => {
+    const child = spawn(process.execPath, [BIN, '--help'], { cwd: PROJECT_ROOT, env: cliEnv({}) });
+    // The read end is gone before the CLI writes: its first write meets EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
   });
 });
 

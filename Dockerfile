@@ -3,6 +3,8 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
+# The npm workspace (the client package) must be there for `npm install` to accept the lock file.
+COPY packages/client/package.json ./packages/client/
 # `npm install`, not `npm ci`: see .ci/run for why the lockfile cannot satisfy `npm ci` on every registry.
 RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY tsconfig.json ./

@@ -13,6 +13,7 @@ export default tseslint.config(
       '.runagent-venv',
       '.cluster',
       'dist',
+      'packages/client/dist',
       'bench/results',
     ],
   },

@@ -21,7 +21,7 @@ import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { createDevServerEnv } from './helpers/temporal.js';
 import { sleep } from './helpers/wait.js';
 
-const BIN = path.join(PROJECT_ROOT, 'src', 'client', 'pulse.js');
+const BIN = path.join(PROJECT_ROOT, 'packages', 'client', 'bin', 'pulse.js');
 /** A winter Wednesday: Europe/Berlin is UTC+1. */
 const WINTER_NOW = new Date('2027-01-13T12:00:00Z');
 
@@ -353,7 +353,7 @@ describe('exit codes for failures', () => {
 });
 
 describe('the package bin', () => {
-  it('src/client/pulse.js runs the CLI without a build step', async () => {
+  it("the client package's bin runs the CLI from source in the repository, without a build step", async () => {
     const health = json(await pulseProcess(['health', '--json'], {}, [BIN]));
     expect(health).toMatchObject({ api: 'ok', temporal: { reachable: true } });
   });

@@ -1,11 +1,12 @@
 /**
- * The package as another project gets it: `npm pack` (which builds dist/ first), `npm install <tarball>` into an
- * empty project (its dependencies from the registry), then `import { PulseClient } from 'pulse/client'` in plain
- * Node (no tsx) and the installed `pulse` bin, both against a live Pulse.
+ * The client package as another project gets it: `npm pack -w packages/client` (which builds its dist/ first),
+ * `npm install <tarball>` into an empty project (its dependencies from the registry), then
+ * `import { PulseClient } from 'pulse/client'` in plain Node (no tsx) and the installed `pulse` bin, both against a
+ * live Pulse. The package declares exactly the packages its code imports at run time: none of the service's.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -15,6 +16,36 @@ import { startPulse, type PulseUnderTest } from './helpers/pulse.js';
 import { createDevServerEnv } from './helpers/temporal.js';
 
 const run = promisify(execFile);
+
+/**
+ * The packages the modules reachable from `entries` import when they run (static and dynamic imports, relative ones
+ * followed; tsc has already erased type-only imports), by package name, sorted.
+ */
+function runtimeImports(root: string, entries: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const code = readFileSync(file, 'utf8');
+    for (const m of code.matchAll(
+      /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'([^']+)'|import\('([^']+)'\)/g,
+    )) {
+      const spec = (m[1] ?? m[2])!;
+      if (spec.startsWith('.')) visit(path.resolve(path.dirname(file), spec));
+      else if (!spec.startsWith('node:'))
+        packages.add(
+          spec
+            .split('/')
+            .slice(0, spec.startsWith('@') ? 2 : 1)
+            .join('/'),
+        );
+    }
+  };
+  for (const entry of entries) visit(path.join(root, entry));
+  expect(seen.size).toBeGreaterThan(entries.length);
+  return [...packages].sort();
+}
 const npmEnv = { ...process.env, NPM_CONFIG_UPDATE_NOTIFIER: 'false', NPM_CONFIG_FUND: 'false' };
 
 let env: TestWorkflowEnvironment;
@@ -34,7 +65,10 @@ afterAll(async () => {
 });
 
 it('npm pack gives a package another project installs and uses: the typed client and the pulse bin', async () => {
-  await run('npm', ['pack', '--pack-destination', project], { cwd: PROJECT_ROOT, env: npmEnv });
+  await run('npm', ['pack', '-w', 'packages/client', '--pack-destination', project], {
+    cwd: PROJECT_ROOT,
+    env: npmEnv,
+  });
   const tarball = readdirSync(project).find((name) => name.endsWith('.tgz'));
   expect(tarball).toBeDefined();
   writeFileSync(
@@ -65,6 +99,17 @@ console.log(JSON.stringify({ task_id, status: task.status, refused }));
   expect(outcome.task_id).toMatch(/^task_/);
   expect(outcome.status).toBe('active');
   expect(outcome.refused).not.toBe('');
+
+  // What it installed: the client and what its code imports, nothing of the service (Temporal, Hono, ...).
+  const installed = path.join(project, 'node_modules', 'pulse');
+  const manifest = JSON.parse(readFileSync(path.join(installed, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  const imported = runtimeImports(installed, ['dist/client/index.js', 'dist/client/cli.js']);
+  expect(Object.keys(manifest.dependencies).sort()).toEqual(imported);
+  expect(readdirSync(path.join(project, 'node_modules')).filter((n) => n.startsWith('@temporalio'))).toEqual(
+    [],
+  );
 
   const bin = path.join(project, 'node_modules', '.bin', 'pulse');
   const listed = await run(bin, ['get', outcome.task_id, '--json', '--url', pulse.baseUrl], { cwd: project });

@@ -32,3 +32,17 @@ it('copies every folder the running code reads from the project root or imports 
   expect([...needed].sort()).toEqual(expect.arrayContaining(['dashboard', 'workflows']));
   expect([...needed].filter((folder) => !copied.includes(folder))).toEqual([]);
 });
+
+it("copies each npm workspace's package.json before npm install, which needs them to match the lock file", () => {
+  const dockerfile = readFileSync(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8');
+  const workspaces = (
+    JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { workspaces?: string[] }
+  ).workspaces;
+  expect(workspaces?.length).toBeGreaterThan(0);
+  const install = dockerfile.indexOf('RUN npm install');
+  for (const workspace of workspaces!) {
+    const copy = dockerfile.indexOf(`COPY ${workspace}/package.json ./${workspace}/`);
+    expect(copy, workspace).toBeGreaterThan(-1);
+    expect(copy, workspace).toBeLessThan(install);
+  }
+});

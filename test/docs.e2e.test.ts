@@ -13,7 +13,11 @@ const NOT_RUN: ReadonlyArray<readonly [page: string, starts: string, why: string
   ['README.md', 'npm install && npm start', 'the quick start itself: the test starts the service exactly so'],
   ['README.md', 'npm run check', 'the checks of the repository, not an example against a service'],
   ['docs/callbacks.md', 'PULSE_WEBHOOK_SECRET=whsec_...', 'a receiver that runs until it is stopped'],
-  ['docs/cli-and-client.md', 'npm pack', 'packs the package: test/client-package.e2e.test.ts does it'],
+  [
+    'docs/cli-and-client.md',
+    'npm pack -w packages/client',
+    'packs the client package: test/client-package.e2e.test.ts does it',
+  ],
   [
     'docs/executors-and-agents.md',
     'runagent config',

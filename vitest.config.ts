@@ -7,6 +7,8 @@ export default defineConfig({
     // The cluster's own tests run in `npm run test:cluster` (vitest.cluster.config.ts), on a cluster they start.
     exclude: ['test/cluster/**', '**/node_modules/**'],
     setupFiles: ['test/setup.ts'],
+    // One dev server for the run, a namespace per file (test/dev-server-setup.ts).
+    globalSetup: ['test/dev-server-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
@@ -15,7 +17,7 @@ export default defineConfig({
     // modules of their own between them; test/setup.ts installs the SDK's runtime once per process.
     isolate: false,
     sequence: { sequencer: LongestFirst },
-    // Each file starts its own Temporal server; two at a time is what a 2-core machine carries comfortably.
+    // Four files at a time: most of a file's time is waiting on Temporal timers and real processes.
     maxWorkers: 4,
   },
 });

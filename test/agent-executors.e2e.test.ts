@@ -668,6 +668,7 @@ describe('running well', () => {
       env: {
         ...process.env,
         TEMPORAL_ADDRESS: env.address,
+        TEMPORAL_NAMESPACE: env.namespace ?? 'default',
         PULSE_TASK_QUEUE: queue,
         RUNAGENT_BASE_URL: remote.url,
         RUNAGENT_API_KEY: KEY,

@@ -42,7 +42,9 @@ describe('one-time tasks through the API', () => {
       status: 'active',
       workflow_id: taskId,
     });
-    expect(scheduled.body.ui_url).toBe(`http://localhost:8233/namespaces/default/workflows/${taskId}`);
+    expect(scheduled.body.ui_url).toBe(
+      `http://localhost:8233/namespaces/${env.namespace ?? 'default'}/workflows/${taskId}`,
+    );
     const dueMs = Date.parse(nextExecution);
     expect(dueMs - Date.now()).toBeGreaterThan(1000);
 
@@ -158,6 +160,8 @@ describe('one-time tasks through the API', () => {
         'list',
         '--address',
         env.address,
+        '--namespace',
+        env.namespace ?? 'default',
         '--query',
         "PulseScheduleType='nightly_report'",
         '--output',

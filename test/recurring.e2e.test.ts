@@ -16,7 +16,11 @@ import { sleep, until } from './helpers/wait.js';
 const { env, pulse, receiver } = useStack();
 
 function temporal(...args: string[]) {
-  const result = spawnSync(cliPath()!, [...args, '--address', env.address], { encoding: 'utf8' });
+  const result = spawnSync(
+    cliPath()!,
+    [...args, '--address', env.address, '--namespace', env.namespace ?? 'default'],
+    { encoding: 'utf8' },
+  );
   expect(result.status, `temporal ${args.join(' ')}: ${result.stderr}`).toBe(0);
   return result.stdout;
 }
@@ -159,7 +163,7 @@ describe('recurring tasks', () => {
     expect(created.next_execution).toBe(preview.next[0]);
 
     const matching = await env.client.workflowService.listScheduleMatchingTimes({
-      namespace: 'default',
+      namespace: env.namespace ?? 'default',
       scheduleId: created.task_id,
       startTime: msToTs(Date.UTC(2027, 2, 25)),
       endTime: msToTs(Date.UTC(2027, 2, 31)),
@@ -221,7 +225,7 @@ describe('recurring tasks', () => {
     // Visibility is eventually consistent: on a cluster a run can finish, callback and all, before its listing shows
     // it (a CI run on PostgreSQL saw exactly that here). The schedule's own record of what it started fills the gap;
     // an empty listing stands in for a lagging one, which the dev server cannot be made to produce on demand.
-    const client = new Client({ connection: env.connection });
+    const client = new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
     const description = await client.schedule.getHandle(created.task_id).describe();
     const unlisted = await withUnlisted(client, description, []);
     expect(unlisted.map((r) => r.record?.executionId)).toEqual([after.runs[0].execution_id]);

@@ -25,7 +25,7 @@ beforeAll(async () => {
   env = await createDevServerEnv();
   worker = await createPulseWorker({
     connection: env.nativeConnection,
-    namespace: 'default',
+    namespace: env.namespace ?? 'default',
     taskQueue,
     executors: createExecutorFactory({}),
   });

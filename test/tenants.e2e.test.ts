@@ -340,7 +340,7 @@ describe('per tenant on the worker', () => {
     const connection = await NativeConnection.connect({ address: env.address });
     const second = await createPulseWorker({
       connection,
-      namespace: 'default',
+      namespace: env.namespace ?? 'default',
       taskQueue: pulse.taskQueue,
       executors: pulse.executors,
       activities: { runLimitFor: (tenant) => worker.tenant(tenant)?.limits?.concurrent_runs },

@@ -75,6 +75,7 @@ async function startTracedService(otlpUrl: string, tracing: string | undefined):
   const port = await freePort();
   const service = await startService({
     TEMPORAL_ADDRESS: env.address,
+    TEMPORAL_NAMESPACE: env.namespace ?? 'default',
     HOST: '127.0.0.1',
     PORT: String(port),
     PULSE_TASK_QUEUE: `pulse-tracing-${randomUUID().slice(0, 8)}`,

@@ -1,5 +1,8 @@
 /** Real Temporal servers for tests: the dev server for end-to-end runs, the time-skipping server for long sleeps. */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { inject } from 'vitest';
 import { PROJECT_ROOT } from '../../src/project-root.js';
 import { PULSE_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes.js';
 import {
@@ -20,16 +23,68 @@ function executable(spec: typeof TEMPORAL_CLI) {
   return found ? { type: 'existing-path' as const, path: found.path } : { type: 'cached-download' as const };
 }
 
-export async function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
-  // `npm run test:cluster`: the cluster its global set-up started, shared by every file, instead of a dev server.
-  if (temporalTarget() === 'cluster') return createClusterEnv();
-  return TestWorkflowEnvironment.createLocal({
+/** How many namespaces the shared dev server makes at start (test/dev-server-setup.ts): more than a run claims. */
+export const NAMESPACE_POOL_SIZE = 96;
+
+export const poolNamespace = (index: number) => `pulse-test-${index}`;
+
+/** What test/dev-server-setup.ts hands to the files: the shared dev server, and where namespaces are claimed. */
+export interface SharedDevServerInfo {
+  readonly address: string;
+  /** A folder in which a file claims namespace `i` by creating the entry `i` (mkdir is atomic across processes). */
+  readonly claims: string;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pulseDevServer: SharedDevServerInfo | undefined;
+  }
+}
+
+/** A dev server as the tests run it: the provisioned CLI, Pulse's search attributes and dynamic config. */
+export function devServerOptions(extraArgs: readonly string[] = []) {
+  return {
     server: {
       executable: executable(TEMPORAL_CLI),
       searchAttributes: PULSE_SEARCH_ATTRIBUTES,
-      extraArgs: devServerDynamicConfig().flatMap((value) => ['--dynamic-config-value', value]),
+      extraArgs: [
+        ...devServerDynamicConfig().flatMap((value) => ['--dynamic-config-value', value]),
+        ...extraArgs,
+      ],
     },
-  });
+  };
+}
+
+/** The next unclaimed namespace of the shared dev server, or undefined when there is none (or no shared server). */
+function claimSharedNamespace(): { address: string; namespace: string } | undefined {
+  let shared: SharedDevServerInfo | undefined;
+  try {
+    shared = inject('pulseDevServer');
+  } catch {
+    return undefined; // not under vitest (a script such as test/fixtures/histories/record.ts)
+  }
+  if (!shared) return undefined;
+  for (let index = 0; index < NAMESPACE_POOL_SIZE; index++) {
+    try {
+      mkdirSync(path.join(shared.claims, String(index)));
+      return { address: shared.address, namespace: poolNamespace(index) };
+    } catch {
+      // claimed by another file
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A Temporal environment for one end-to-end file. `npm test`: a namespace of its own on the dev server the run
+ * shares (a dev server of its own when the pool is used up, or outside vitest); `npm run test:cluster`: the cluster
+ * its global set-up started. Its `teardown()` stops only what is the file's own.
+ */
+export async function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
+  if (temporalTarget() === 'cluster') return createClusterEnv();
+  const claimed = claimSharedNamespace();
+  if (claimed) return TestWorkflowEnvironment.createFromExistingServer(claimed);
+  return TestWorkflowEnvironment.createLocal(devServerOptions());
 }
 
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {

@@ -31,8 +31,8 @@ export interface DeliverCallbackDeps {
   readonly webhookSecret?: string;
   /** With tenants: a tenant's own signing secret, which signs its deliveries instead. */
   readonly secretFor?: (tenant: string | undefined) => string | undefined;
-  /** The SSRF guard's dispatcher, which checks the address of every connection. */
-  readonly dispatcher?: unknown;
+  /** The SSRF guard's dispatcher for the task's tenant, which checks the address of every connection. */
+  readonly dispatcherFor?: (tenant: string | undefined) => unknown;
 }
 
 const CALLBACK_TIMEOUT_MS = 30_000;
@@ -82,7 +82,7 @@ export function createCallbackAttempt(deps: DeliverCallbackDeps) {
         body,
         timeoutMs: CALLBACK_TIMEOUT_MS,
         signal: Context.current().cancellationSignal,
-        dispatcher: deps.dispatcher,
+        dispatcher: deps.dispatcherFor?.(input.tenant),
       });
       assertSuccessful(`callback ${input.url}`, response);
       deps.metrics.callbackAttempts.inc({ outcome: 'delivered' });

@@ -19,8 +19,8 @@ export interface ActivityDeps {
   readonly metrics?: PulseMetrics;
   /** `PULSE_WEBHOOK_SECRET`, for signed callbacks. */
   readonly webhookSecret?: string;
-  /** The SSRF guard's dispatcher for callback connections. */
-  readonly dispatcher?: unknown;
+  /** The SSRF guard's dispatcher for a tenant's callback connections. */
+  readonly dispatcherFor?: (tenant: string | undefined) => unknown;
   /** Largest run result kept (bytes of JSON); larger ones are cut and marked truncated. */
   readonly maxResultBytes?: number;
   /** With tenants: a tenant's own signing secret. */

@@ -120,7 +120,7 @@ async function runCase(c: Case) {
       executors,
       logger: createLogger({ logLevel: 'error' }),
       activities: {
-        dispatcher: guard.dispatcher,
+        dispatcherFor: () => guard.dispatcher,
         ...(c.acmeConcurrentRuns
           ? { runLimitFor: (tenant: string) => (tenant === 'acme' ? c.acmeConcurrentRuns : undefined) }
           : {}),

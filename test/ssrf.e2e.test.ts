@@ -52,7 +52,7 @@ beforeAll(async () => {
     env,
     { destinationGuard: guard, executors: createExecutorFactory({ guard }) },
     undefined,
-    { dispatcher: guard.dispatcher },
+    { dispatcherFor: () => guard.dispatcher },
   );
 });
 

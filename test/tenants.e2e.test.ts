@@ -17,6 +17,7 @@ import { createPulseWorker } from '../src/temporal/worker.js';
 import type { Page } from 'playwright-core';
 import { launchBrowser, openPage } from './helpers/browser.js';
 import { startPulse, type PulseUnderTest } from './helpers/pulse.js';
+import { freePort, startService, stopService } from './helpers/service.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { createDevServerEnv } from './helpers/temporal.js';
 import { until } from './helpers/wait.js';
@@ -380,6 +381,78 @@ describe('per tenant on the worker', () => {
       second.shutdown();
       await secondRunning;
       await connection.close();
+    }
+  });
+});
+
+describe("a tenant's allowed_hosts", () => {
+  it("are its own, in the API and in the worker: another tenant's host is refused in every field", async () => {
+    // Pulse as `npm start` runs it (API and worker in one process) on this server, with the SSRF guard as
+    // deployments have it (private addresses refused) and a tenants file in which only bravo may reach 127.0.0.1,
+    // where the receiver is.
+    const hostsFile = path.join(dir, 'hosts-tenants.json');
+    writeFileSync(
+      hostsFile,
+      JSON.stringify({
+        admin_keys: [],
+        tenants: [
+          { id: 'acme', keys: [hashKey(KEY_A)] },
+          { id: 'bravo', keys: [hashKey(KEY_B)], allowed_hosts: ['127.0.0.1'] },
+        ],
+      }),
+    );
+    const port = await freePort();
+    const service = await startService({
+      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_NAMESPACE: env.namespace ?? 'default',
+      PULSE_TASK_QUEUE: `pulse-hosts-${Date.now()}`,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      PULSE_WORKER_METRICS_PORT: '0',
+      PULSE_ALLOW_PRIVATE_NETWORKS: 'false',
+      PULSE_TENANTS_FILE: hostsFile,
+      PULSE_API_KEY: '',
+    });
+    const call = async (method: string, route: string, key: string, body?: unknown) => {
+      const response = await fetch(`http://127.0.0.1:${port}${route}`, {
+        method,
+        headers: { ...as(key), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: response.status, body: (await response.json()) as Json };
+    };
+    try {
+      // Bravo's own host: accepted, and its run's connection is allowed by the worker too.
+      const own = await call('POST', '/tasks/schedule', KEY_B, {
+        schedule_type: 'http_request',
+        when: 'now',
+        payload: { url: `${receiver.url}/bravo-own-host` },
+      });
+      expect(own.status, JSON.stringify(own.body)).toBe(200);
+      await receiver.waitFor('/bravo-own-host', 1, 30_000);
+
+      const body = {
+        schedule_type: 'http_request',
+        when: 'in 1 hour',
+        payload: { url: `${receiver.url}/x` },
+      };
+      const elsewhere = { ...body, payload: { url: 'https://example.com/x' } };
+      const acme = await call('POST', '/tasks/schedule', KEY_A, elsewhere);
+      expect(acme.status, JSON.stringify(acme.body)).toBe(200);
+      const refusals = [
+        await call('POST', '/tasks/schedule', KEY_A, body),
+        await call('POST', '/tasks/schedule', KEY_A, { ...elsewhere, callback_url: `${receiver.url}/cb` }),
+        await call('POST', '/tools/schedule_task', KEY_A, body),
+        await call('PATCH', `/tasks/${acme.body.task_id}`, KEY_A, { payload: { url: `${receiver.url}/x` } }),
+      ];
+      for (const refused of refusals) {
+        expect(refused.status, JSON.stringify(refused.body)).toBe(400);
+        expect(refused.body.code).toBe('DESTINATION_REFUSED');
+        expect(refused.body.detail).toContain('127.0.0.1');
+      }
+      expect(receiver.at('/x')).toEqual([]);
+    } finally {
+      expect(await stopService(service)).toBe(0);
     }
   });
 });

@@ -69,7 +69,7 @@ async function measure(variant: Variant, bundles: { pulse: string; upserts: stri
       taskQueue: QUEUE,
       workflowBundle: { codePath: pulse ? bundles.pulse : bundles.upserts },
       activities: pulse
-        ? createActivities({ executors, dispatcher: guard.dispatcher })
+        ? createActivities({ executors, dispatcherFor: () => guard.dispatcher })
         : createBaselineActivities(),
       maxConcurrentActivityTaskExecutions: 200,
     });

@@ -32,7 +32,7 @@ runChild<PulseWorkerConfig>(async (config) => {
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     executors,
-    activities: { dispatcher: guard.dispatcher },
+    activities: { dispatcherFor: () => guard.dispatcher },
     options: {
       workflowsPath: undefined,
       workflowBundle: { codePath: config.bundlePath },

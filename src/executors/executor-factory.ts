@@ -50,6 +50,8 @@ export interface ExecutorFactoryConfig {
   readonly secretFor?: (tenant: string | undefined) => string | undefined;
   /** The SSRF guard: every connection to a user-supplied destination goes through it. */
   readonly guard?: DestinationGuard;
+  /** With tenants: the guard of a tenant's runs (its own allowed hosts, never another tenant's); else `guard`. */
+  readonly guardFor?: (tenant: string | undefined) => DestinationGuard;
 }
 
 export interface ExecutorFactory {
@@ -143,7 +145,8 @@ export function createExecutorFactory(config: ExecutorFactoryConfig = {}): Execu
     };
   }
 
-  const outbound = { dispatcher: config.guard?.dispatcher };
+  const guardOf = (tenant: string | undefined) => config.guardFor?.(tenant) ?? config.guard;
+  const outbound = { dispatcherFor: (tenant: string | undefined) => guardOf(tenant)?.dispatcher };
   factory.register(createExternalWorkerExecutor());
   factory.register(createHttpRequestExecutor(outbound)).register(
     createWebhookPushExecutor({
@@ -153,6 +156,6 @@ export function createExecutorFactory(config: ExecutorFactoryConfig = {}): Execu
     }),
   );
   if (config.serverless) factory.register(createServerlessExecutor(config.serverless));
-  if (config.local) factory.register(createLocalExecutor({ ...config.local, guard: config.guard }));
+  if (config.local) factory.register(createLocalExecutor({ ...config.local, guardFor: guardOf }));
   return factory;
 }

@@ -23,7 +23,9 @@ export const HttpRequestPayload = z.object({
 const DEFAULT_TIMEOUT_S = 30;
 
 /** Calls the URL of an `http_request` task and returns `{status_code, headers, body}`. */
-export function createHttpRequestExecutor(outbound: { dispatcher?: unknown } = {}): Executor {
+export function createHttpRequestExecutor(
+  outbound: { dispatcherFor?: (tenant: string | undefined) => unknown } = {},
+): Executor {
   return {
     name: 'http',
     description: 'Calls a URL (http_request tasks): method, headers, JSON or text body, timeout.',
@@ -63,7 +65,7 @@ export function createHttpRequestExecutor(outbound: { dispatcher?: unknown } = {
         body,
         timeoutMs,
         signal: context.signal,
-        dispatcher: outbound.dispatcher,
+        dispatcher: outbound.dispatcherFor?.(request.tenant),
       });
       assertSuccessful(`${payload.method} ${payload.url}`, response);
       return {

@@ -29,8 +29,8 @@ export interface LocalConfig {
   readonly allowPythonSysPath?: boolean;
   /** Port of a `runagent serve` agent when only `agent_host` is given. */
   readonly defaultAgentPort: number;
-  /** The SSRF guard: `agent_host` is user-supplied, so every connection to it is checked. */
-  readonly guard?: DestinationGuard;
+  /** The SSRF guard of the task's tenant: `agent_host` is user-supplied, so every connection to it is checked. */
+  readonly guardFor?: (tenant: string | undefined) => DestinationGuard | undefined;
 }
 
 const PYTHON_RUNNER = path.join(
@@ -138,9 +138,10 @@ export function createLocalExecutor(config: LocalConfig): Executor {
       switch (mode.kind) {
         case 'http': {
           const call = { ...agent, timeoutMs: request.timeoutMs };
-          if (config.guard) {
+          const guard = config.guardFor?.(request.tenant);
+          if (guard) {
             // Checked again here (not only at schedule time): a literal address never passes through DNS lookup.
-            await config.guard.checkUrl(mode.baseUrl, 'agent_host').catch((err: unknown) => {
+            await guard.checkUrl(mode.baseUrl, 'agent_host').catch((err: unknown) => {
               throw err instanceof DestinationRefusedError
                 ? permanentFailure(FailureType.DestinationRefused, err.message)
                 : err;
@@ -148,7 +149,7 @@ export function createLocalExecutor(config: LocalConfig): Executor {
           }
           const target = {
             baseUrl: mode.baseUrl,
-            ...(config.guard ? { dispatcher: config.guard.dispatcher, lookup: config.guard.lookup } : {}),
+            ...(guard ? { dispatcher: guard.dispatcher, lookup: guard.lookup } : {}),
           };
           return isStreamingEntrypoint(agent.entrypointTag)
             ? runAgentStream(target, call, context)

@@ -11,7 +11,8 @@ export interface WebhookPushOptions {
   readonly webhookSecret?: string;
   /** With tenants: a tenant's own signing secret, which signs its pushes instead. */
   readonly secretFor?: (tenant: string | undefined) => string | undefined;
-  readonly dispatcher?: unknown;
+  /** The SSRF guard's dispatcher for the task's tenant (it checks the address of every connection). */
+  readonly dispatcherFor?: (tenant: string | undefined) => unknown;
 }
 
 export function createWebhookPushExecutor(options: WebhookPushOptions = {}): Executor {
@@ -49,7 +50,7 @@ export function createWebhookPushExecutor(options: WebhookPushOptions = {}): Exe
         body,
         timeoutMs,
         signal: context.signal,
-        dispatcher: options.dispatcher,
+        dispatcher: options.dispatcherFor?.(request.tenant),
       });
       assertSuccessful(`webhook ${url}`, response);
       return { status_code: response.status, body: response.body };

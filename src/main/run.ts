@@ -25,7 +25,12 @@ import { TEMPORAL_CLI, defaultInstallDir, provisionBinary } from '../temporal/bi
 import { setRetention, startDevServer, type DevServer } from '../temporal/dev-server.js';
 import { ensureSearchAttributes } from '../temporal/search-attributes-setup.js';
 import { createPulseWorker } from '../temporal/worker.js';
-import { createDestinationGuard, type DestinationGuard } from '../security/ssrf-guard.js';
+import {
+  createDestinationGuard,
+  createTenantGuards,
+  type DestinationGuard,
+  type GuardFor,
+} from '../security/ssrf-guard.js';
 import { parseWebhookSecret } from '../security/webhook-signature.js';
 import { createApiServices } from './services.js';
 
@@ -59,15 +64,12 @@ function isLocalDevelopment(config: PulseConfig, options: RunOptions): boolean {
 export async function runPulse(options: RunOptions): Promise<void> {
   let config: PulseConfig;
   let guard: DestinationGuard;
-  // With tenants: every tenant's allowed hosts, at connection time (each task's own were checked against its
-  // tenant's list when the task was made).
-  let tenantHosts: () => readonly string[] = () => [];
   try {
     config = loadConfig(options.env);
     if (isLocalDevelopment(config, options)) config = localDevelopmentDefaults(config);
     // Every user-supplied destination (callbacks, webhooks, http_request URLs, agent hosts) goes through it; made
     // here so that a bad PULSE_ALLOWED_HOSTS entry stops the start like any other bad setting.
-    guard = createDestinationGuard({ ...config.destinations, moreAllowedHosts: () => tenantHosts() });
+    guard = createDestinationGuard(config.destinations);
   } catch (err) {
     // A bad setting is the operator's to fix: say which and why, without a stack trace. (No logger yet: its level
     // is one of the settings.)
@@ -149,14 +151,17 @@ export async function runPulse(options: RunOptions): Promise<void> {
             logger.error({ err: err.message }, 'tenants file not reloaded; the last good one stays'),
         })
       : undefined;
-    if (tenants) {
-      stack.push({ name: 'tenants file watch', close: async () => tenants.close() });
-      tenantHosts = () => tenants.tenants().flatMap((t) => t.allowed_hosts ?? []);
-    }
+    if (tenants) stack.push({ name: 'tenants file watch', close: async () => tenants.close() });
+    // A tenant's tasks may reach the global allowed hosts and its own, never another tenant's: when a task is made
+    // (API) and at each connection its runs and callbacks make (worker).
+    const guardFor: GuardFor = tenants
+      ? createTenantGuards(guard, config.destinations, (tenant) => tenants.tenant(tenant)?.allowed_hosts)
+      : () => guard;
     const secretFor = (tenant: string | undefined) =>
       tenant ? tenants?.tenant(tenant)?.webhook_secret : undefined;
     const executors = createExecutorFactory({
       guard,
+      guardFor,
       defaultExecutor: config.defaultExecutor,
       serverless: config.serverless,
       local: config.local,
@@ -182,7 +187,7 @@ export async function runPulse(options: RunOptions): Promise<void> {
         activities: {
           webhookSecret: config.webhookSecret,
           maxResultBytes: config.maxResultBytes,
-          dispatcher: guard.dispatcher,
+          dispatcherFor: (tenant: string | undefined) => guardFor(tenant).dispatcher,
           ...(tenants
             ? {
                 secretFor,
@@ -224,6 +229,7 @@ export async function runPulse(options: RunOptions): Promise<void> {
         ...(tenants ? { tenants } : {}),
         executors,
         guard,
+        guardFor,
         metrics,
         logger,
         ...(tracing ? { tracing } : {}),

@@ -11,7 +11,7 @@ import type { ExecutorFactory } from '../executors/executor-factory.js';
 import type { Logger } from '../observability/logger.js';
 import type { PulseMetrics } from '../observability/metrics.js';
 import type { PulseTracing } from '../observability/tracing.js';
-import { createDestinationGuard, type DestinationGuard } from '../security/ssrf-guard.js';
+import { createTenantGuards, type DestinationGuard, type GuardFor } from '../security/ssrf-guard.js';
 import { loadTenantRegistry, type TenantRegistry } from '../tenants/tenant-registry.js';
 import { createCalendarFeed } from '../calendar/calendar-feed.js';
 import { CALENDAR_TOKENS_FILE, createFeedTokenStore } from '../calendar/feed-token-store.js';
@@ -25,6 +25,8 @@ export interface ApiServiceInputs {
   readonly executors: ExecutorFactory;
   /** The SSRF guard every user-supplied destination is checked against. */
   readonly guard: DestinationGuard;
+  /** With tenants: the guard of each tenant's tasks (made from `guard`'s settings plus its own hosts otherwise). */
+  readonly guardFor?: GuardFor;
   readonly metrics: PulseMetrics;
   readonly logger: Logger;
   readonly tracing?: Pick<PulseTracing, 'withTraceParent'>;
@@ -46,22 +48,16 @@ export function createApiServices(inputs: ApiServiceInputs): AppDeps {
           onReload: (count) => inputs.logger.info({ tenants: count }, 'tenants file reloaded'),
         })
       : undefined);
-  const guards = new Map<string, DestinationGuard>();
-  /** A tenant's own allowed hosts, on top of the global ones. */
-  const guardFor = (tenant: string | undefined) => {
-    const allowed = tenant ? tenants?.tenant(tenant)?.allowed_hosts : undefined;
-    if (!allowed?.length) return undefined;
-    const key = `${tenant}\n${allowed.join(',')}`;
-    let guard = guards.get(key);
-    if (!guard) {
-      guard = createDestinationGuard({
-        ...config.destinations,
-        allowedHosts: [...config.destinations.allowedHosts, ...allowed],
-      });
-      guards.set(key, guard);
-    }
-    return guard;
-  };
+  // Each tenant's destinations are checked against the global list plus its own, never another tenant's.
+  const guardFor =
+    inputs.guardFor ??
+    (tenants
+      ? createTenantGuards(
+          inputs.guard,
+          config.destinations,
+          (tenant) => tenants.tenant(tenant)?.allowed_hosts,
+        )
+      : () => inputs.guard);
   const { namespace, taskQueue } = config;
   const ledger = createLedgerService({
     client,

@@ -29,8 +29,6 @@ export interface DestinationGuardOptions {
   readonly allowPrivateNetworks: boolean;
   /** `PULSE_ALLOWED_HOSTS`: exact hostnames (or IP literals) and `*.example.com` suffixes that skip the check. */
   readonly allowedHosts: readonly string[];
-  /** Hosts allowed besides those, read at each check (tenants' `allowed_hosts`, which a reload may change). */
-  readonly moreAllowedHosts?: () => readonly string[];
   readonly resolve?: HostResolver;
 }
 
@@ -95,11 +93,8 @@ const BLOCKED_NAMES = new Map<string, string>([
 export function createDestinationGuard(options: DestinationGuardOptions): DestinationGuard {
   const resolve = options.resolve ?? systemResolver;
   const allowedHosts = options.allowedHosts.map(parseAllowedHost);
-  const more = options.moreAllowedHosts;
   const bypasses = (host: string): boolean =>
-    options.allowPrivateNetworks ||
-    allowedHosts.some((allowed) => allowed(host)) ||
-    (more?.().some((entry) => isAllowedHostEntry(entry) && parseAllowedHost(entry)(host)) ?? false);
+    options.allowPrivateNetworks || allowedHosts.some((allowed) => allowed(host));
 
   /** The reason `host` (normalized) may not be reached, resolving it when it is a name; undefined = fine. */
   async function refusalFor(host: string): Promise<string | undefined> {
@@ -328,4 +323,31 @@ async function systemResolver(hostname: string): Promise<ResolvedAddress[]> {
       else resolve(addresses.map(({ address, family }) => ({ address, family: family === 6 ? 6 : 4 })));
     });
   });
+}
+
+/** The guard that applies to a tenant's tasks: when they are made, and at each connection they make. */
+export type GuardFor = (tenant: string | undefined) => DestinationGuard;
+
+/**
+ * One guard per tenant: the process's allowed hosts plus that tenant's own `allowed_hosts`, never another
+ * tenant's. `hostsOf` is read at each call (a reload of the tenants file may change a list); a tenant with none, and
+ * a task of no tenant, get `base`. Guards are kept per list, so each keeps its pooled connections.
+ */
+export function createTenantGuards(
+  base: DestinationGuard,
+  options: DestinationGuardOptions,
+  hostsOf: (tenant: string) => readonly string[] | undefined,
+): GuardFor {
+  const guards = new Map<string, DestinationGuard>();
+  return (tenant) => {
+    const own = tenant ? hostsOf(tenant) : undefined;
+    if (!own?.length) return base;
+    const key = `${tenant}\n${own.join(',')}`;
+    let guard = guards.get(key);
+    if (!guard) {
+      guard = createDestinationGuard({ ...options, allowedHosts: [...options.allowedHosts, ...own] });
+      guards.set(key, guard);
+    }
+    return guard;
+  };
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../src/client/cli-app.js';
 import { loadTenantRegistry } from '../src/tenants/tenant-registry.js';
+import { until } from './helpers/wait.js';
 
 async function pulse(...argv: string[]) {
   let stdout = '';
@@ -54,6 +55,25 @@ describe('pulse tenants', () => {
       expect(registry.tenant('acme')?.limits).toEqual({ requests_per_minute: 100, active_tasks: 5 });
       const listed = await pulse('tenants', 'list', '--file', file);
       expect(listed.stdout).toContain('acme: 1 key, limits {"requests_per_minute":100,"active_tasks":5}');
+    } finally {
+      registry.close();
+    }
+  });
+
+  it('every change `pulse tenants` makes is picked up by itself, not only the first (it replaces the file)', async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'pulse-tenants-cli-')), 'tenants.json');
+    const added = await pulse('tenants', 'add', 'acme', '--file', file, '--json');
+    const { key } = JSON.parse(added.stdout) as { key: string };
+    const registry = loadTenantRegistry({ file });
+    try {
+      for (const activeTasks of [1, 12, 3]) {
+        await pulse('tenants', 'limits', 'acme', '--file', file, '--active-tasks', String(activeTasks));
+        await until(`active_tasks ${activeTasks} read`, async () =>
+          registry.tenant('acme')?.limits?.active_tasks === activeTasks ? true : undefined,
+        );
+      }
+      await pulse('tenants', 'rotate', 'acme', '--file', file, '--revoke-old');
+      await until('the revoked key refused', async () => (registry.identify(key) ? undefined : true));
     } finally {
       registry.close();
     }

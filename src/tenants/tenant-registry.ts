@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 import { isAllowedHostEntry } from '../security/ssrf-guard.js';
 
@@ -150,10 +151,14 @@ export function loadTenantRegistry(options: RegistryOptions): TenantRegistry {
     }
   };
   let pending: NodeJS.Timeout | undefined;
-  // Editors replace the file rather than write it: watch its folder entry, and settle bursts of events.
+  // Editors and `pulse tenants` replace the file (a new file renamed over it) rather than write it, and a watch on
+  // the file itself follows the replaced inode, deaf to every later change: so watch its folder, for entries of its
+  // name, and settle bursts of events.
   let watcher: FSWatcher | undefined;
+  const name = path.basename(options.file);
   try {
-    watcher = watch(options.file, () => {
+    watcher = watch(path.dirname(options.file), (_event, changed) => {
+      if (changed !== null && changed !== name) return;
       clearTimeout(pending);
       pending = setTimeout(reload, 100);
     });

@@ -31,6 +31,13 @@ export class SchemaValidationError extends PulseApiError {
   }
 }
 
+/** 413: a task whose own data (payload, metadata, settings) is larger than a task may hold. */
+export class TaskTooLargeError extends PulseApiError {
+  constructor(detail: string) {
+    super(413, 'TASK_TOO_LARGE', detail);
+  }
+}
+
 /** 400: well-formed but unusable input (unparseable time, unknown executor, missing agent fields). */
 export class BadRequestError extends PulseApiError {
   constructor(code: string, detail: string, errors?: readonly FieldError[]) {

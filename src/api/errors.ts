@@ -108,7 +108,7 @@ export function handleApiError(logger: Logger) {
   return (err: Error, c: Context): Response => {
     if (err instanceof PulseApiError) {
       // The rest of an oversized body is never read, so the connection cannot carry another request.
-      if (err.status === 413) c.header('Connection', 'close');
+      if (err.code === 'PAYLOAD_TOO_LARGE') c.header('Connection', 'close');
       return c.json(
         { detail: err.detail, code: err.code, ...(err.errors ? { errors: err.errors } : {}) },
         err.status,

@@ -84,7 +84,7 @@ export function registerTaskRoutes(
       responses: {
         200: json(ScheduleTaskResponse, 'The task was scheduled'),
         400: errorBody('The task cannot be scheduled (time, executor, payload)'),
-        413: errorBody('The body is too large'),
+        413: errorBody('The body is too large (PAYLOAD_TOO_LARGE), or the task it makes (TASK_TOO_LARGE)'),
         ...commonErrors,
       },
     }),
@@ -155,6 +155,7 @@ export function registerTaskRoutes(
         ...taskResponses(TaskView, 'The task as it now is'),
         400: errorBody('The change cannot be made (time, payload)'),
         409: errorBody('The task is no longer changeable'),
+        413: errorBody('The task would be larger than a task may be (TASK_TOO_LARGE)'),
       },
     }),
     async (c) => c.json(await tasks.patch(c.req.valid('param').id, c.req.valid('json')), 200),

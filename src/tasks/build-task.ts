@@ -13,7 +13,7 @@ import {
   type PatchTaskRequest,
   type ScheduleTaskRequest,
 } from '../api/schemas.js';
-import { BadRequestError, type FieldError } from '../errors.js';
+import { BadRequestError, TaskTooLargeError, type FieldError } from '../errors.js';
 import { AGENT_SCHEDULE_TYPES, type ExecutorFactory } from '../executors/executor-factory.js';
 import { resolveExecutor } from '../executors/resolve-executor.js';
 import {
@@ -105,6 +105,13 @@ export function parseSchedule(
   if (parsed.kind === 'recurring' && parsed.times === 1) return { kind: 'once', at: parsed.at };
   return parsed;
 }
+
+/**
+ * The most a task's own data (its memo: payload, metadata, settings) may take as JSON. Temporal keeps it twice in a
+ * workflow's start and in each change (the input and the memo), and refuses any one of them over 2 MB (a change
+ * then fails inside the workflow, leaving it stuck): half a mebibyte keeps every one of them well under.
+ */
+export const TASK_DATA_LIMIT_BYTES = 512 * 1024;
 
 const DEFAULT_WEBHOOK_TIMEOUT_S = 30;
 const DEFAULT_WEBHOOK_RETRIES = 3;
@@ -284,6 +291,15 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
     },
     ...(callbackUrl ? { callback_url: callbackUrl } : {}),
   };
+
+  const size = Buffer.byteLength(JSON.stringify(memo));
+  if (size > TASK_DATA_LIMIT_BYTES) {
+    throw new TaskTooLargeError(
+      `The task's payload, metadata and settings take ${size} bytes as JSON; a task holds at most ` +
+        `${TASK_DATA_LIMIT_BYTES} (Temporal keeps them in the workflow's input and memo). Keep large data ` +
+        'elsewhere and pass a reference to it.',
+    );
+  }
 
   const searchAttributes: SearchAttributePair[] = [
     { key: PulseScheduleType, value: scheduleType },

@@ -5,7 +5,7 @@
  * that says nothing about tokens, on every API instance sharing the data dir.
  */
 import ICAL from 'ical.js';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -188,6 +188,36 @@ describe('the calendar feed', () => {
       const feed = await fetchFeed(`${pulse.baseUrl}/calendar.ics${query}`);
       expect(feed.status).toBe(404);
       expect(JSON.parse(feed.text)).toEqual({ detail: 'No route for GET /calendar.ics.', code: 'NOT_FOUND' });
+    }
+  });
+
+  it('a label with a line break is refused (it would be a line of the feed); the feed ends in CRLF', async () => {
+    const injected = await pulse.call('POST', '/calendar/tokens', { label: 'a\r\nX-INJECT:1' }, AUTH);
+    expect(injected.status, JSON.stringify(injected.body)).toBe(422);
+    expect(JSON.stringify(injected.body)).toContain('must not contain control characters');
+    const feed = await fetchFeed((await createToken({ label: 'plain' })).url);
+    expect(feed.text.endsWith('END:VCALENDAR\r\n')).toBe(true);
+  });
+
+  it('a feed made while Pulse had no tenants is no feed once tenants are on (it would show every tenant)', async () => {
+    const { token } = await createToken({ label: 'from single-tenant days' });
+    const tenantsFile = path.join(dataDir, 'tenants.json');
+    writeFileSync(tenantsFile, JSON.stringify({ admin_keys: [], tenants: [] }));
+    // The same data dir (where the feed tokens are), now with a tenants file.
+    const withTenants = await startPulseApiOnly(env, pulse.taskQueue, pulse.executors, {
+      dataDir,
+      tenantsFile,
+    });
+    try {
+      expect((await fetchFeed(`${pulse.baseUrl}/calendar.ics?token=${token}`)).status).toBe(200);
+      const refused = await fetchFeed(`${withTenants.baseUrl}/calendar.ics?token=${token}`);
+      expect(refused.status).toBe(404);
+      expect(JSON.parse(refused.text)).toEqual({
+        detail: 'No route for GET /calendar.ics.',
+        code: 'NOT_FOUND',
+      });
+    } finally {
+      await withTenants.stop();
     }
   });
 

@@ -25,7 +25,13 @@ const FeedFilters = z
 
 const CalendarTokenRequest = z
   .object({
-    label: z.string().min(1).max(200).optional().openapi({ example: 'team calendar' }),
+    label: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^\P{Cc}*$/u, 'must not contain control characters (line breaks, tabs)')
+      .optional()
+      .openapi({ example: 'team calendar' }),
     filters: FeedFilters.optional(),
   })
   .strict()
@@ -37,6 +43,13 @@ const CalendarTokenInfo = z
     label: z.string().nullable(),
     filters: FeedFilters,
     created_at: z.string(),
+    tenant: z
+      .string()
+      .optional()
+      .openapi({ description: 'The tenant that made it: the feed shows its tasks only' }),
+    admin: z.boolean().optional().openapi({
+      description: "Made with an admin key while tenants were on: the feed shows every tenant's tasks",
+    }),
   })
   .openapi('CalendarToken');
 

@@ -4,7 +4,7 @@
  * read-only feed token in its URL (never the API key); the tokens live in `feed-token-store.ts`.
  */
 import ical from 'ical-generator';
-import { canSee, visibleTenant, withTenantScope } from '../tenants/tenant-scope.js';
+import { canSee, currentScope, visibleTenant, withTenantScope } from '../tenants/tenant-scope.js';
 import type { LedgerService, OccurrenceView } from '../ledger/ledger-service.js';
 import type { FeedFilters, FeedTokenInfo, FeedTokenStore } from './feed-token-store.js';
 
@@ -37,6 +37,11 @@ export interface CalendarFeedDeps {
   readonly ledger: LedgerService;
   readonly tokens: FeedTokenStore;
   readonly now?: () => Date;
+  /**
+   * Whether tenants are on now (a tenants file): then a feed made by no tenant and no admin key, made while Pulse
+   * was single-tenant, is no feed at all, rather than a view of every tenant's tasks for whoever holds its URL.
+   */
+  readonly tenantsOn?: () => boolean;
 }
 
 /** The subscription URL of a token on `baseUrl`. */
@@ -79,7 +84,8 @@ export function renderFeed(
       x: { 'X-PULSE-TASK-ID': o.task_id },
     });
   }
-  return calendar.toString();
+  // RFC 5545 ends every line, the last one too, with CRLF.
+  return calendar.toString().replace(/(?<!\r\n)$/, '\r\n');
 }
 
 export function createCalendarFeed(deps: CalendarFeedDeps): CalendarFeed {
@@ -92,6 +98,7 @@ export function createCalendarFeed(deps: CalendarFeedDeps): CalendarFeed {
         label: input.label ?? null,
         filters: input.filters ?? {},
         ...(tenant ? { tenant } : {}),
+        ...(!tenant && currentScope()?.admin ? { admin: true } : {}),
       });
       return { ...created, url: feedUrl(baseUrl, created.token) };
     },
@@ -104,6 +111,7 @@ export function createCalendarFeed(deps: CalendarFeedDeps): CalendarFeed {
     async render(token) {
       const info = await tokens.find(token);
       if (!info) return undefined;
+      if (!info.tenant && !info.admin && deps.tenantsOn?.()) return undefined;
       const from = now();
       // The feed shows what its maker could see: its tenant's tasks.
       const read = (query: Parameters<typeof ledger.occurrences>[0]) =>
@@ -117,7 +125,8 @@ export function createCalendarFeed(deps: CalendarFeedDeps): CalendarFeed {
         status: 'upcoming',
       });
       return renderFeed(answer.occurrences.slice(0, MAX_EVENTS), {
-        name: info.label ? `Pulse: ${info.label}` : 'Pulse',
+        // A label from before labels were checked may hold line breaks: never a line of its own in the feed.
+        name: info.label ? `Pulse: ${info.label.replace(/\p{Cc}+/gu, ' ')}` : 'Pulse',
         stamp: from,
       });
     },

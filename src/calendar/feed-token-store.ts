@@ -25,6 +25,8 @@ export interface FeedTokenInfo {
   readonly created_at: string;
   /** The tenant that made the feed: it shows that tenant's tasks only. */
   readonly tenant?: string;
+  /** Made with an admin key while tenants were on: it shows every tenant's tasks. */
+  readonly admin?: boolean;
 }
 
 interface StoredToken extends FeedTokenInfo {
@@ -101,6 +103,7 @@ export function createFeedTokenStore(options: { file: string; now?: () => Date }
         filters: info.filters,
         created_at: now().toISOString(),
         ...(info.tenant ? { tenant: info.tenant } : {}),
+        ...(info.admin ? { admin: true } : {}),
         hash: hashOf(token),
       };
       return change((data) => ({

@@ -90,6 +90,7 @@ export function createApiServices(inputs: ApiServiceInputs): AppDeps {
         file: path.resolve(PROJECT_ROOT, config.dataDir, CALENDAR_TOKENS_FILE),
       }),
       ...(inputs.now ? { now: inputs.now } : {}),
+      tenantsOn: () => tenants !== undefined,
     }),
     executors: { list: () => executors.list(), defaultExecutor: config.defaultExecutor },
     auth: { apiKeys: config.apiKeys, metricsPublic: config.metricsPublic, ...(tenants ? { tenants } : {}) },

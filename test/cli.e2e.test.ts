@@ -334,8 +334,9 @@ describe('exit codes for failures', () => {
   it('the API key comes from --api-key or PULSE_API_KEY; without it exit 4', async () => {
     const secured = await startPulseApiOnly(env, pulse.taskQueue, pulse.executors, { apiKeys: ['cli-key'] });
     try {
-      const [anonymous, byFlag, byEnv] = await Promise.all([
+      const [anonymous, wrong, byFlag, byEnv] = await Promise.all([
         pulseCli(['list', '--limit', '1'], { PULSE_URL: secured.baseUrl }),
+        pulseCli(['list', '--limit', '1', '--api-key', 'not-it'], { PULSE_URL: secured.baseUrl }),
         pulseCli(['list', '--limit', '1', '--json', '--api-key', 'cli-key'], { PULSE_URL: secured.baseUrl }),
         pulseCli(['list', '--limit', '1', '--json'], {
           PULSE_URL: secured.baseUrl,
@@ -344,6 +345,13 @@ describe('exit codes for failures', () => {
       ]);
       expect(anonymous.code).toBe(4);
       expect(anonymous.stderr).toContain('UNAUTHORIZED');
+      expect(anonymous.stderr).toContain(
+        `The Pulse at ${secured.baseUrl} wants an API key: set PULSE_API_KEY or --api-key.`,
+      );
+      expect(wrong.code).toBe(4);
+      expect(wrong.stderr).toContain(
+        'The API key given (--api-key or PULSE_API_KEY) is not one this Pulse accepts.',
+      );
       expect(json(byFlag)).toHaveProperty('tasks');
       expect(json(byEnv)).toHaveProperty('tasks');
     } finally {

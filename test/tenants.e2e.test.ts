@@ -413,6 +413,10 @@ describe("a tenant's allowed_hosts", () => {
       PULSE_TENANTS_FILE: hostsFile,
       PULSE_API_KEY: '',
     });
+    // It says auth is on (a tenants file is auth), never the warning that it is off.
+    const started = service.output.join('');
+    expect(started).toContain(`[pulse] authentication on: tenants from ${hostsFile} (2 tenants)`);
+    expect(started).not.toContain('authentication is OFF');
     const call = async (method: string, route: string, key: string, body?: unknown) => {
       const response = await fetch(`http://127.0.0.1:${port}${route}`, {
         method,

@@ -122,10 +122,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       }
       const baseUrl =
         explicitUrl ?? (discovered?.state === 'running' ? discovered.info.api_url : DEFAULT_URL);
-      const keyHint =
-        discovered?.state === 'running' && discovered.info.auth && !apiKey
+      // A 401 says where a key goes: the user may not know this service wants one.
+      const keyHint = apiKey
+        ? 'The API key given (--api-key or PULSE_API_KEY) is not one this Pulse accepts.'
+        : discovered?.state === 'running'
           ? `The Pulse at ${baseUrl} (from ${discovered.file}) wants an API key: set PULSE_API_KEY or --api-key.`
-          : undefined;
+          : `The Pulse at ${baseUrl} wants an API key: set PULSE_API_KEY or --api-key.`;
       let client: PulseClient | undefined;
       const ctx: Context = {
         values,

@@ -249,7 +249,13 @@ export async function runPulse(options: RunOptions): Promise<void> {
       log(
         `[pulse] API reference: http://${apiHost(config.host)}:${config.port}/reference (OpenAPI at /openapi.json)`,
       );
-      if (config.apiKeys.length === 0) {
+      if (tenants) {
+        const keys = config.apiKeys.length;
+        log(
+          `[pulse] authentication on: tenants from ${config.tenantsFile} (${tenants.tenants().length} tenant${tenants.tenants().length === 1 ? '' : 's'})` +
+            (keys > 0 ? `, and ${keys} admin key${keys > 1 ? 's' : ''} from PULSE_API_KEY` : ''),
+        );
+      } else if (config.apiKeys.length === 0) {
         log(
           '[pulse] WARNING: PULSE_API_KEY is not set: authentication is OFF and anyone who can reach this port can schedule tasks.',
         );
@@ -284,7 +290,7 @@ export async function runPulse(options: RunOptions): Promise<void> {
           namespace: config.namespace,
           task_queue: config.taskQueue,
           ui_url: config.uiUrl,
-          auth: config.apiKeys.length > 0,
+          auth: config.apiKeys.length > 0 || tenants !== undefined,
           started_at: new Date().toISOString(),
         },
         // The key `pulse` then uses by itself (a tenants file has only hashes: its users bring their own).

@@ -158,10 +158,15 @@ describe('PATCH keeps the search attributes true', () => {
       when: 'in 1 hour',
       payload: agentAt('agent-before'),
     });
+    const before = (await pulse.call('GET', `/tasks/${taskId}`)).body;
+    await sleep(5);
     const patched = await pulse.call('PATCH', `/tasks/${taskId}`, {
       payload: { agent_id: 'agent-after', entrypoint_tag: 'main', executor_type: 'serverless' },
     });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    // A change is not a new task: when it was made stays.
+    expect(patched.body.schedule_config.created_at).toBe(before.schedule_config.created_at);
+    expect(patched.body.created_at).toBe(before.created_at);
     expect(patched.body.executor).toBe('serverless');
     await expect.poll(() => listedUnder('agent-after'), { timeout: 15_000 }).toContain(taskId);
     await expect.poll(() => listedUnder('agent-before'), { timeout: 15_000 }).not.toContain(taskId);
@@ -177,8 +182,12 @@ describe('PATCH keeps the search attributes true', () => {
       when: 'every day at 9am',
       payload: agentAt('daily-before'),
     });
+    const before = (await pulse.call('GET', `/tasks/${taskId}`)).body;
+    await sleep(1100);
     const patched = await pulse.call('PATCH', `/tasks/${taskId}`, { payload: agentAt('daily-after') });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect(patched.body.schedule_config.created_at).toBe(before.schedule_config.created_at);
+    expect(patched.body.created_at).toBe(before.created_at);
     // The list filter reads visibility, which a real cluster writes a moment after the schedule's own update.
     await expect.poll(() => listedUnder('daily-after'), { timeout: 15_000 }).toContain(taskId);
     await expect.poll(() => listedUnder('daily-before'), { timeout: 15_000 }).not.toContain(taskId);

@@ -52,6 +52,8 @@ export interface BuildTaskDeps {
   /** `PULSE_CALLBACK_WINDOW`, for tasks that give no `callback_window`. */
   readonly callbackWindowMs?: number;
   readonly taskId: string;
+  /** A changed task keeps when it was made (ISO); a new one is made `now`. */
+  readonly createdAt?: string;
 }
 
 /** How a recurring task's schedule behaves (CONTRACT.md `policy`), durations in ms. */
@@ -273,7 +275,7 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
       when: body.when,
       timezone,
       due_at: dueAt.toISOString(),
-      created_at: deps.now.toISOString(),
+      created_at: deps.createdAt ?? deps.now.toISOString(),
       ...(body.repeat ? { repeat: body.repeat } : {}),
       ...(parsed.kind === 'recurring'
         ? { recurrence: { spec: parsed.spec, timezone: parsed.timezone, times: parsed.times } }

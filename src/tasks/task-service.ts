@@ -127,13 +127,19 @@ export function createTaskService(deps: TaskServiceDeps): TaskService {
   });
 
   /** Builds a task from a request and checks where it will connect; a 400 for anything it cannot be. */
-  async function build(request: ScheduleTaskRequest, taskId: string, tenant?: string): Promise<BuiltTask> {
+  async function build(
+    request: ScheduleTaskRequest,
+    taskId: string,
+    tenant?: string,
+    createdAt?: string,
+  ): Promise<BuiltTask> {
     const built = buildTask(request, {
       executors: deps.executors,
       now: now(),
       defaultTimezone: deps.defaultTimezone,
       callbackWindowMs: deps.callbackWindowMs,
       taskId,
+      ...(createdAt ? { createdAt } : {}),
     });
     await checkDestinations(deps.guardFor?.(tenant) ?? guard, built.input);
     return tenant ? ofTenant(built, tenant, deps.weightOf?.(tenant)) : built;
@@ -334,7 +340,13 @@ export function createTaskService(deps: TaskServiceDeps): TaskService {
         );
       }
       if (changesWork(patch)) {
-        const built = await build(patchedRequest(loaded.view, patch), taskId, loaded.memo.tenant);
+        const createdAt = loaded.memo.schedule_config?.created_at;
+        const built = await build(
+          patchedRequest(loaded.view, patch),
+          taskId,
+          loaded.memo.tenant,
+          typeof createdAt === 'string' ? createdAt : undefined,
+        );
         if (kindOf(built).name !== loaded.kind)
           throw new BadRequestError('CANNOT_CHANGE_KIND', loaded.cannotChangeKind);
         await loaded.amend(built, patch);

@@ -77,6 +77,25 @@ describe('precise validation errors', () => {
     expect(tasks.stored.size).toBe(0);
   });
 
+  it("a field of another request is named as such, never 'did you mean' itself", async () => {
+    const { app } = inProcess();
+    const response = await app.request('/tasks/task_x', {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ callback_url: 'https://example.com/cb', webhook_url: 'https://example.com/w' }),
+    });
+    expect(response.status).toBe(422);
+    const body = (await response.json()) as { errors: unknown[] };
+    expect(body.errors).toEqual([
+      {
+        field: 'callback_url',
+        message: "not accepted by this request; a task's callback is changed with metadata.callback_url",
+      },
+      { field: 'webhook_url', message: 'not accepted by this request' },
+      { field: '(body)', message: 'give at least one of status, when, repeat, timezone, metadata, payload' },
+    ]);
+  });
+
   it('a POST without a body needs no content type; a body without one is still refused', async () => {
     const { app } = inProcess();
     const bodiless = await app.request('/tasks/task_x/trigger', { method: 'POST' });

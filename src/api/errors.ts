@@ -61,6 +61,11 @@ function editDistance(a: string, b: string): number {
   return previous[b.length]!;
 }
 
+/** What to send instead of a field a request does not take, where there is something. */
+const REPLACED_BY: Readonly<Record<string, string>> = {
+  callback_url: "a task's callback is changed with metadata.callback_url",
+};
+
 function toFieldErrors(
   issues: readonly z.core.$ZodIssue[],
   prefix?: string,
@@ -71,11 +76,14 @@ function toFieldErrors(
     if (issue.code === 'unrecognized_keys') {
       // One line per key, each naming what it probably meant: a typo must not be silently dropped.
       return issue.keys.map((key) => {
+        const field = [...path, key].join('.');
+        // A field of another request (PATCH has no `callback_url`; it takes `metadata.callback_url`).
+        if (path.length === 0 && knownKeys.includes(key)) {
+          const hint = REPLACED_BY[key];
+          return { field, message: `not accepted by this request${hint ? `; ${hint}` : ''}` };
+        }
         const meant = path.length === 0 ? likelyMeant(key, knownKeys) : undefined;
-        return {
-          field: [...path, key].join('.'),
-          message: `unknown field${meant ? `; did you mean '${meant}'?` : ''}`,
-        };
+        return { field, message: `unknown field${meant ? `; did you mean '${meant}'?` : ''}` };
       });
     }
     return [{ field: path.join('.') || '(body)', message: isMissing(issue) ? 'required' : issue.message }];

@@ -16,6 +16,8 @@ import { hashKey, loadTenantRegistry } from '../src/tenants/tenant-registry.js';
 import { createPulseWorker } from '../src/temporal/worker.js';
 import type { Page } from 'playwright-core';
 import { launchBrowser, openPage } from './helpers/browser.js';
+import { PulseClient } from '../src/client/pulse-client.js';
+import { runCliInProcess } from './helpers/cli.js';
 import { startPulse, type PulseUnderTest } from './helpers/pulse.js';
 import { freePort, startService, stopService } from './helpers/service.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
@@ -265,6 +267,36 @@ describe('keys, admin and limits', () => {
     expect((await pulse.call('GET', `/tasks/${forBravo}`, undefined, as(KEY_A))).status).toBe(404);
     const nobody = await pulse.call('GET', '/tasks', undefined, as(ADMIN, { 'x-pulse-tenant': 'zulu' }));
     expect(nobody.status).toBe(400);
+  });
+
+  it('the CLI (--tenant, PULSE_TENANT) and the typed client (tenant) act for a tenant with an admin key', async () => {
+    const env = { PULSE_URL: pulse.baseUrl, PULSE_API_KEY: ADMIN };
+    const args = ['schedule', 'http', 'https://example.com/hook', '--when', 'in 1 hour', '--json'];
+    const byFlag = await runCliInProcess([...args, '--tenant', 'bravo'], env);
+    const byEnv = await runCliInProcess(args, { ...env, PULSE_TENANT: 'acme' });
+    const unnamed = await runCliInProcess(args, env);
+    expect([byFlag.code, byEnv.code, unnamed.code], byFlag.stderr + byEnv.stderr).toEqual([0, 0, 4]);
+    expect(unnamed.stderr).toContain('TENANT_REQUIRED');
+    const viaClient = await new PulseClient({
+      baseUrl: pulse.baseUrl,
+      apiKey: ADMIN,
+      tenant: 'bravo',
+    }).scheduleHttp({ url: 'https://example.com/hook', when: 'in 1 hour' });
+    const owners = {
+      bravo: [JSON.parse(byFlag.stdout).task_id, viaClient.task_id],
+      acme: [JSON.parse(byEnv.stdout).task_id],
+    };
+    for (const [tenant, ids] of Object.entries(owners)) {
+      for (const id of ids) {
+        expect(
+          (await pulse.call('GET', `/tasks/${id}`, undefined, as(tenant === 'bravo' ? KEY_B : KEY_A))).status,
+        ).toBe(200);
+        expect(
+          (await pulse.call('GET', `/tasks/${id}`, undefined, as(tenant === 'bravo' ? KEY_A : KEY_B))).status,
+        ).toBe(404);
+        await pulse.call('DELETE', `/tasks/${id}`, undefined, as(ADMIN));
+      }
+    }
   });
 
   it('active_tasks answers 403 with the count; requests_per_minute answers 429', async () => {

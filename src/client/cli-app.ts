@@ -51,6 +51,7 @@ function createProgram(io: CliIo, action: Action): Command {
       `Pulse API (env PULSE_URL; default: the running \`npm start\` from .pulse-data/service.json, else ${DEFAULT_URL})`,
     )
     .option('--api-key <KEY>', 'API key (env PULSE_API_KEY)')
+    .option('--tenant <ID>', 'With an admin key: the tenant to act for (env PULSE_TENANT)')
     .option('--json', 'Print JSON on stdout, for scripts')
     .helpOption('-h, --help', 'Show help')
     .helpCommand('help [command]', 'Show help for a command')
@@ -110,6 +111,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         str(values, 'apiKey') ??
         (io.env.PULSE_API_KEY || undefined) ??
         (discovered?.state === 'running' && discovered.info.auth ? discoveredKey(discovered) : undefined);
+      const tenant = str(values, 'tenant') ?? (io.env.PULSE_TENANT || undefined);
       if (discovered?.state === 'stale') {
         // Never fall back to whatever answers on the default port: it may be another Pulse.
         err(
@@ -138,6 +140,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
             client ??= new PulseClient({
               baseUrl,
               ...(apiKey ? { apiKey } : {}),
+              ...(tenant ? { tenant } : {}),
               ...(io.fetch ? { fetch: io.fetch } : {}),
             });
           } catch (error) {

@@ -60,6 +60,8 @@ export interface PulseClientOptions {
   readonly baseUrl: string;
   /** Sent as `Authorization: Bearer <apiKey>`. */
   readonly apiKey?: string;
+  /** With an admin key: the tenant to act for, sent as `x-pulse-tenant` (docs/tenants.md). */
+  readonly tenant?: string;
   /** Defaults to the global `fetch`. */
   readonly fetch?: FetchLike;
   /** Per request; default 30 s. */
@@ -239,6 +241,7 @@ export interface WorkOptions {
 export class PulseClient {
   readonly baseUrl: string;
   private readonly apiKey: string | undefined;
+  private readonly tenant: string | undefined;
   private readonly fetchImpl: FetchLike;
   private readonly timeoutMs: number;
   private readonly extraHeaders: Readonly<Record<string, string>>;
@@ -257,6 +260,7 @@ export class PulseClient {
     }
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.apiKey = options.apiKey || undefined;
+    this.tenant = options.tenant || undefined;
     const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.fetchImpl = (input, init) => fetchImpl(input, init);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -560,6 +564,7 @@ export class PulseClient {
       accept: 'application/json',
       ...this.extraHeaders,
       ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}),
+      ...(this.tenant ? { 'x-pulse-tenant': this.tenant } : {}),
       ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
       ...options.headers,
     };

@@ -41,6 +41,7 @@ import { RESULT_STATUS, isFinished } from './task-status.js';
 import {
   historyEntry,
   isoSeconds,
+  runError,
   toRunView,
   uiUrl,
   withRuns,
@@ -417,8 +418,7 @@ export function createTaskService(deps: TaskServiceDeps): TaskService {
           status: RESULT_STATUS[run.status],
           result: await loaded.resultOf(run),
           execution_id: run.executionId,
-          ...(run.error !== undefined ? { error: run.error } : {}),
-          ...(run.status === 'held' && run.heldReason ? { error: run.heldReason } : {}),
+          ...(runError(run) !== null ? { error: runError(run)! } : {}),
           stored_at: isoSeconds(run.finishedAtMs),
         };
       }

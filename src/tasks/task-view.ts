@@ -70,6 +70,11 @@ export function taskView(fields: TaskFields): TaskView {
   };
 }
 
+/** What went wrong, or why a held occurrence was not run (its budget); null for a run that went well. */
+export function runError(run: RunRecord): string | null {
+  return run.error ?? (run.status === 'held' ? run.heldReason : undefined) ?? null;
+}
+
 export function toRunView(run: RunRecord): RunView {
   return {
     execution_id: run.executionId,
@@ -79,7 +84,7 @@ export function toRunView(run: RunRecord): RunView {
     executed_at_iso: isoSeconds(run.startedAtMs),
     execution_time_ms: run.executionTimeMs,
     result: run.result,
-    error: run.error ?? null,
+    error: runError(run),
     callback: run.callback ? { ...run.callback } : null,
     notice: run.notice ? { ...run.notice } : null,
     next_run: run.nextRun ? { ...run.nextRun } : null,
@@ -100,7 +105,7 @@ export function historyEntry(run: RunRecord): HistoryEntry {
     executed_at_iso: isoSeconds(run.startedAtMs),
     status: run.status,
     execution_time_ms: run.executionTimeMs,
-    error: run.error ?? null,
+    error: runError(run),
     // Pulse's own: whether this run's result reached its callback (null: no callback).
     callback_status: run.callback?.status ?? null,
   };

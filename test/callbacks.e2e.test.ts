@@ -28,7 +28,7 @@ async function waitForCallbackStatus(taskId: string, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const task = (await pulse.call('GET', `/tasks/${taskId}`)).body;
-    if (task.last_run?.callback) return task;
+    if (task.last_run?.callback && task.last_run.callback.status !== 'retrying') return task;
     if (Date.now() > deadline) throw new Error(`no callback outcome for ${taskId}: ${JSON.stringify(task)}`);
     await sleep(200);
   }
@@ -39,6 +39,32 @@ describe('callback delivery', () => {
     receiver.respond('/flaky-cb', 503, { down: true });
     const taskId = await scheduleWithCallback('/flaky-cb');
     await receiver.waitFor('/flaky-cb', 3, 20_000);
+    // While it is retried, every reader says the same: the run is over (completed), its callback is retrying.
+    const during = (await pulse.call('GET', `/tasks/${taskId}`)).body;
+    expect(during.status).toBe('completed');
+    expect(during.last_run.callback).toMatchObject({ status: 'retrying', attempts: 1 });
+    expect(during.last_run.callback.error).toMatch(/503/);
+    const listed = async (status: string) =>
+      (await pulse.call('GET', `/tasks?status=${status}&limit=100`)).body.tasks.some(
+        (t: { id: string }) => t.id === taskId,
+      );
+    await expect.poll(() => listed('completed'), { timeout: 10_000 }).toBe(true);
+    expect(await listed('processing')).toBe(false);
+    const window = new URLSearchParams({
+      from: new Date(Date.now() - 600_000).toISOString(),
+      to: new Date(Date.now() + 60_000).toISOString(),
+    });
+    await expect
+      .poll(
+        async () => (await pulse.call('GET', `/tasks/${taskId}/occurrences?${window}`)).body.occurrences[0],
+        {
+          timeout: 10_000,
+        },
+      )
+      .toMatchObject({
+        status: 'succeeded',
+        reason: expect.stringContaining('its callback is being retried'),
+      });
     receiver.respond('/flaky-cb', 200, { ok: true });
     const task = await waitForCallbackStatus(taskId);
     expect(task.last_run.callback).toMatchObject({ status: 'delivered' });

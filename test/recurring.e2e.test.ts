@@ -180,7 +180,7 @@ describe('recurring tasks', () => {
     await pulse.call('DELETE', `/tasks/${created.task_id}`);
   });
 
-  it('a run whose callback is still being retried shows with its outcome, the task processing, while the callback is retried', async () => {
+  it('a run whose callback is still being retried shows with its outcome and its callback retrying; the task stays active', async () => {
     receiver.respond('/retried-cb', 503, { error: 'down' });
     const created = await schedule({
       when: 'every 1 hour',
@@ -189,12 +189,18 @@ describe('recurring tasks', () => {
     });
     expect((await pulse.call('POST', `/tasks/${created.task_id}/trigger`)).status).toBe(200);
     await receiver.waitFor('/retried-cb', 2, 15_000);
-    // The record is in the run's workflow state only (its memo is written once the callback settles).
-    const during = await task(created.task_id);
-    // A run started by hand runs beside the schedule's own (which does not track it), and is in progress all the same.
-    expect(during.status).toBe('processing');
+    // The run is over (its memo says so once the first attempt failed); only its callback is being retried, which
+    // is no run in progress.
+    const during = await until('the run recorded with its callback retrying', async () => {
+      const read = await task(created.task_id);
+      return read.runs[0]?.callback?.status === 'retrying' ? read : undefined;
+    });
+    expect(during.status).toBe('active');
     expect(during.runs).toHaveLength(1);
-    expect(during.runs[0]).toMatchObject({ status: 'success', callback: null });
+    expect(during.runs[0]).toMatchObject({
+      status: 'success',
+      callback: { status: 'retrying', attempts: 1 },
+    });
     receiver.respond('/retried-cb', 200, { ok: true });
     const delivered = await until('the delivered callback on the run', async () => {
       const run = (await task(created.task_id)).runs[0];

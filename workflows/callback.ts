@@ -2,7 +2,7 @@
 import { ApplicationFailure, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
 import type { AttemptOutcome, DeliverCallbackInput } from '../activities/deliver-callback.js';
 import type { createActivities } from '../activities/index.js';
-import type { CallbackBody, CallbackOutcome, RunRecord } from '../src/shared/task-types.js';
+import type { CallbackBody, RunRecord, SettledCallback } from '../src/shared/task-types.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -65,7 +65,7 @@ export async function sendCallback(
   deliver: Deliverer = deliverRetried,
   sent?: CallbackBody,
   tenant?: string,
-): Promise<CallbackOutcome> {
+): Promise<SettledCallback> {
   // Every attempt carries the same body: the one a first attempt already sent, if any.
   const body: CallbackBody = sent ?? {
     task_id: taskId,

@@ -126,6 +126,17 @@ export async function scheduledTask(input: ScheduledTaskInput): Promise<RunRecor
   progress.runEnded();
   const decision = decideDelivery(run, task.input, history);
   if (decision.url) {
+    const first = firstAttempt?.outcome;
+    if (first && !first.delivered && !first.final && patched('callback-retrying-shown')) {
+      // The run is over and its callback will be retried, for up to the delivery window: say so where every reader
+      // looks (listings, the ledger, the Web UI), not only to a query. A failure path: a run whose first attempt
+      // reaches its receiver still makes no write before it closes.
+      task.updateLatest({
+        ...run,
+        callback: { url: decision.url, status: 'retrying', attempts: 1, error: first.error },
+      });
+      publishRun(task);
+    }
     const callback = await sendCallback(
       task.taskId,
       decision.url,

@@ -161,13 +161,18 @@ function runReason(run: LedgerRun, atMs: number, manual: boolean): string {
       ? `; started ${formatDuration(late)} late (Temporal caught up after being unavailable)`
       : '';
   const origin = manual ? 'started by hand (trigger, or the first run of a task due at once)' : '';
+  const callback = run.record?.callback;
+  const retrying =
+    callback?.status === 'retrying'
+      ? `; its callback is being retried (first attempt: ${callback.error})`
+      : '';
   switch (status) {
     case 'running':
       return `running since ${iso(run.startedMs)}${origin ? `; ${origin}` : ''}`;
     case 'succeeded':
-      return `ran and succeeded${origin ? `; ${origin}` : ''}${lateNote}`;
+      return `ran and succeeded${origin ? `; ${origin}` : ''}${lateNote}${retrying}`;
     case 'failed':
-      return `ran and failed: ${run.record?.error ?? `the workflow ended ${run.execution.toLowerCase()}`}${lateNote}`;
+      return `ran and failed: ${run.record?.error ?? `the workflow ended ${run.execution.toLowerCase()}`}${lateNote}${retrying}`;
     case 'held':
       return `not run: ${run.record?.heldReason ?? 'held by its budget'}`;
     default:

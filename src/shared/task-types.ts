@@ -229,12 +229,20 @@ export const TASK_INPUT_VERSION = 3;
 export interface CallbackOutcome {
   /** Where the callback went (or, skipped, would have gone). */
   readonly url: string;
-  /** `skipped`: the delivery policy or the agent ("nothing to report") decided not to send it; see `reason`. */
-  readonly status: 'delivered' | 'failed' | 'skipped';
+  /**
+   * `skipped`: the delivery policy or the agent ("nothing to report") decided not to send it; see `reason`.
+   * `retrying`: the first attempt failed (see `error`) and it is being retried within the delivery window.
+   */
+  readonly status: 'delivered' | 'failed' | 'skipped' | 'retrying';
   readonly attempts?: number;
   readonly error?: string;
   readonly reason?: string;
 }
+
+/** A callback whose delivery is over: delivered, failed for good, or not sent. */
+export type SettledCallback = CallbackOutcome & {
+  readonly status: Exclude<CallbackOutcome['status'], 'retrying'>;
+};
 
 /** An alert (failures in a row) or a recovery notice sent after a run, and how its delivery went. */
 export interface NoticeOutcome {

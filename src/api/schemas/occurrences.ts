@@ -56,7 +56,10 @@ const OccurrenceRun = z
     callback: z
       .object({
         url: z.string(),
-        status: z.enum(['delivered', 'failed', 'skipped']),
+        status: z.enum(['delivered', 'failed', 'skipped', 'retrying']).openapi({
+          description:
+            '`retrying`: the first attempt failed (`error`); it is retried within the delivery window',
+        }),
         attempts: z.number().optional(),
         error: z.string().optional(),
         reason: z.string().optional().openapi({ description: 'Why a skipped callback was not sent' }),

@@ -28,7 +28,7 @@ export const RunView = z
     error: z.string().nullable(),
     callback: JsonObject.nullable().openapi({
       description:
-        'How the callback went: delivered, failed, or skipped (with the reason: the delivery policy, or the agent had nothing to report)',
+        'How the callback went: delivered, failed, or skipped (with the reason: the delivery policy, or the agent had nothing to report); retrying while a failed first attempt is retried (with its error)',
     }),
     notice: JsonObject.nullable().openapi({
       description: 'The alert or recovery notice this run caused (delivery.alert_after); null: none',

@@ -82,6 +82,15 @@ describe('npm start survives a restart', () => {
     const refused = await runServiceToExit(other.env, 30_000);
     expect(refused.code).toBe(1);
     expect(refused.output).toMatch(/in use by a running Pulse \(pid \d+\)/);
+    // Another Pulse (its own data) on this one's API port stops at once, before starting Temporal, naming the port.
+    const clash = await serviceEnv(newDataDir());
+    const port = new URL(api).port;
+    const clashStarted = Date.now();
+    const taken = await runServiceToExit({ ...clash.env, PORT: port }, 30_000);
+    expect(taken.code).toBe(1);
+    expect(taken.output).toContain(`PORT ${port} is in use`);
+    expect(taken.output).not.toContain('embedded Temporal');
+    expect(Date.now() - clashStarted).toBeLessThan(15_000);
     expect(await fetch(`${api}/health`).then((r) => r.json())).toMatchObject({ status: 'ok' });
     expect(await stopService(second)).toBe(0);
   });

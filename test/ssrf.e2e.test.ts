@@ -121,6 +121,25 @@ describe('SSRF guard, on by default', () => {
     expect(connections).toBe(0);
   });
 
+  it('an agent_host with a port (or a scheme) is a precise 400 naming agent_port, before any address check', async () => {
+    for (const agentHost of ['169.254.169.254:80', 'http://agent.example', 'agent.example/x']) {
+      const response = await pulse.call('POST', '/tasks/schedule', {
+        schedule_type: 'run_agent',
+        when: 'in 1 hour',
+        payload: { agent_id: 'a', entrypoint_tag: 'main', executor_type: 'local', agent_host: agentHost },
+      });
+      expect(response.status, agentHost).toBe(400);
+      expect(response.body.errors, agentHost).toEqual([
+        {
+          field: 'payload.agent_host',
+          message:
+            'must be a host name or IP address, without a scheme, path or port (the port goes in agent_port)',
+        },
+      ]);
+    }
+    expect(connections).toBe(0);
+  });
+
   it('a name that rebinds into loopback after the check is refused at connection time; the run fails, unretried', async () => {
     rebindAnswers = ['93.184.216.34'];
     lookups.length = 0;

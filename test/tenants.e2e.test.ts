@@ -151,8 +151,11 @@ describe('isolation', () => {
       payload: { site: 'a' },
     });
     const ids = (tasks: Json[]) => tasks.map((t) => t.id ?? t.task_id);
-    const listedA = (await pulse.call('GET', '/tasks?limit=1000', undefined, as(KEY_A))).body.tasks;
-    expect(ids(listedA)).toContain(mine);
+    // Listings read visibility, which the server writes a moment after the start.
+    const listedA = await until('the new task listed', async () => {
+      const tasks = (await pulse.call('GET', '/tasks?limit=1000', undefined, as(KEY_A))).body.tasks as Json[];
+      return ids(tasks).includes(mine) ? tasks : undefined;
+    });
     for (const id of Object.values(bravo)) expect(ids(listedA)).not.toContain(id);
     const listedB = (await pulse.call('GET', '/tasks?limit=1000', undefined, as(KEY_B))).body.tasks;
     expect(ids(listedB).sort()).toEqual(Object.values(bravo).sort());

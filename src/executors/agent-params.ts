@@ -2,6 +2,7 @@
  * The agent fields of a `run_agent` / `execute_agent` payload (CONTRACT.md), read once and checked the same way by
  * every agent executor. `metadata` may carry `agent_host`/`agent_port` too (the Python SDK puts them there).
  */
+import { isIP } from 'node:net';
 import type { FieldError } from '../errors.js';
 import type { TaskParams } from './executor.js';
 
@@ -20,6 +21,25 @@ function text(value: unknown): string | undefined {
 }
 
 /** Problems with the agent fields; empty when they are usable. */
+/** `agent_host`, when given, is a host and nothing more: checked for every agent task, whatever its executor. */
+export function agentHostProblem(host: unknown): FieldError | undefined {
+  if (host == null || (typeof host === 'string' && isHost(host))) return undefined;
+  return {
+    field: 'payload.agent_host',
+    message:
+      'must be a host name or IP address, without a scheme, path or port (the port goes in agent_port)',
+  };
+}
+
+/** A host name, an IP address, or a bracketed IPv6 address: nothing else (no port, scheme or path). */
+function isHost(host: string): boolean {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  if (isIP(bare)) return bare === host || isIP(bare) === 6;
+  return /^(?=.{1,253}\.?$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/.test(
+    host,
+  );
+}
+
 export function agentParamProblems(task: TaskParams): FieldError[] {
   const { payload, metadata } = task;
   const problems: FieldError[] = [];
@@ -43,10 +63,8 @@ export function agentParamProblems(task: TaskParams): FieldError[] {
       problems.push({ field: 'payload.agent_port', message: 'must be a port number between 1 and 65535' });
     }
   }
-  const host = payload.agent_host ?? metadata.agent_host;
-  if (host != null && (typeof host !== 'string' || !/^[A-Za-z0-9.\-:[\]]+$/.test(host))) {
-    problems.push({ field: 'payload.agent_host', message: 'must be a host name or IP address' });
-  }
+  const hostProblem = agentHostProblem(payload.agent_host ?? metadata.agent_host);
+  if (hostProblem) problems.push(hostProblem);
   return problems;
 }
 

@@ -76,6 +76,13 @@ export async function runPulse(options: RunOptions): Promise<void> {
     console.error('[pulse] failed to start:', err instanceof Error ? err.message : err);
     process.exit(1);
   }
+  // A port in use is found before Temporal and the worker are started (which takes a while), and named.
+  if (options.api && !(await portIsFree(config.port, config.host))) {
+    console.error(
+      `[pulse] failed to start: PORT ${config.port} is in use on ${config.host} (another Pulse, or another program): stop it, or set PORT to a free port`,
+    );
+    process.exit(1);
+  }
   const logger = createLogger(config);
   // We stop the worker ourselves, after the API, so its in-flight activities can finish.
   // The SDK's own metrics (worker slots, poll latency, task latencies) on a local port, merged into /metrics.
@@ -83,6 +90,11 @@ export async function runPulse(options: RunOptions): Promise<void> {
     options.worker && config.workerMetricsPort > 0 && (await portIsFree(config.workerMetricsPort))
       ? `127.0.0.1:${config.workerMetricsPort}`
       : undefined;
+  if (options.worker && config.workerMetricsPort > 0 && !workerMetrics) {
+    logger.warn(
+      `the worker's metrics port ${config.workerMetricsPort} is in use (another Pulse on this machine?): the SDK's temporal_* metrics are off in /metrics; set PULSE_WORKER_METRICS_PORT to a free port (0: off)`,
+    );
+  }
   const runtime = (bindAddress: string | undefined) => ({
     shutdownSignals: [],
     // The SDK's lines as JSON through pino, like every other log line.
@@ -373,11 +385,11 @@ async function registerSearchAttributes(
   }
 }
 
-function portIsFree(port: number): Promise<boolean> {
+function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();
     server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    server.listen(port, host, () => server.close(() => resolve(true)));
   });
 }
 
@@ -387,7 +399,15 @@ function listen(
 ): Promise<ServerType> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, hostname: config.host, port: config.port }, () => resolve(server));
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(
+              `PORT ${config.port} is in use on ${config.host}: stop what holds it, or set PORT to a free port`,
+            )
+          : err,
+      ),
+    );
   });
 }
 

@@ -15,6 +15,7 @@ import {
 } from '../api/schemas.js';
 import { BadRequestError, TaskTooLargeError, type FieldError } from '../errors.js';
 import { AGENT_SCHEDULE_TYPES, type ExecutorFactory } from '../executors/executor-factory.js';
+import { agentHostProblem } from '../executors/agent-params.js';
 import { resolveExecutor } from '../executors/resolve-executor.js';
 import {
   PulseAgentId,
@@ -182,6 +183,8 @@ export function buildTask(body: ScheduleTaskRequest, deps: BuildTaskDeps): Built
     if (params != null && (typeof params !== 'object' || Array.isArray(params))) {
       errors.push({ field: 'payload.params', message: 'must be an object of keyword arguments' });
     }
+    const hostProblem = agentHostProblem(payload.agent_host ?? metadata.agent_host);
+    if (hostProblem) errors.push(hostProblem);
   }
 
   const metadataCallback = metadata.callback_url;

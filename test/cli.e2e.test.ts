@@ -107,6 +107,10 @@ describe('help and usage', () => {
     expect(noWhen.stderr).toContain('--when is required');
     expect(badTimes.code).toBe(2);
     expect(badTimes.stderr).toContain('--times needs --repeat');
+    // A malformed option value is explained in the form its help shows.
+    const badHeader = await pulseCli(['schedule', 'http', 'https://example.com/hook', '--header', 'nocolon']);
+    expect(badHeader.code).toBe(2);
+    expect(badHeader.stderr).toContain('It takes NAME:VALUE.');
   });
 });
 

@@ -113,5 +113,6 @@ describe('pulse tenants', () => {
     );
     const missing = await pulse('tenants', 'rotate', 'nobody', '--file', file);
     expect(missing.stderr).toContain("There is no tenant 'nobody'");
+    expect(missing.code).toBe(3);
   });
 });

@@ -332,7 +332,7 @@ describe('keys, admin and limits', () => {
       if (answer.status === 429) limited = answer;
     }
     expect(limited?.body.detail).toMatch(
-      /^Too many requests: tenant 'delta's limit is 2 a minute; retry in \d+ s\.$/,
+      /^Too many requests: the limit of tenant 'delta' is 2 a minute; retry in \d+ s\.$/,
     );
     // Other tenants are not slowed by it.
     expect((await pulse.call('GET', '/tasks', undefined, as(KEY_A))).status).toBe(200);

@@ -131,7 +131,9 @@ export function createApp(deps: AppDeps) {
       const wait = limiterFor(perMinute).take(principalOf(c));
       if (wait > 0) {
         c.header('Retry-After', String(Math.ceil(wait / 1000)));
-        const whose = tenant?.limits?.requests_per_minute ? `tenant '${tenant.id}'s limit` : 'the limit';
+        const whose = tenant?.limits?.requests_per_minute
+          ? `the limit of tenant '${tenant.id}'`
+          : 'the limit';
         throw new PulseApiError(
           429,
           'RATE_LIMITED',

@@ -6,7 +6,15 @@
  */
 import { Command, CommanderError } from 'commander';
 import { addCalendarCommand } from './cli/calendar-command.js';
-import { UsageError, commandPath, str, type Action, type Context, type Values } from './cli/command.js';
+import {
+  NotFoundHereError,
+  UsageError,
+  commandPath,
+  str,
+  type Action,
+  type Context,
+  type Values,
+} from './cli/command.js';
 import { EXIT_HELP, ExitCode, reportError } from './cli/exit-codes.js';
 import { addInspectCommands } from './cli/inspect-commands.js';
 import { addScheduleCommands } from './cli/schedule-commands.js';
@@ -154,6 +162,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         exitCode = (await handler(ctx)) ?? ExitCode.Ok;
       } catch (error) {
         if (error instanceof UsageError) command.error(error.message, { exitCode: ExitCode.Usage });
+        if (error instanceof NotFoundHereError) {
+          err(
+            jsonMode
+              ? JSON.stringify({ error: { code: 'NOT_FOUND', detail: error.message } })
+              : `error: ${error.message}`,
+          );
+          exitCode = ExitCode.NotFound;
+          return;
+        }
         exitCode = reportError(error, jsonMode, err);
         if (keyHint && error instanceof PulseApiError && error.status === 401 && !jsonMode) err(keyHint);
       }

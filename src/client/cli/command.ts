@@ -8,6 +8,9 @@ import type { PulseClient } from '../pulse-client.js';
 /** Bad arguments that only a handler can see (a missing --when): exit 2, like commander's own usage errors. */
 export class UsageError extends Error {}
 
+/** Something named that does not exist where the CLI itself looks (a tenant of the tenants file): exit 3, like a 404. */
+export class NotFoundHereError extends Error {}
+
 /** Option values as commander hands them (camelCase names), the global ones included. */
 export type Values = Record<string, unknown>;
 

@@ -27,12 +27,15 @@ export function jsonObject(raw: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-/** A repeatable `key=value` option, gathered into one object; `value` is read by `parseValue`. */
-export function keyValue(separators: RegExp, parseValue: (raw: string) => unknown) {
+/**
+ * A repeatable `key=value` option, gathered into one object; `value` is read by `parseValue`. `form` is how the
+ * option's help writes it (`KEY=VALUE`, `NAME:VALUE`), repeated in the error.
+ */
+export function keyValue(separators: RegExp, parseValue: (raw: string) => unknown, form = 'KEY=VALUE') {
   return (item: string, previous: Record<string, unknown> = {}): Record<string, unknown> => {
     const match = separators.exec(item);
     const key = match ? item.slice(0, match.index).trim() : '';
-    if (!match || !key) throw new InvalidArgumentError('It takes key=value.');
+    if (!match || !key) throw new InvalidArgumentError(`It takes ${form}.`);
     return { ...previous, [key]: parseValue(item.slice(match.index + 1)) };
   };
 }

@@ -165,7 +165,7 @@ export function addScheduleCommands(program: Command, action: Action): void {
     .option(
       '--header <NAME:VALUE>',
       'A request header; repeatable',
-      keyValue(/[:=]/, (raw) => raw.trim()),
+      keyValue(/[:=]/, (raw) => raw.trim(), 'NAME:VALUE'),
     )
     .option('--timeout <SECONDS>', 'Timeout of the call (default 30)', wholeNumber(3600));
   withScheduleOptions(http).action(

@@ -15,7 +15,16 @@ import {
   type Tenant,
   type TenantFile,
 } from '../../tenants/tenant-registry.js';
-import { UsageError, num, str, subcommand, type Action, type Context, type Values } from './command.js';
+import {
+  NotFoundHereError,
+  UsageError,
+  num,
+  str,
+  subcommand,
+  type Action,
+  type Context,
+  type Values,
+} from './command.js';
 import { wholeNumber } from './option-values.js';
 
 function fileOf({ values, env }: Pick<Context, 'values' | 'env'>): string {
@@ -42,7 +51,7 @@ function write(file: string, data: TenantFile): void {
 
 function tenantIn(data: TenantFile, id: string): Tenant {
   const tenant = data.tenants.find((t) => t.id === id);
-  if (!tenant) throw new UsageError(`There is no tenant '${id}' (pulse tenants list shows them).`);
+  if (!tenant) throw new NotFoundHereError(`There is no tenant '${id}' (pulse tenants list shows them).`);
   return tenant;
 }
 

@@ -25,6 +25,7 @@ interface AppOptions {
   apiKeys?: string[];
   metricsPublic?: boolean;
   requestsPerMinute?: number;
+  wrongKeysPerMinute?: number;
   bodyBytes?: number;
 }
 
@@ -43,7 +44,11 @@ function inProcess(options: AppOptions = {}) {
     tasks,
     executors: { list: () => executors.list(), defaultExecutor: 'http' },
     auth: { apiKeys: options.apiKeys ?? [], metricsPublic: options.metricsPublic },
-    limits: { bodyBytes: options.bodyBytes ?? 1024 * 1024, requestsPerMinute: options.requestsPerMinute },
+    limits: {
+      bodyBytes: options.bodyBytes ?? 1024 * 1024,
+      requestsPerMinute: options.requestsPerMinute,
+      wrongKeysPerMinute: options.wrongKeysPerMinute,
+    },
     metrics: createMetrics(),
     logger: createLogger({ logLevel: 'info' }, sink),
     health: async () => HEALTHY,
@@ -487,8 +492,25 @@ describe('what the service says, as HTTP', () => {
 });
 
 describe('API keys', () => {
+  it('a client sending wrong keys is slowed down: 60 a minute, then 429 with Retry-After, whatever key it sends', async () => {
+    const { app } = inProcess({ apiKeys: ['the-key'] });
+    const wrong = { headers: { authorization: 'Bearer guess' } };
+    for (let i = 0; i < 60; i++) expect((await app.request('/tasks', wrong)).status).toBe(401);
+    const limited = await app.request('/tasks', wrong);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await limited.json()) as { detail: string }).detail).toMatch(
+      /^Too many requests with a missing or wrong API key from this address; retry in \d+ s\.$/,
+    );
+    // Right key or not: the address waits, so the answers tell a guesser nothing meanwhile.
+    expect((await app.request('/tasks', { headers: { authorization: 'Bearer the-key' } })).status).toBe(429);
+    // Open routes stay open.
+    expect((await app.request('/health')).status).toBe(200);
+  });
+
   it('with an API key set, every route but /health, the landing page and its icon needs it', async () => {
-    const { app } = inProcess({ apiKeys: ['old-key', 'new-key'] });
+    // Every route once without a key: more than the wrong-key limit of one address, which is tested on its own.
+    const { app } = inProcess({ apiKeys: ['old-key', 'new-key'], wrongKeysPerMinute: 10_000 });
     expect((await app.request('/health')).status).toBe(200);
     const landing = await app.request('/');
     expect(landing.status).toBe(200);

@@ -4,6 +4,7 @@
  * them from the configuration, and tests hand in in-memory fakes.
  */
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { BadRequestError, PulseApiError } from '../errors.js';
@@ -27,6 +28,8 @@ import { commonErrors, json, registerTaskRoutes } from './task-routes.js';
 import { registerToolRoutes } from './tools.js';
 import { registerWorkerRoutes } from './worker-routes.js';
 
+/** Requests a minute with a missing or wrong key that one client address may make before it must wait. */
+const WRONG_KEYS_PER_MINUTE = 60;
 export type { ApiAuth } from './auth.js';
 
 const TenantListResponse = z
@@ -49,6 +52,8 @@ export interface ApiLimits {
   readonly bodyBytes: number;
   /** Requests a minute per client (API key, else address); 0 or absent = no limit. */
   readonly requestsPerMinute?: number;
+  /** Requests a minute with a missing or wrong key per client address before it must wait; default 60. */
+  readonly wrongKeysPerMinute?: number;
 }
 
 export interface AppDeps {
@@ -113,7 +118,48 @@ export function createApp(deps: AppDeps) {
   const open = (c: Context) =>
     c.req.path === feedPath ||
     (c.req.method === 'GET' && (c.req.path === '/' || c.req.path === FAVICON_PATH));
-  if (auth) app.use('*', (c, next) => (open(c) ? next() : auth(c, next)));
+  if (auth) {
+    // Wrong keys are limited per client address: a key cannot be guessed at the speed of the network.
+    const wrongKeys = createRateLimiter(limits.wrongKeysPerMinute ?? WRONG_KEYS_PER_MINUTE);
+    const refusedUntil = new Map<string, number>();
+    const tooMany = (c: Context, untilMs: number) => {
+      const seconds = Math.max(1, Math.ceil((untilMs - Date.now()) / 1000));
+      c.header('Retry-After', String(seconds));
+      return new PulseApiError(
+        429,
+        'RATE_LIMITED',
+        `Too many requests with a missing or wrong API key from this address; retry in ${seconds} s.`,
+      );
+    };
+    const exempt = (c: Context) =>
+      open(c) || c.req.path === '/health' || (c.req.path === '/metrics' && deps.auth.metricsPublic === true);
+    app.use('*', async (c, next) => {
+      if (exempt(c)) return next();
+      const client = principalOf(c);
+      const until = refusedUntil.get(client) ?? 0;
+      if (until > Date.now()) throw tooMany(c, until);
+      refusedUntil.delete(client);
+      // A refusal comes back as the middleware's answer (tenants) or thrown (hono's bearer auth).
+      let refusal: unknown;
+      try {
+        const answer = await auth(c, next);
+        if (answer instanceof Response) c.res = answer;
+      } catch (err) {
+        if (!(err instanceof HTTPException && err.status === 401)) throw err;
+        refusal = err;
+      }
+      if (refusal === undefined && c.res.status !== 401) return;
+      const wait = wrongKeys.take(client);
+      if (wait <= 0) {
+        if (refusal) throw refusal;
+        return;
+      }
+      // Bounded, like the limiter's own buckets: a flood of addresses forgets the oldest first.
+      if (refusedUntil.size >= 10_000) refusedUntil.delete(refusedUntil.keys().next().value!);
+      refusedUntil.set(client, Date.now() + wait);
+      throw tooMany(c, Date.now() + wait);
+    });
+  }
 
   if (limits.requestsPerMinute || deps.auth.tenants) {
     const limiters = new Map<number, ReturnType<typeof createRateLimiter>>();

@@ -484,6 +484,23 @@ describe('local executor', () => {
     });
     expect(hidden.status).toBe(400);
     expect(hidden.body.detail).toMatch(/public function/);
+    // An entrypoint the module does not define is refused as it is scheduled too, for JS/TS and Python alike.
+    for (const agentId of ['js_agent', 'py_agent']) {
+      const nope = await pulse.call('POST', '/tasks/schedule', {
+        schedule_type: 'run_agent',
+        when: 'in 1 hour',
+        payload: { agent_id: agentId, entrypoint_tag: 'nope', executor_type: 'local' },
+      });
+      expect(nope.status, agentId).toBe(400);
+      expect(nope.body.errors, agentId).toEqual([
+        {
+          field: 'payload.entrypoint_tag',
+          message: expect.stringMatching(
+            new RegExp(`^agent module ${agentId}\\.(ts|py) does not define 'nope'`),
+          ),
+        },
+      ]);
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { permanentFailure, type FieldError } from '../errors.js';
@@ -70,6 +70,34 @@ function hasPythonModule(agentPath: string | undefined, agentId: string): boolea
   return candidates.some((file) => existsSync(file) && statSync(file).isFile());
 }
 
+/** Source that may define names it does not spell out: re-exports, CommonJS, star imports, module __getattr__. */
+const INDIRECT_NAMES =
+  /\bexport\s*\*|\brequire\s*\(|\bmodule\.exports\b|\bexports\[|\bimport\s+\*|__getattr__|\bglobals\s*\(/;
+
+/**
+ * Why the module found for `agentId` cannot have `entrypoint`, or undefined when it may. Deliberately sure rather
+ * than clever: only a name that appears nowhere in the module's own source, which defines no names indirectly,
+ * is refused (a package folder, or a name spelt once in a comment, goes to run time as before).
+ */
+function missingEntrypointProblem(
+  config: LocalConfig,
+  agentId: string,
+  entrypoint: string,
+): string | undefined {
+  const js = findJsModule(config.agentPath, agentId.replace(/\./g, '/'));
+  const py = config.agentPath ? `${path.resolve(config.agentPath, ...agentId.split('.'))}.py` : undefined;
+  const file = js ?? (py && existsSync(py) ? py : undefined);
+  if (!file) return undefined;
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  if (INDIRECT_NAMES.test(source) || new RegExp(`\\b${entrypoint}\\b`).test(source)) return undefined;
+  return `agent module ${path.basename(file)} does not define '${entrypoint}' (it appears nowhere in ${file})`;
+}
+
 /** Why no local module answers to `agentId`, or undefined when one does (or may, on the Python path). */
 function missingModuleProblem(config: LocalConfig, agentId: string): string | undefined {
   if (config.allowPythonSysPath) return undefined;
@@ -129,6 +157,10 @@ export function createLocalExecutor(config: LocalConfig): Executor {
         // A module that is not there now is a 400 at once, not a failed run hours later.
         const missing = missingModuleProblem(config, agent.agentId);
         if (missing) problems.push({ field: 'payload.agent_id', message: missing });
+        const entrypoint = missing
+          ? undefined
+          : missingEntrypointProblem(config, agent.agentId, agent.entrypointTag);
+        if (entrypoint) problems.push({ field: 'payload.entrypoint_tag', message: entrypoint });
       }
       return problems;
     },

@@ -136,9 +136,14 @@ describe('visibility writes', () => {
       result: { body: { done: 'retry' } },
       callback: { status: 'retrying', attempts: 1 },
     });
-    // A failed first attempt is the one moment a run writes before it closes: the list agrees with the task.
-    expect((await visibility(taskId))?.typedSearchAttributes.get(PulseStatus)).toBe('completed');
-    expect(await listed('completed')).toContain(taskId);
+    // A failed first attempt is the one moment a run writes before it closes: the list agrees with the task (once
+    // visibility has the write, a moment later on a cluster).
+    await expect
+      .poll(async () => (await visibility(taskId))?.typedSearchAttributes.get(PulseStatus), {
+        timeout: 10_000,
+      })
+      .toBe('completed');
+    await expect.poll(() => listed('completed'), { timeout: 10_000 }).toContain(taskId);
     expect(await listed('processing')).not.toContain(taskId);
 
     await receiver.waitFor('/cb-retry', 5, 30_000);

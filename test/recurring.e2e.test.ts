@@ -9,6 +9,7 @@ import { Client } from '@temporalio/client';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { withRecords, withUnlisted } from '../src/tasks/kinds/recurring-snapshot.js';
+import { startPulseApiOnly } from './helpers/pulse.js';
 import { cliPath } from './helpers/temporal.js';
 import { useStack } from './helpers/stack.js';
 import { sleep, until } from './helpers/wait.js';
@@ -338,6 +339,30 @@ describe('recurring tasks', () => {
     expect(callback!.json).toMatchObject({ task_id: id, status: 'success', result: { status_code: 200 } });
     expect(receiver.at('/hand')[0]!.json).toEqual({ by: 'hand' });
     temporal('schedule', 'delete', '--schedule-id', id);
+  });
+
+  it("two Pulses on one namespace (their own task queues) never list each other's recurring tasks", async () => {
+    const other = await startPulseApiOnly(env, `pulse-other-${Date.now()}`, pulse.executors);
+    try {
+      const mine = await schedule({ when: 'every 1 hour', payload: { url: `${receiver.url}/mine` } });
+      const made = await other.call('POST', '/tasks/schedule', {
+        schedule_type: 'http_request',
+        when: 'every 1 hour',
+        payload: { url: `${receiver.url}/theirs` },
+      });
+      expect(made.status, JSON.stringify(made.body)).toBe(200);
+      const theirs = made.body.task_id as string;
+      const ids = async (api: { call: typeof pulse.call }) =>
+        ((await api.call('GET', '/tasks?limit=1000')).body.tasks as Array<{ id: string }>).map((t) => t.id);
+      await expect.poll(() => ids(pulse), { timeout: 15_000 }).toContain(mine.task_id);
+      await expect.poll(() => ids(other), { timeout: 15_000 }).toContain(theirs);
+      expect(await ids(pulse)).not.toContain(theirs);
+      expect(await ids(other)).not.toContain(mine.task_id);
+      await other.call('DELETE', `/tasks/${theirs}`);
+      await pulse.call('DELETE', `/tasks/${mine.task_id}`);
+    } finally {
+      await other.stop();
+    }
   });
 
   it('lists recurring tasks next to one-time ones', async () => {

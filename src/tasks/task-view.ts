@@ -25,6 +25,8 @@ export interface TaskMemo {
   readonly request_hash?: string;
   /** The tenant the task belongs to (docs/tenants.md); absent in single-tenant Pulse. */
   readonly tenant?: string;
+  /** A schedule's own memo: the task queue of the Pulse that made it, so that only that Pulse lists it. */
+  readonly task_queue?: string;
 }
 
 export const unixSeconds = (ms: number): number => Math.floor(ms / 1000);

@@ -203,7 +203,9 @@ export function createRecurringKind(deps: KindDeps): TaskKind {
         },
         policies: schedulePolicies(policy),
         state: remaining !== undefined ? { remainingActions: remaining } : {},
-        memo: { ...built.memo },
+        // The schedule's own memo names its task queue: a listing reads schedule summaries, which do not carry
+        // the action's, and another Pulse on the same namespace must not list this one's tasks.
+        memo: { ...built.memo, task_queue: taskQueue },
         typedSearchAttributes: searchAttributes,
       });
       if (runNow) await startFirstRun(client, built.taskId, OVERLAP[policy.overlap]);
@@ -236,6 +238,8 @@ export function createRecurringKind(deps: KindDeps): TaskKind {
         const nextMs = summary.info.nextActionTimes[0]?.getTime() ?? null;
         if (ranged && !inRange(nextMs, filters)) continue;
         const memo = (summary.memo ?? {}) as Partial<TaskMemo>;
+        // Another Pulse's schedule on this namespace (schedules made before the field was written are listed).
+        if (memo.task_queue !== undefined && memo.task_queue !== taskQueue) continue;
         const createdMs = Date.parse(String(memo.schedule_config?.created_at ?? '')) || 0;
         const view = taskView({
           taskId: summary.scheduleId,

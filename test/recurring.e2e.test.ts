@@ -358,6 +358,19 @@ describe('recurring tasks', () => {
       await expect.poll(() => ids(other), { timeout: 15_000 }).toContain(theirs);
       expect(await ids(pulse)).not.toContain(theirs);
       expect(await ids(other)).not.toContain(mine.task_id);
+      // By id too: another Pulse's task, recurring or one-time, is a 404 like one that does not exist.
+      const once = await other.call('POST', '/tasks/schedule', {
+        schedule_type: 'http_request',
+        when: 'in 1 hour',
+        payload: { url: `${receiver.url}/theirs-once` },
+      });
+      expect(once.status).toBe(200);
+      for (const id of [theirs, once.body.task_id as string]) {
+        expect((await pulse.call('GET', `/tasks/${id}`)).status, id).toBe(404);
+        expect((await pulse.call('DELETE', `/tasks/${id}`)).status, id).toBe(404);
+        expect((await other.call('GET', `/tasks/${id}`)).status, id).toBe(200);
+      }
+      await other.call('DELETE', `/tasks/${once.body.task_id}`);
       await other.call('DELETE', `/tasks/${theirs}`);
       await pulse.call('DELETE', `/tasks/${mine.task_id}`);
     } finally {

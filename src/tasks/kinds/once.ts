@@ -248,8 +248,10 @@ export function createOnceKind(deps: KindDeps): TaskKind {
     async load(taskId) {
       const handle = client.workflow.getHandle(taskId);
       const description = await ifExists(taskId, () => handle.describe());
-      // Not ours (some other workflow under this id), or none: perhaps a recurring task.
-      if (description?.type !== SCHEDULED_TASK_WORKFLOW) return undefined;
+      // Not ours (some other workflow under this id, or another Pulse's task on this namespace), or none: perhaps a
+      // recurring task.
+      if (description?.type !== SCHEDULED_TASK_WORKFLOW || description.taskQueue !== taskQueue)
+        return undefined;
       const snap = await snapshot(handle, description);
       if (!isAdaptive(description.memo)) return loaded(handle, description, snap);
       const current = new Set(snap.runs.map((r) => r.executionId));

@@ -214,6 +214,8 @@ export function createRecurringKind(deps: KindDeps): TaskKind {
 
     async load(taskId) {
       const snap = await readSnapshot(client, taskId);
+      // Another Pulse's schedule on this namespace is not a task of this one.
+      if (snap?.description && snap.description.action.taskQueue !== taskQueue) return undefined;
       return snap && loaded(snap);
     },
 

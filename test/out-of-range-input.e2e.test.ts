@@ -178,24 +178,21 @@ describe(`a body nested deeper than ${MAX_JSON_DEPTH} levels`, () => {
 describe('a task larger than Temporal keeps', () => {
   it("is a 413 naming the limit, at schedule and at PATCH; the task stays usable, and one at the limit's edge works", async () => {
     const kb = (n: number) => 'x'.repeat(n * 1024);
+    const scheduleSized = (payloadKb: number, metadataKb: number) =>
+      pulse.call('POST', '/tasks/schedule', {
+        schedule_type: 'crawl',
+        when: 'in 1 hour',
+        payload: { d: kb(payloadKb) },
+        metadata: { d: kb(metadataKb) },
+      });
     // Under the body limit (1 MiB), over what a task may hold: refused before Temporal is asked.
-    const tooBig = await pulse.call('POST', '/tasks/schedule', {
-      schedule_type: 'crawl',
-      when: 'in 1 hour',
-      payload: { d: kb(400) },
-      metadata: { d: kb(300) },
-    });
+    const tooBig = await scheduleSized(400, 300);
     expect(tooBig.status, JSON.stringify(tooBig.body).slice(0, 300)).toBe(413);
     expect(tooBig.body.code).toBe('TASK_TOO_LARGE');
     expect(tooBig.body.detail).toMatch(/at most 524288/);
 
     // Just under it, then changed to just under it again: Temporal takes both (the start, the update, the memo).
-    const edge = await pulse.call('POST', '/tasks/schedule', {
-      schedule_type: 'crawl',
-      when: 'in 1 hour',
-      payload: { d: kb(250) },
-      metadata: { d: kb(250) },
-    });
+    const edge = await scheduleSized(250, 250);
     expect(edge.status, JSON.stringify(edge.body).slice(0, 300)).toBe(200);
     const id = edge.body.task_id as string;
     const changed = await pulse.call('PATCH', `/tasks/${id}`, { metadata: { d: kb(255) } });

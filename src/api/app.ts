@@ -4,7 +4,6 @@
  * them from the configuration, and tests hand in in-memory fakes.
  */
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import { HTTPException } from 'hono/http-exception';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { BadRequestError, PulseApiError } from '../errors.js';
@@ -15,7 +14,7 @@ import type { Logger } from '../observability/logger.js';
 import { METRICS_CONTENT_TYPE, type PulseMetrics } from '../observability/metrics.js';
 import type { TaskService } from '../tasks/task-service.js';
 import { currentScope } from '../tenants/tenant-scope.js';
-import { apiKeyAuth, principalOf, type ApiAuth, type AuthVariables } from './auth.js';
+import { apiKeyAuth, limitWrongKeys, principalOf, type ApiAuth, type AuthVariables } from './auth.js';
 import { registerDashboardRoutes } from './dashboard-routes.js';
 import { CALENDAR_FEED_PATH, registerCalendarRoutes } from './calendar-routes.js';
 import { handleApiError, rejectInvalid, routeNotFound } from './errors.js';
@@ -28,9 +27,10 @@ import { commonErrors, json, registerTaskRoutes } from './task-routes.js';
 import { registerToolRoutes } from './tools.js';
 import { registerWorkerRoutes } from './worker-routes.js';
 
+export type { ApiAuth } from './auth.js';
+
 /** Requests a minute with a missing or wrong key that one client address may make before it must wait. */
 const WRONG_KEYS_PER_MINUTE = 60;
-export type { ApiAuth } from './auth.js';
 
 const TenantListResponse = z
   .object({
@@ -119,46 +119,8 @@ export function createApp(deps: AppDeps) {
     c.req.path === feedPath ||
     (c.req.method === 'GET' && (c.req.path === '/' || c.req.path === FAVICON_PATH));
   if (auth) {
-    // Wrong keys are limited per client address: a key cannot be guessed at the speed of the network.
-    const wrongKeys = createRateLimiter(limits.wrongKeysPerMinute ?? WRONG_KEYS_PER_MINUTE);
-    const refusedUntil = new Map<string, number>();
-    const tooMany = (c: Context, untilMs: number) => {
-      const seconds = Math.max(1, Math.ceil((untilMs - Date.now()) / 1000));
-      c.header('Retry-After', String(seconds));
-      return new PulseApiError(
-        429,
-        'RATE_LIMITED',
-        `Too many requests with a missing or wrong API key from this address; retry in ${seconds} s.`,
-      );
-    };
-    const exempt = (c: Context) =>
-      open(c) || c.req.path === '/health' || (c.req.path === '/metrics' && deps.auth.metricsPublic === true);
-    app.use('*', async (c, next) => {
-      if (exempt(c)) return next();
-      const client = principalOf(c);
-      const until = refusedUntil.get(client) ?? 0;
-      if (until > Date.now()) throw tooMany(c, until);
-      refusedUntil.delete(client);
-      // A refusal comes back as the middleware's answer (tenants) or thrown (hono's bearer auth).
-      let refusal: unknown;
-      try {
-        const answer = await auth(c, next);
-        if (answer instanceof Response) c.res = answer;
-      } catch (err) {
-        if (!(err instanceof HTTPException && err.status === 401)) throw err;
-        refusal = err;
-      }
-      if (refusal === undefined && c.res.status !== 401) return;
-      const wait = wrongKeys.take(client);
-      if (wait <= 0) {
-        if (refusal) throw refusal;
-        return;
-      }
-      // Bounded, like the limiter's own buckets: a flood of addresses forgets the oldest first.
-      if (refusedUntil.size >= 10_000) refusedUntil.delete(refusedUntil.keys().next().value!);
-      refusedUntil.set(client, Date.now() + wait);
-      throw tooMany(c, Date.now() + wait);
-    });
+    const guarded = limitWrongKeys(auth, deps.auth, limits.wrongKeysPerMinute ?? WRONG_KEYS_PER_MINUTE);
+    app.use('*', (c, next) => (open(c) ? next() : guarded(c, next)));
   }
 
   if (limits.requestsPerMinute || deps.auth.tenants) {

@@ -6,10 +6,13 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
+import { HTTPException } from 'hono/http-exception';
 import { timingSafeEqual } from 'hono/utils/buffer';
 import { createHash } from 'node:crypto';
+import { PulseApiError } from '../errors.js';
 import type { Tenant, TenantRegistry } from '../tenants/tenant-registry.js';
 import { withTenantScope, type TenantScope } from '../tenants/tenant-scope.js';
+import { createRateLimiter } from './rate-limit.js';
 
 export interface ApiAuth {
   /** Keys accepted in `Authorization: Bearer`; empty means auth is off. With tenants, these are admin keys. */
@@ -30,6 +33,10 @@ const UNAUTHORIZED = {
   detail: 'A valid API key is required: send "Authorization: Bearer <key>".',
   code: 'UNAUTHORIZED',
 };
+
+/** The routes auth itself lets through: `/health`, and `/metrics` when it is public. */
+const needsNoKey = (c: Context, auth: ApiAuth) =>
+  c.req.path === '/health' || (c.req.path === '/metrics' && auth.metricsPublic === true);
 
 /** Who is calling: the API key's fingerprint, or the client address when auth is off. */
 export function principalOf(c: Context<{ Variables: AuthVariables }>): string {
@@ -59,11 +66,7 @@ export function apiKeyAuth(auth: ApiAuth): MiddlewareHandler<{ Variables: AuthVa
     invalidAuthenticationHeader: refuse,
     invalidToken: refuse,
   });
-  return (c, next) => {
-    if (c.req.path === '/health') return next();
-    if (c.req.path === '/metrics' && auth.metricsPublic) return next();
-    return check(c, next);
-  };
+  return (c, next) => (needsNoKey(c, auth) ? next() : check(c, next));
 }
 
 const limitsOf = (tenant: Tenant) => (tenant.limits ? { limits: tenant.limits } : {});
@@ -79,8 +82,7 @@ function tenantAuth(
   const refuse = (c: Context) => c.json(UNAUTHORIZED, 401);
   const adminKeys = auth.apiKeys;
   return async (c, next) => {
-    if (c.req.path === '/health') return next();
-    if (c.req.path === '/metrics' && auth.metricsPublic) return next();
+    if (needsNoKey(c, auth)) return next();
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) {
@@ -133,5 +135,54 @@ function tenantAuth(
       c.set('tenant', caller.tenant);
     }
     return withTenantScope(scope, () => next());
+  };
+}
+
+/**
+ * `authenticate` (the middleware above) with missing and wrong keys limited per client address: past
+ * `perMinute` of them, every request from that address is a 429 until the minute has refilled, whatever key it
+ * sends, so a key cannot be guessed at the speed of the network and the answers tell a guesser nothing meanwhile.
+ */
+export function limitWrongKeys(
+  authenticate: MiddlewareHandler<{ Variables: AuthVariables }>,
+  auth: ApiAuth,
+  perMinute: number,
+): MiddlewareHandler<{ Variables: AuthVariables }> {
+  const wrongKeys = createRateLimiter(perMinute);
+  const refusedUntil = new Map<string, number>();
+  const tooMany = (c: Context, untilMs: number) => {
+    const seconds = Math.max(1, Math.ceil((untilMs - Date.now()) / 1000));
+    c.header('Retry-After', String(seconds));
+    return new PulseApiError(
+      429,
+      'RATE_LIMITED',
+      `Too many requests with a missing or wrong API key from this address; retry in ${seconds} s.`,
+    );
+  };
+  return async (c, next) => {
+    if (needsNoKey(c, auth)) return next();
+    const client = principalOf(c);
+    const until = refusedUntil.get(client) ?? 0;
+    if (until > Date.now()) throw tooMany(c, until);
+    refusedUntil.delete(client);
+    // A refusal comes back as the middleware's answer (tenants) or thrown (hono's bearer auth).
+    let refusal: unknown;
+    try {
+      const answer = await authenticate(c, next);
+      if (answer instanceof Response) c.res = answer;
+    } catch (err) {
+      if (!(err instanceof HTTPException && err.status === 401)) throw err;
+      refusal = err;
+    }
+    if (refusal === undefined && c.res.status !== 401) return;
+    const wait = wrongKeys.take(client);
+    if (wait <= 0) {
+      if (refusal) throw refusal;
+      return;
+    }
+    // Bounded, like the limiter's own buckets: a flood of addresses forgets the oldest first.
+    if (refusedUntil.size >= 10_000) refusedUntil.delete(refusedUntil.keys().next().value!);
+    refusedUntil.set(client, Date.now() + wait);
+    throw tooMany(c, Date.now() + wait);
   };
 }

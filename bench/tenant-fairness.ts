@@ -29,7 +29,7 @@ import { FAIR_WORKER_OPTIONS } from '../src/tenants/tenant-tasks.js';
 import { startClusterBenchServer } from './lib/cluster-server.js';
 import { machineInfo } from './lib/machine.js';
 import { benchServer } from './lib/options.js';
-import { freePort } from './lib/temporal-server.js';
+import { benchDynamicConfig, freePort } from './lib/temporal-server.js';
 
 const BURST = Number(process.argv.find((a) => a.startsWith('--burst='))?.slice(8) ?? 2000);
 const TASK_QUEUE = 'fairness';
@@ -98,7 +98,10 @@ async function startServer(fairness: boolean): Promise<{ address: string; stop: 
     server: {
       executable: binary ? { type: 'existing-path', path: binary.path } : { type: 'cached-download' },
       searchAttributes: PULSE_SEARCH_ATTRIBUTES,
-      extraArgs: fairness ? ['--dynamic-config-value', 'matching.enableFairness=true'] : [],
+      extraArgs: benchDynamicConfig(fairness ? ['matching.enableFairness=true'] : []).flatMap((value) => [
+        '--dynamic-config-value',
+        value,
+      ]),
     },
   });
   return { address: env.address, stop: () => env.teardown() };
@@ -233,7 +236,9 @@ const allCases: Case[] = [
     acmeConcurrentRuns: BURST,
   },
 ];
-const cases = only ? allCases.filter((c) => c.name.includes(only)) : allCases;
+const cases = only
+  ? allCases.filter((c) => (only.endsWith('$') ? c.name.endsWith(only.slice(0, -1)) : c.name.includes(only)))
+  : allCases;
 const results = [];
 for (const c of cases) results.push(await runCase(c));
 // Only a whole run replaces the recorded results.

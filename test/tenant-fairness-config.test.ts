@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeDynamicConfig } from '../scripts/cluster/temporal.js';
-import { devServerDynamicConfig } from '../src/temporal/dev-server.js';
+import { SERVER_DYNAMIC_CONFIG, devServerDynamicConfig } from '../src/temporal/dev-server.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-dynconfig-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,5 +30,18 @@ describe('fairness follows the tenants file', () => {
     const without = readFileSync(writeDynamicConfig(path.join(dir, 'b'), {}), 'utf8');
     expect(without).not.toContain('Fairness');
     expect(without).toMatch(/^frontend\.enableUpdateWorkflowExecution:$/m);
+  });
+});
+
+describe("Pulse's own server settings", () => {
+  it('are the same on the dev server and in the cluster (and docker-compose) config, once each', () => {
+    expect(SERVER_DYNAMIC_CONFIG).toContain('matching.numTaskqueueWritePartitions=1');
+    expect(devServerDynamicConfig({})).toEqual(SERVER_DYNAMIC_CONFIG);
+    const yaml = readFileSync(writeDynamicConfig(path.join(dir, 'c'), {}), 'utf8');
+    for (const setting of SERVER_DYNAMIC_CONFIG) {
+      const [key, value] = [setting.slice(0, setting.indexOf('=')), setting.slice(setting.indexOf('=') + 1)];
+      const escaped = key.replaceAll('.', '\\.');
+      expect(yaml.match(new RegExp(`^${escaped}:\\n {2}- value: ${value}$`, 'gm')), key).toHaveLength(1);
+    }
   });
 });

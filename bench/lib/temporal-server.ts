@@ -11,7 +11,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/project-root.js';
 import { TEMPORAL_CLI, defaultInstallDir, provisionBinary } from '../../src/temporal/binaries.js';
-import { DEV_SERVER_DYNAMIC_CONFIG, DEV_SERVER_SQLITE_PRAGMAS } from '../../src/temporal/dev-server.js';
+import {
+  DEV_SERVER_DYNAMIC_CONFIG,
+  DEV_SERVER_SQLITE_PRAGMAS,
+  SERVER_DYNAMIC_CONFIG,
+} from '../../src/temporal/dev-server.js';
 import { ensureSearchAttributes } from '../../src/temporal/search-attributes-setup.js';
 import {
   sqliteSettingsFromEnv,
@@ -99,6 +103,20 @@ export function benchServerDescription(server: ServerKind = benchServer()): stri
   return server === 'cluster' ? CLUSTER_DESCRIPTION : `dev server, SQLite ${sqliteSettingsFromEnv()}`;
 }
 
+/**
+ * A bench dev server's dynamic config: what `npm start` ships, then `more`, then `BENCH_DYNAMIC_CONFIG`
+ * (`key=value` settings separated by spaces, for an experiment: e.g. `matching.numTaskqueueWritePartitions=4` for
+ * the server's default). A later setting of a key replaces an earlier one.
+ */
+export function benchDynamicConfig(more: readonly string[] = []): string[] {
+  const fromEnv = process.env.BENCH_DYNAMIC_CONFIG?.split(' ').filter(Boolean) ?? [];
+  const byKey = new Map<string, string>();
+  for (const setting of [...SERVER_DYNAMIC_CONFIG, ...more, ...fromEnv]) {
+    byKey.set(setting.slice(0, setting.indexOf('=')), setting);
+  }
+  return [...byKey.values()];
+}
+
 export async function startBenchServer(
   timers: TimerSettings = 'default',
   sqlite: SqliteSettings = sqliteSettingsFromEnv(),
@@ -111,7 +129,7 @@ export async function startBenchServer(
   // starting side by side (the timer comparison) once collided ("bind: address already in use").
   const [port, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const address = `127.0.0.1:${port}`;
-  const dynamicConfig = timers === 'tuned' ? DEV_SERVER_DYNAMIC_CONFIG : [];
+  const dynamicConfig = benchDynamicConfig(timers === 'tuned' ? DEV_SERVER_DYNAMIC_CONFIG : []);
   const args = [
     'server',
     'start-dev',

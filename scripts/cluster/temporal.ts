@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { devServerDynamicConfig } from '../../src/temporal/dev-server.js';
+import { environmentDynamicConfig } from '../../src/temporal/dev-server.js';
 import { ensureSearchAttributes } from '../../src/temporal/search-attributes-setup.js';
 import { PulseScheduleType } from '../../src/shared/search-attributes.js';
 import type { ClusterBinaries } from './build.js';
@@ -78,7 +78,7 @@ export function setupSchemas(binaries: ClusterBinaries, options: ClusterOptions)
  */
 export function writeDynamicConfig(runDir: string, env: NodeJS.ProcessEnv): string {
   mkdirSync(runDir, { recursive: true });
-  const extra = devServerDynamicConfig(env).map((setting) => {
+  const extra = environmentDynamicConfig(env).map((setting) => {
     const at = setting.indexOf('=');
     // The value is JSON, which is YAML too.
     return `${setting.slice(0, at)}:\n  - value: ${setting.slice(at + 1)}\n`;

@@ -61,6 +61,30 @@ function oneTask<
   return createRoute({ ...declared, request: { params: TaskIdParam, query: query as Q }, responses });
 }
 
+/**
+ * A route that changes one task, `/tasks/{id}…`, with a JSON body: the id in the path, the body's schema (optional
+ * where `required` is false), and what it answers besides the task routes' own.
+ */
+function changeTask<
+  const M extends 'post' | 'patch',
+  const P extends `/tasks/{id}${string}`,
+  B extends z.ZodType,
+  T extends z.ZodType,
+  E extends RouteConfig['responses'],
+>(
+  route: { method: M; path: P; summary: string },
+  body: { schema: B; required: boolean },
+  answer: [schema: T, description: string],
+  errors: E,
+) {
+  const { schema, required } = body;
+  return createRoute({
+    ...route,
+    request: { params: TaskIdParam, body: { content: { 'application/json': { schema } }, required } },
+    responses: { ...taskResponses(...answer), ...errors },
+  });
+}
+
 /** A GET of one task's data: its path, what it answers, and the query it takes. */
 function readTask<
   const P extends `/tasks/{id}${string}`,
@@ -143,39 +167,37 @@ export function registerTaskRoutes(
   );
 
   app.openapi(
-    createRoute({
-      method: 'patch',
-      path: '/tasks/{id}',
-      summary: 'Pause/resume (status), reschedule (when, repeat, timezone) or change payload/metadata',
-      request: {
-        params: TaskIdParam,
-        body: { content: { 'application/json': { schema: PatchTaskRequest } }, required: true },
+    changeTask(
+      {
+        method: 'patch',
+        path: '/tasks/{id}',
+        summary: 'Pause/resume (status), reschedule (when, repeat, timezone) or change payload/metadata',
       },
-      responses: {
-        ...taskResponses(TaskView, 'The task as it now is'),
+      { schema: PatchTaskRequest, required: true },
+      [TaskView, 'The task as it now is'],
+      {
         400: errorBody('The change cannot be made (time, payload)'),
         409: errorBody('The task is no longer changeable'),
         413: errorBody('The task would be larger than a task may be (TASK_TOO_LARGE)'),
       },
-    }),
+    ),
     async (c) => c.json(await tasks.patch(c.req.valid('param').id, c.req.valid('json')), 200),
   );
 
   app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/tasks/{id}/trigger',
-      summary: 'Run a task once, now, outside its schedule; optionally with input for that run',
-      request: {
-        params: TaskIdParam,
-        body: { content: { 'application/json': { schema: TriggerRequest } }, required: false },
+    changeTask(
+      {
+        method: 'post',
+        path: '/tasks/{id}/trigger',
+        summary: 'Run a task once, now, outside its schedule; optionally with input for that run',
       },
-      responses: {
-        ...taskResponses(TriggerResponse, 'Triggered'),
+      { schema: TriggerRequest, required: false },
+      [TriggerResponse, 'Triggered'],
+      {
         400: errorBody('The input cannot be used (payload, params)'),
         409: errorBody('The task cannot run any more'),
       },
-    }),
+    ),
     async (c) => {
       // Without a body (the usual trigger) there is nothing to validate.
       const body = c.req.header('content-type') ? c.req.valid('json') : undefined;

@@ -1,7 +1,8 @@
 /**
  * The API's commands on tasks, on top of Temporal. Each command loads the task (whichever kind it is: see
  * `kinds/task-kind.ts`) and asks it; the rules of status, views, listing, ids and destinations live in their own
- * modules. Nothing lives in memory here: Temporal is the store.
+ * modules. Temporal is the store; the only memory here is of the tasks just made, for a tenant's `active_tasks`
+ * limit while visibility catches up (`tenants/active-task-gate.ts`).
  */
 import type { Client } from '@temporalio/client';
 import type { z } from '@hono/zod-openapi';
@@ -18,8 +19,9 @@ import type {
   TriggerResponse,
 } from '../api/schemas.js';
 import { checkBudget } from '../budget/budget-period.js';
-import { BadRequestError, ConflictError, ForbiddenError, TaskNotFoundError } from '../errors.js';
+import { BadRequestError, ConflictError, TaskNotFoundError } from '../errors.js';
 import { canSee, currentScope } from '../tenants/tenant-scope.js';
+import { createActiveTaskGate } from '../tenants/active-task-gate.js';
 import { countActive, ofTenant } from '../tenants/tenant-tasks.js';
 import { AGENT_SCHEDULE_TYPES, type ExecutorFactory } from '../executors/executor-factory.js';
 import type { DestinationGuard } from '../security/ssrf-guard.js';
@@ -126,6 +128,8 @@ export function createTaskService(deps: TaskServiceDeps): TaskService {
     leaseMs: deps.workerLeaseMs,
     maxResultBytes: deps.maxResultBytes,
   });
+  /** A tenant's `active_tasks` limit, counting the tasks made here that visibility does not show yet. */
+  const activeTasks = createActiveTaskGate(countActive(client, taskQueue), () => now().getTime());
 
   /** Builds a task from a request and checks where it will connect; a 400 for anything it cannot be. */
   async function build(
@@ -216,6 +220,40 @@ export function createTaskService(deps: TaskServiceDeps): TaskService {
     };
   }
 
+  /** Starts a built task; a concurrent request with the same idempotency key that won the race is answered. */
+  async function start(
+    built: BuiltTask,
+    scheduleType: ScheduleTaskRequest['schedule_type'],
+    requestHash: string | undefined,
+  ): Promise<ScheduledTask> {
+    const taskId = built.taskId;
+    const kind = kindOf(built);
+    let first: Date;
+    try {
+      first = await kind.start(
+        { ...built, memo: { ...built.memo, ...(requestHash ? { request_hash: requestHash } : {}) } },
+        { idempotent: requestHash !== undefined },
+      );
+    } catch (err) {
+      const translated = translateTemporalError(err, taskId);
+      if (translated instanceof ConflictError && translated.code === 'TASK_EXISTS' && requestHash) {
+        // A concurrent duplicate won the race; it is the same task if it is the same request.
+        const same = await earlierTask(taskId, requestHash);
+        if (same) return same;
+      }
+      throw translated;
+    }
+    return {
+      task_id: taskId,
+      schedule_type: scheduleType,
+      next_execution: first.toISOString(),
+      status: 'active',
+      workflow_id: taskId,
+      ui_url: uiUrlFor(taskId, kind.name),
+      ...(built.input.executor ? { executor: built.input.executor } : {}),
+    };
+  }
+
   /** The tenant a new task belongs to: the request's; an admin key must name one (`x-pulse-tenant`). */
   function schedulingTenant(): string | undefined {
     const scope = currentScope();
@@ -227,19 +265,6 @@ export function createTaskService(deps: TaskServiceDeps): TaskService {
       );
     }
     return scope.tenantId;
-  }
-
-  /** A tenant at its `active_tasks` limit schedules no more (403) until one ends or is cancelled. */
-  async function checkActiveTasks(tenant: string): Promise<void> {
-    const limit = currentScope()?.limits?.active_tasks;
-    if (limit === undefined) return;
-    const active = await countActive(client, taskQueue, tenant);
-    if (active >= limit) {
-      throw new ForbiddenError(
-        'ACTIVE_TASK_LIMIT',
-        `Tenant '${tenant}' has ${active} active tasks, its limit (active_tasks: ${limit}); cancel one or wait for one to finish.`,
-      );
-    }
   }
 
   /** The period's spend so far and where the runs still due in it take it, from the task's past runs. */
@@ -287,37 +312,12 @@ export function createTaskService(deps: TaskServiceDeps): TaskService {
       const requestHash = idempotency ? hashRequest(body) : undefined;
       const taskId = idempotency ? idempotentTaskId(idempotency) : newTaskId();
       const built = await build(body, taskId, tenant);
-      if (tenant) await checkActiveTasks(tenant);
       // The same key again: answer with the task the first request created, start nothing.
-      if (requestHash) {
-        const earlier = await earlierTask(taskId, requestHash);
-        if (earlier) return earlier;
-      }
-      const kind = kindOf(built);
-      let first: Date;
-      try {
-        first = await kind.start(
-          { ...built, memo: { ...built.memo, ...(requestHash ? { request_hash: requestHash } : {}) } },
-          { idempotent: requestHash !== undefined },
-        );
-      } catch (err) {
-        const translated = translateTemporalError(err, taskId);
-        if (translated instanceof ConflictError && translated.code === 'TASK_EXISTS' && requestHash) {
-          // A concurrent duplicate won the race; it is the same task if it is the same request.
-          const earlier = await earlierTask(taskId, requestHash);
-          if (earlier) return earlier;
-        }
-        throw translated;
-      }
-      return {
-        task_id: taskId,
-        schedule_type: body.schedule_type,
-        next_execution: first.toISOString(),
-        status: 'active',
-        workflow_id: taskId,
-        ui_url: uiUrlFor(taskId, kind.name),
-        ...(built.input.executor ? { executor: built.input.executor } : {}),
-      };
+      const earlier = async () => (requestHash ? earlierTask(taskId, requestHash) : undefined);
+      const create = () => start(built, body.schedule_type, requestHash);
+      const limit = currentScope()?.limits?.active_tasks;
+      if (tenant && limit !== undefined) return activeTasks.admit(tenant, limit, taskId, { earlier, create });
+      return (await earlier()) ?? create();
     },
 
     async get(taskId) {
@@ -329,6 +329,7 @@ export function createTaskService(deps: TaskServiceDeps): TaskService {
 
     async cancel(taskId) {
       await (await load(taskId)).cancel();
+      activeTasks.forget(taskId);
       return { status: 'cancelled', task_id: taskId };
     },
 

@@ -7,6 +7,7 @@ import type { WorkerOptions } from '@temporalio/worker';
 import { PulseTenant } from '../shared/search-attributes.js';
 import type { BuiltTask } from '../tasks/build-task.js';
 import { quote, scheduledTasksOn } from '../tasks/visibility-query.js';
+import type { CountActive } from './active-task-gate.js';
 
 /**
  * A task stamped with its tenant: in its memo (what ownership is checked against when it is read) and as the
@@ -44,19 +45,36 @@ export const FAIR_WORKER_OPTIONS = {
   maxConcurrentWorkflowTaskPolls: 2,
 } as const satisfies Partial<WorkerOptions>;
 
-/** A tenant's active tasks: one-time and adaptive workflows still open, and schedules not cancelled. */
-export async function countActive(client: Client, taskQueue: string, tenant: string): Promise<number> {
-  const clauses = [
-    ...scheduledTasksOn(taskQueue),
-    `PulseTenant = ${quote(tenant)}`,
-    `ExecutionStatus = 'Running'`,
-    'TemporalScheduledById IS NULL',
-    'PulseTaskId IS NULL',
-  ];
-  const { count: once } = await client.workflow.count(clauses.join(' AND '));
-  let schedules = 0;
-  // A cancelled schedule is kept (paused, for its record) with PulseStatus 'cancelled'.
-  const query = `PulseTenant = ${quote(tenant)} AND PulseStatus != 'cancelled'`;
-  for await (const _summary of client.schedule.list({ query, pageSize: 1000 })) schedules++;
-  return once + schedules;
-}
+/**
+ * A tenant's active tasks, as visibility shows them: one-time and adaptive workflows still open, and schedules not
+ * cancelled; and which of `recent` (tasks just made, `active-task-gate.ts`) it shows already, in any state.
+ */
+export const countActive =
+  (client: Client, taskQueue: string): CountActive =>
+  async (tenant, recent) => {
+    const clauses = [
+      ...scheduledTasksOn(taskQueue),
+      `PulseTenant = ${quote(tenant)}`,
+      'TemporalScheduledById IS NULL',
+      'PulseTaskId IS NULL',
+    ];
+    const { count: once } = await client.workflow.count(
+      [...clauses, `ExecutionStatus = 'Running'`].join(' AND '),
+    );
+    const shown = new Set<string>();
+    if (recent.length > 0) {
+      // A one-time task made a moment ago may be shown already closed (a task due now runs at once).
+      const made = `WorkflowId IN (${recent.map(quote).join(', ')})`;
+      for await (const execution of client.workflow.list({ query: [...clauses, made].join(' AND ') })) {
+        shown.add(execution.workflowId);
+      }
+    }
+    let schedules = 0;
+    // A cancelled schedule is kept (paused, for its record) with PulseStatus 'cancelled'.
+    const query = `PulseTenant = ${quote(tenant)} AND PulseStatus != 'cancelled'`;
+    for await (const summary of client.schedule.list({ query, pageSize: 1000 })) {
+      schedules++;
+      shown.add(summary.scheduleId);
+    }
+    return { active: once + schedules, shown };
+  };

@@ -1,7 +1,8 @@
 /**
  * Histories recorded by earlier versions of the `scheduledTask` workflow replay with the current one, without a
- * server: version 1 (every step published), version 2 (the quiet start: run timers, callback first attempts,
- * pause, amend, trigger, external claims, cancels mid-run, a Schedule's run). `record.ts` beside the fixtures
+ * server: version 1 (every step published), version 2 (the quiet start) and version 3 (writes only at the close),
+ * each through run timers, callback first attempts, pause, amend, trigger, external claims, cancels mid-run and a
+ * Schedule's run. `record.ts` beside the fixtures
  * recorded them; a nondeterminism error here means a change would break tasks already running.
  */
 import proto from '@temporalio/proto';
@@ -30,7 +31,7 @@ function histories(version: string) {
 }
 
 describe('replay of recorded histories', () => {
-  it.each(['v1', 'v2'])('every %s history replays without a nondeterminism error', async (version) => {
+  it.each(['v1', 'v2', 'v3'])('every %s history replays without a nondeterminism error', async (version) => {
     const recorded = histories(version);
     expect(recorded.length).toBeGreaterThanOrEqual(version === 'v1' ? 3 : 11);
     const results = [];

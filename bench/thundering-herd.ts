@@ -14,6 +14,7 @@ import type { BenchOptions, SideName } from './lib/options.js';
 import { loadAverage } from './lib/proc.js';
 import { formatMs, printTable, ratio, writeResult, type BenchResult } from './lib/report.js';
 import { cpuUsedBetween, startStack, warmUp } from './lib/stack.js';
+import { readServerCounters, serverWorkPerRun, type ServerWorkPerRun } from './lib/server-work.js';
 import { runIfMain } from './lib/standalone.js';
 
 const HOUR_MS = 3_600_000;
@@ -32,6 +33,8 @@ interface HerdRun {
   /** Callbacks that arrived more than once for the same task. */
   readonly duplicates: number;
   readonly errors: number;
+  /** The server's own counts of what it did per run while the herd drained (see lib/server-work.ts). */
+  readonly serverWork: ServerWorkPerRun;
   /** CPU seconds per process while the herd was scheduled and while it drained. */
   readonly cpuSeconds: {
     readonly scheduling: Record<string, number>;
@@ -67,8 +70,14 @@ async function herdOn(options: BenchOptions, side: SideName, workers: number): P
     );
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, dueAtMs - Date.now())));
     const cpuDue = stack.cpuSeconds();
+    const countersDue = await readServerCounters(stack.server.metricsUrl);
     const missing = await stack.receiver.waitFor(ids, Math.max(120_000, tasks * 60));
     const cpuDrained = stack.cpuSeconds();
+    const serverWork = serverWorkPerRun(
+      countersDue,
+      await readServerCounters(stack.server.metricsUrl),
+      ids.length,
+    );
     const lateness = createLatencyRecorder();
     let last = 0;
     for (const id of ids) {
@@ -82,6 +91,11 @@ async function herdOn(options: BenchOptions, side: SideName, workers: number): P
       `  ${side}: last callback ${formatMs(last)} after the due instant; ${formatSummary(summary)}`,
     );
     console.log(`  ${side}: CPU s while draining: ${JSON.stringify(cpuUsedBetween(cpuDue, cpuDrained))}`);
+    console.log(
+      `  ${side}: server work per run: ${serverWork.stateWrites} state writes, ` +
+        `${serverWork.visibilityWrites} visibility writes, ${serverWork.internalTasks} internal tasks; ` +
+        JSON.stringify(serverWork.detail),
+    );
     return {
       tasks: ids.length,
       scheduledPerSecond: Math.round(run.perSecond),
@@ -92,6 +106,7 @@ async function herdOn(options: BenchOptions, side: SideName, workers: number): P
       missing: missing.length,
       duplicates: stack.receiver.duplicates,
       errors: run.errors,
+      serverWork,
       cpuSeconds: {
         scheduling: cpuUsedBetween(cpuBefore, cpuScheduled),
         draining: cpuUsedBetween(cpuDue, cpuDrained),

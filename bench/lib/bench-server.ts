@@ -34,5 +34,7 @@ export interface BenchServer {
   dbBytes(): number;
   /** CPU seconds of the server's other processes so far (the cluster's PostgreSQL). */
   otherCpuSeconds?(): Record<string, number>;
+  /** The server's Prometheus endpoint (its own counters of persistence calls and internal tasks). */
+  readonly metricsUrl: string;
   stop(): Promise<void>;
 }

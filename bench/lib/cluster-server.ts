@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/project-root.js';
 import { SERVER, createCluster } from '../../scripts/cluster/cluster.js';
-import { VERSIONS, clusterPaths } from '../../scripts/cluster/options.js';
+import { VERSIONS, clusterPaths, serverPorts } from '../../scripts/cluster/options.js';
 import { freePortBlock } from '../../scripts/cluster/processes.js';
 import { rssBytes } from './proc.js';
 import type { BenchServer, SqliteSettings, TimerSettings } from './bench-server.js';
@@ -76,13 +76,14 @@ export async function startClusterBenchServer(
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-bench-cluster-'));
   // Under root PostgreSQL runs as `postgres`, which must be able to reach its data folder inside this one.
   chmodSync(dir, 0o755);
+  const frontend = await freePortBlock(10);
   const cluster = createCluster({
     dir,
     cacheDir: path.join(PROJECT_ROOT, '.cluster'),
     workers: 0,
     ui: false,
     ports: {
-      frontend: await freePortBlock(10),
+      frontend,
       postgres: await freePort(),
       api: await freePort(),
       ui: 0,
@@ -126,6 +127,7 @@ export async function startClusterBenchServer(
     dbFile: pgData,
     timers,
     sqlite,
+    metricsUrl: `http://127.0.0.1:${serverPorts(frontend).METRICS_PORT}/metrics`,
     rssBytes: () => rssBytes(pid),
     // Table and index files of every database; the write-ahead log is recycled, not grown per task.
     dbBytes: () => folderBytes(path.join(pgData, 'base')),

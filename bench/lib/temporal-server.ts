@@ -172,6 +172,7 @@ export async function startBenchServer(
     dbFile,
     timers,
     sqlite,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     rssBytes: () => rssBytes(child.pid!),
     dbBytes: () => fileBytes(dbFile) + fileBytes(`${dbFile}-wal`) + fileBytes(`${dbFile}-shm`),
     async stop() {

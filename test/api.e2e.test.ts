@@ -223,6 +223,14 @@ describe('one-time tasks through the API', () => {
     expect(onTheSecond.tasks.map((t) => t.id)).toEqual([inThreeHours.task_id]);
     const upTo = await ids(`end_time=${nowS + 2 * 3600}`, 2);
     expect(upTo.tasks.map((t) => t.id).sort()).toEqual([inOneHour.task_id, everyFiveMinutes.task_id].sort());
+    // A task ended outside Pulse (terminated from the Temporal CLI) keeps the PulseDueAt it had, and has no next
+    // execution any more.
+    await env.client.workflow.getHandle(inThreeHours.task_id).terminate('ended from the CLI');
+    await expect
+      .poll(async () => (await ids(`start_time=${nowS + 2 * 3600}`, 1)).tasks.map((t) => t.id), {
+        timeout: 10_000,
+      })
+      .toEqual([yearly.task_id]);
 
     // A cursor belongs to its time range too.
     const page = await ids(`start_time=${nowS}&limit=1`, 1);

@@ -1,17 +1,15 @@
 /**
  * What a run writes to visibility, and when. Every write makes the server rewrite the task's visibility row, so a
  * task writes only what a reader cannot infer: a started run is inferred from `PulseStatus = 'active'` with a
- * `PulseDueAt` in the past (the API's status rules do so), and a closed run's status from the workflow's own
- * (Completed, Failed, Canceled). From input version 4 a run that closes as expected (its callback delivered, or no
- * callback) writes its run record to the memo and nothing else; only a callback that failed or was skipped is
- * written as `PulseCallbackStatus`, with the status. Tasks made before this rule replay with the writes their
- * histories recorded (`publishesAtOnce`, the quiet start of version 2 in `legacy/`, `publishesAtClose` of 3).
+ * `PulseDueAt` in the past (the API's status rules do so), and its outcome is written in the workflow task that
+ * closes the run, which the server folds into the close. Tasks made before this rule replay with the writes their
+ * histories recorded (`publishesAtOnce`, and the quiet start of version 2 in `legacy/`).
  */
 import { PulseCallbackStatus } from '../src/shared/search-attributes.js';
 import { quietStart } from './legacy/quiet-start.js';
 
 export type { Progress } from './publish.js';
-import { publishRecord, publishRun, writeAttributes, type Progress } from './publish.js';
+import { publishRun, writeAttributes, type Progress } from './publish.js';
 import type { TaskEntity } from './task-entity.js';
 
 const outcome = (delivery: 'delivered' | 'failed' | 'skipped') => ({
@@ -19,23 +17,7 @@ const outcome = (delivery: 'delivered' | 'failed' | 'skipped') => ({
   value: delivery,
 });
 
-/**
- * Input version 4 on: nothing until the run closes, then the run record; the status and callback outcome too only
- * when the callback failed or was skipped (a delivered one is what a closed run without `PulseCallbackStatus`
- * means). The run record itself goes to the memo where the callback settles (`scheduled-task.ts`).
- */
-function publishesRecordAtClose(task: TaskEntity): Progress {
-  return {
-    runStarting: () => undefined,
-    runEnded: () => undefined,
-    callbackSettled: (delivery) => {
-      if (delivery !== 'delivered') writeAttributes([...task.statusAttributes(), outcome(delivery)]);
-    },
-    closingWithoutCallback: () => publishRecord(task),
-  };
-}
-
-/** Input version 3: nothing until the run closes, then status and callback outcome in one write. */
+/** Input version 3 on: nothing until the run closes, then status and callback outcome in one write. */
 function publishesAtClose(task: TaskEntity): Progress {
   return {
     runStarting: () => undefined,
@@ -63,6 +45,5 @@ export function progressOf(task: TaskEntity): Progress {
   const version = task.input.version ?? 1;
   if (task.external || version === 1) return publishesAtOnce(task);
   if (version === 2) return quietStart(task);
-  if (version === 3) return publishesAtClose(task);
-  return publishesRecordAtClose(task);
+  return publishesAtClose(task);
 }

@@ -13,15 +13,10 @@ export const writeAttributes = (attributes: readonly SearchAttributeUpdatePair[]
 /** The task's status search attributes, as they read now. */
 export const publish = (task: TaskEntity): void => writeAttributes(task.statusAttributes());
 
-/** The latest run (if any) in the memo. */
-export function publishRecord(task: TaskEntity): void {
-  if (task.latest) upsertMemo({ run: summarize(task.latest) });
-}
-
 /** The status, and the latest run (if any) in the memo. */
 export function publishRun(task: TaskEntity): void {
   publish(task);
-  publishRecord(task);
+  if (task.latest) upsertMemo({ run: summarize(task.latest) });
 }
 
 /** The points of a run at which its progress may be published. */

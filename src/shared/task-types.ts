@@ -219,12 +219,11 @@ export interface TriggerInput {
 
 /**
  * Version of the tasks Pulse creates now, which decides what a run writes to visibility (`workflows/progress.ts`):
- * 1 at every step, 2 after a quiet start (kept for replay in `workflows/legacy/`), 3 only when the run closes, 4
- * only the run record when the run closes as expected (status and a delivered callback are read from the close).
+ * 1 at every step, 2 after a quiet start (kept for replay in `workflows/legacy/`), 3 only when the run closes.
  * Versions travel in the input rather than as `patched()` markers because a marker makes the SDK upsert
  * `TemporalChangeVersion`: one more visibility write per run, the very cost the versions remove.
  */
-export const TASK_INPUT_VERSION = 4;
+export const TASK_INPUT_VERSION = 3;
 
 /** How delivering the callback of one run ended. */
 export interface CallbackOutcome {

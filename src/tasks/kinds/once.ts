@@ -271,7 +271,8 @@ export function createOnceKind(deps: KindDeps): TaskKind {
       if (filters.scheduleType) clauses.push(`PulseScheduleType = ${quote(filters.scheduleType)}`);
       if (filters.agentId) clauses.push(`PulseAgentId = ${quote(filters.agentId)}`);
       if (filters.status) clauses.push(onceStatusQuery(filters.status, now()));
-      // A one-time task's next execution is its PulseDueAt, while it runs (a closed task keeps the time it was due).
+      // A one-time task's next execution is its PulseDueAt, while it runs: a closed task has none, whatever
+      // PulseDueAt it kept (one terminated from the Temporal CLI keeps the time it was due).
       if (filters.fromMs !== undefined || filters.toMs !== undefined)
         clauses.push(`ExecutionStatus = 'Running'`);
       if (filters.fromMs !== undefined)

@@ -5,6 +5,7 @@
  */
 import {
   WorkflowFailedError,
+  type Client,
   type WorkflowExecutionDescription,
   type WorkflowExecutionInfo,
   type WorkflowHandle,
@@ -32,6 +33,23 @@ import type { KindDeps, KindListFilters, ListedTask, LoadedTask, TaskKind } from
 
 /** How long a cancel waits for the workflow to acknowledge, so a GET right after the DELETE says cancelled. */
 const CANCEL_SETTLE_MS = 5000;
+/**
+ * How long it then waits for visibility to show the close, so what reads visibility right after the DELETE (a
+ * listing, the ledger, a calendar feed, a tenant's `active_tasks` count) agrees with it.
+ */
+const CANCEL_VISIBLE_MS = 3000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits, up to `CANCEL_VISIBLE_MS`, until visibility shows the run closed; a read that fails ends the wait. */
+async function untilVisiblyClosed(client: Client, workflowId: string, runId: string): Promise<void> {
+  const query = `WorkflowId = ${quote(workflowId)} AND RunId = ${quote(runId)} AND ExecutionStatus != 'Running'`;
+  const deadline = Date.now() + CANCEL_VISIBLE_MS;
+  while (Date.now() < deadline) {
+    const { count } = await client.workflow.count(query).catch(() => ({ count: 1 }));
+    if (count > 0) return;
+    await sleep(50);
+  }
+}
 
 /** The parts of a workflow's description or list entry a task view is built from. */
 type TaskInfo = Omit<WorkflowExecutionInfo, 'raw'>;
@@ -182,6 +200,7 @@ export function createOnceKind(deps: KindDeps): TaskKind {
         await client.connection
           .withDeadline(Date.now() + CANCEL_SETTLE_MS, () => handle.result())
           .catch(() => undefined);
+        await untilVisiblyClosed(client, taskId, description.runId);
       },
 
       async amend(built, patch) {

@@ -32,16 +32,26 @@ describe('pulse calendar', () => {
       metadata: { name: 'invoice run' },
     });
 
-    const run = await pulseCli([
-      'calendar',
-      '--week',
-      '--from',
-      '2030-01-01',
-      '--timezone',
-      'Europe/Berlin',
-      '--type',
-      'http_request',
-    ]);
+    // The ledger reads Temporal's visibility, which has a new task a moment after it was made (docs/ledger.md).
+    const run = await until(
+      'both tasks in the ledger',
+      async () => {
+        const printed = await pulseCli([
+          'calendar',
+          '--week',
+          '--from',
+          '2030-01-01',
+          '--timezone',
+          'Europe/Berlin',
+          '--type',
+          'http_request',
+        ]);
+        return printed.code !== 0 || (printed.stdout.includes(daily) && printed.stdout.includes(once))
+          ? printed
+          : undefined;
+      },
+      { timeoutMs: 10_000 },
+    );
     expect(run.code, run.stderr).toBe(0);
     const digest = `09:00  upcoming  morning digest (http_request)  ${daily}`;
     expect(run.stdout).toBe(

@@ -9,6 +9,7 @@
  * processes each hold their own memory: across them the limit can be passed by the requests in flight at once.
  */
 import { ForbiddenError } from '../errors.js';
+import { createKeyedLock } from '../tasks/keyed-lock.js';
 
 /** How long a task made here is counted without visibility showing it. */
 export const RECENT_MS = 60_000;
@@ -36,20 +37,8 @@ export interface ActiveTaskGate {
 export function createActiveTaskGate(count: CountActive, now: () => number = Date.now): ActiveTaskGate {
   /** Per tenant, the tasks made here that visibility did not show at the last count, with when they were made. */
   const recent = new Map<string, Map<string, number>>();
-  /** Per tenant, the end of the request being checked and made (the next one waits for it). */
-  const queue = new Map<string, Promise<unknown>>();
-
-  /** Runs `work` after the tenant's requests before it, whatever their outcome. */
-  function oneAtATime<T>(tenant: string, work: () => Promise<T>): Promise<T> {
-    const previous = queue.get(tenant) ?? Promise.resolve();
-    const result = previous.then(work, work);
-    const settled = result.catch(() => undefined);
-    queue.set(tenant, settled);
-    void settled.then(() => {
-      if (queue.get(tenant) === settled) queue.delete(tenant);
-    });
-    return result;
-  }
+  /** One request of a tenant at a time: checked and made before the next is checked. */
+  const oneAtATime = createKeyedLock();
 
   /** Visibility's count, plus the tasks made here that it does not show yet; forgets those it shows. */
   async function activeOf(tenant: string): Promise<number> {

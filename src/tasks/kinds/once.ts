@@ -11,6 +11,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError } from '../../errors.js';
 import { EXTERNAL_EXECUTOR } from '../../shared/executor-names.js';
 import { FailureType } from '../../shared/failure-types.js';
@@ -38,7 +39,6 @@ const CANCEL_SETTLE_MS = 5000;
  * listing, the ledger, a calendar feed, a tenant's `active_tasks` count) agrees with it.
  */
 const CANCEL_VISIBLE_MS = 3000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits, up to `CANCEL_VISIBLE_MS`, until visibility shows the run closed; a read that fails ends the wait. */
 async function untilVisiblyClosed(client: Client, workflowId: string, runId: string): Promise<void> {

@@ -4,7 +4,6 @@
  * they change is what the API reports: state is always read back from the schedule (`recurring-snapshot.ts`), and
  * every change is an update of it (`schedule-updates.ts`).
  */
-import { Mutex } from 'async-mutex';
 import type { ScheduleDescription, ScheduleOverlapPolicy } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { ConflictError } from '../../errors.js';
@@ -34,6 +33,7 @@ import {
 import { amendUpdate, cancelUpdate, rescheduleUpdate, setPausedUpdate } from './schedule-updates.js';
 import { staticDetailsOf, staticSummaryOf } from './task-summary.js';
 import type { KindDeps, KindListFilters, ListedTask, LoadedTask, TaskKind } from './task-kind.js';
+import { createKeyedLock } from '../keyed-lock.js';
 
 export function createRecurringKind(deps: KindDeps): TaskKind {
   const { client, taskQueue, now } = deps;
@@ -42,16 +42,7 @@ export function createRecurringKind(deps: KindDeps): TaskKind {
    * count of runs taken, so two triggers that overlapped would both see the one run that started and both answer
    * "triggered".
    */
-  const triggering = new Map<string, Mutex>();
-  async function oneTriggerAtATime(taskId: string, trigger: () => Promise<void>): Promise<void> {
-    const lock = triggering.get(taskId) ?? new Mutex();
-    triggering.set(taskId, lock);
-    try {
-      await lock.runExclusive(trigger);
-    } finally {
-      if (!lock.isLocked()) triggering.delete(taskId);
-    }
-  }
+  const oneTriggerAtATime = createKeyedLock();
 
   /**
    * Stops future runs (pausing, so the record stays) and cancels every run still going, including one that only

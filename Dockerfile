@@ -13,7 +13,11 @@ COPY workflows ./workflows
 COPY activities ./activities
 # The dashboard's page and scripts, bundled by the API on its first request (test/dockerfile.test.ts keeps this list).
 COPY dashboard ./dashboard
+# Runs an entry point from an esbuild bundle of the sources, made at the first start in .pulse-build/ (the user the
+# container runs as may write there, and nowhere else in /app).
+COPY scripts/run-bundled.mjs ./scripts/run-bundled.mjs
+RUN mkdir .pulse-build && chown node .pulse-build
 USER node
 EXPOSE 8000
 # node directly (not npm, whose shell would swallow SIGTERM), so a stopping container drains its runs.
-CMD ["node", "--import", "tsx", "src/main/api.ts"]
+CMD ["node", "scripts/run-bundled.mjs", "src/main/api.ts"]

@@ -15,6 +15,7 @@ export default tseslint.config(
       'dist',
       'packages/client/dist',
       'bench/results',
+      '.pulse-build',
     ],
   },
   js.configs.recommended,

@@ -682,7 +682,8 @@ describe('running well', () => {
   it('a worker killed during a run is noticed by its heartbeat timeout and the run completes on another worker', async () => {
     const queue = `pulse-kill-${Date.now()}`;
     const api = await startPulseApiOnly(env, queue, executors);
-    const child = spawn(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), ['src/main/worker.ts'], {
+    // As `npm run worker` runs it (from its bundle), loading the TypeScript executors module through tsx.
+    const child = spawn(process.execPath, ['scripts/run-bundled.mjs', 'src/main/worker.ts'], {
       cwd: PROJECT_ROOT,
       env: {
         ...process.env,
@@ -694,7 +695,7 @@ describe('running well', () => {
         PULSE_EXECUTORS_MODULE: './src/executors/examples/register.ts',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own process group: tsx runs the worker in a child process, and the kill must reach that one.
+      // Its own process group, as a shell's job would be: the kill reaches whatever the worker started.
       detached: true,
     });
     const killWorker = () => {

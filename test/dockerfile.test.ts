@@ -1,5 +1,5 @@
 /**
- * The image runs the sources as they are (tsx), so every project folder the code reads at run time must be copied
+ * The image bundles the sources at its first start (scripts/run-bundled.mjs), so every project folder the code reads at run time must be copied
  * into it: a folder the code resolves from PROJECT_ROOT, or imports across, that the Dockerfile leaves out is a
  * feature that works under `npm start` and fails in the container (the dashboard once did).
  */

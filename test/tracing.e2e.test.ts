@@ -8,7 +8,6 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { startTracing } from '../src/observability/tracing.js';
@@ -148,7 +147,7 @@ describe('tracing', () => {
   });
 
   it('a bad setting stops `npm run api` with its message and no stack trace', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/main/api.ts')], {
+    const child = spawn(process.execPath, ['scripts/run-bundled.mjs', 'src/main/api.ts'], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, PULSE_TRACING: 'zipkin', TEMPORAL_ADDRESS: '127.0.0.1:1' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -194,9 +194,10 @@ export function createCluster(overrides: ClusterOverrides = {}): Cluster {
     const env = pulseEnv();
     return {
       name,
-      // node itself, not the tsx wrapper: the recorded pid is the Pulse process, so a SIGKILL hits it.
+      // As `npm run worker` / `npm run api` run it, without npm: the recorded pid is the Pulse process, so a SIGKILL
+      // hits it.
       command: process.execPath,
-      args: ['--import', 'tsx', entry],
+      args: ['scripts/run-bundled.mjs', entry],
       cwd: PROJECT_ROOT,
       env: {
         ...env,

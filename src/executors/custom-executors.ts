@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ExecutorFactory } from './executor-factory.js';
+import { importUserModule } from './import-user-module.js';
 
 /**
  * Loads `PULSE_EXECUTORS_MODULE` (a path or package name) and calls its `register(executors)`, so a deployment adds
@@ -8,7 +9,9 @@ import type { ExecutorFactory } from './executor-factory.js';
  */
 export async function registerCustomExecutors(specifier: string, executors: ExecutorFactory): Promise<void> {
   const isPath = specifier.startsWith('.') || path.isAbsolute(specifier);
-  const module = (await import(isPath ? pathToFileURL(path.resolve(specifier)).href : specifier)) as {
+  const module = (await importUserModule(
+    isPath ? pathToFileURL(path.resolve(specifier)).href : specifier,
+  )) as {
     register?: (factory: ExecutorFactory) => unknown;
   };
   if (typeof module.register !== 'function') {

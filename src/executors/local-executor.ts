@@ -13,6 +13,7 @@ import {
   type AgentParams,
 } from './agent-params.js';
 import type { Executor, ExecutionContext, TaskParams } from './executor.js';
+import { importUserModule } from './import-user-module.js';
 import { runAgentHttp, runAgentStream } from './runagent-protocol.js';
 
 export interface LocalConfig {
@@ -202,7 +203,7 @@ async function runJsModule(
   timeoutMs: number,
   context: ExecutionContext,
 ): Promise<unknown> {
-  const module = (await import(pathToFileURL(file).href)) as Record<string, unknown> & {
+  const module = (await importUserModule(pathToFileURL(file).href)) as Record<string, unknown> & {
     default?: Record<string, unknown>;
   };
   const entrypoint = module[agent.entrypointTag] ?? module.default?.[agent.entrypointTag];

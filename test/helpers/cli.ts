@@ -36,7 +36,7 @@ export async function runCliInProcess(args: readonly string[], env: CliEnv): Pro
 export function runCliProcess(
   args: readonly string[],
   env: CliEnv,
-  entry: readonly string[] = ['--import', 'tsx', CLI],
+  entry: readonly string[] = [path.join(PROJECT_ROOT, 'scripts', 'run-bundled.mjs'), CLI],
 ): Promise<CliRun> {
   return new Promise((resolve) => {
     execFile(

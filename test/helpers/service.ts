@@ -65,9 +65,9 @@ export interface StartOptions {
 }
 
 function spawnService(env: NodeJS.ProcessEnv, options: StartOptions): ChildProcess {
-  // Node itself with tsx's loader, as `npm start` runs it: the tsx CLI would be a second process relaying signals,
-  // and under load it gives up on the relay and exits 130 before Pulse has stopped.
-  return spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+  // What `npm start` runs, without npm: node on the bundled entry point, in this one process, so signals reach Pulse
+  // itself.
+  return spawn(process.execPath, ['scripts/run-bundled.mjs', 'scripts/start.ts'], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

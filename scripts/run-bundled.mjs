@@ -39,6 +39,7 @@ function stamp(file) {
 /** True when every file the bundle was made from is as it was then. */
 function isFresh(bundle) {
   try {
+    statSync(bundle);
     const made = JSON.parse(readFileSync(`${bundle}.inputs.json`, 'utf8'));
     return Object.entries(made).every(([file, [size, mtimeMs]]) => {
       const [nowSize, nowMtimeMs] = stamp(file);

@@ -4,7 +4,7 @@
  */
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { WORKFLOWS_PATH } from '../src/temporal/worker.js';
+import { workflowCode } from '../src/temporal/worker.js';
 import { useStack } from './helpers/stack.js';
 import { sleep } from './helpers/wait.js';
 
@@ -96,7 +96,7 @@ describe('external workers', () => {
 
     // Twenty updates landed together: the recorded history must replay deterministically.
     const history = await env.client.workflow.getHandle(taskId).fetchHistory();
-    await Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH }, history, taskId);
+    await Worker.runReplayHistory(await workflowCode(), history, taskId);
   });
 
   it('a claimer that dies without acking loses its lease; the task is claimable again; the dead worker is fenced off', async () => {

@@ -11,7 +11,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { WORKFLOWS_PATH } from '../src/temporal/worker.js';
+import { workflowCode } from '../src/temporal/worker.js';
 
 const HISTORIES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'histories');
 
@@ -35,7 +35,7 @@ describe('replay of recorded histories', () => {
     const recorded = histories(version);
     expect(recorded.length).toBeGreaterThanOrEqual(version === 'v1' ? 3 : 11);
     const results = [];
-    for await (const result of Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH }, recorded)) {
+    for await (const result of Worker.runReplayHistories(await workflowCode(), recorded)) {
       results.push(result);
     }
     const failures = results.filter((r) => r.error).map((r) => `${r.workflowId}: ${r.error?.message}`);

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { startTracing } from '../src/observability/tracing.js';
 import { PROJECT_ROOT } from '../src/project-root.js';
-import { WORKFLOWS_PATH } from '../src/temporal/worker.js';
+import { workflowCode } from '../src/temporal/worker.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { freePort, startService, stopService, type ServiceProcess } from './helpers/service.js';
 import { createDevServerEnv } from './helpers/temporal.js';
@@ -206,7 +206,7 @@ describe('tracing', () => {
 
     // Turning tracing off must not break running tasks: the traced history replays on an untraced worker.
     const history = await env.client.workflow.getHandle(taskId).fetchHistory();
-    await Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH }, history, taskId);
+    await Worker.runReplayHistory(await workflowCode(), history, taskId);
   });
 
   it('is off by default: the same flow sends nothing, though an OTLP endpoint is set', async () => {
@@ -230,7 +230,7 @@ describe('tracing', () => {
     const history = await env.client.workflow.getHandle(taskId).fetchHistory();
     const tracing = startTracing('console');
     try {
-      await Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH, ...tracing.worker }, history, taskId);
+      await Worker.runReplayHistory(await workflowCode(tracing.worker), history, taskId);
     } finally {
       await tracing.shutdown();
     }

@@ -26,19 +26,30 @@ export interface PulseWorkerDeps {
   readonly options?: Partial<WorkerOptions>;
 }
 
-/** Creates the worker that runs `scheduledTask` workflows and their activities. */
-export async function createPulseWorker(deps: PulseWorkerDeps): Promise<Worker> {
+/**
+ * The workflow code a worker runs (the cached bundle), and the tracing set-up that goes with it: what a Pulse
+ * worker and a replay of a recorded history both need.
+ */
+export async function workflowCode(tracing?: WorkerTracing) {
   // The workflow interceptors (tracing) go into the bundle; the worker gets the rest of the tracing set-up.
-  const { workflowModules = [], ...interceptors } = deps.tracing?.interceptors ?? {};
+  const { workflowModules = [], ...interceptors } = tracing?.interceptors ?? {};
   const codePath = await workflowBundlePath({
     workflowsPath: WORKFLOWS_PATH,
     interceptorModules: workflowModules,
   });
+  return {
+    workflowBundle: { codePath },
+    ...(tracing ? { sinks: tracing.sinks, interceptors } : {}),
+  } satisfies Partial<WorkerOptions>;
+}
+
+/** Creates the worker that runs `scheduledTask` workflows and their activities. */
+export async function createPulseWorker(deps: PulseWorkerDeps): Promise<Worker> {
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    workflowBundle: { codePath },
+    ...(await workflowCode(deps.tracing)),
     activities: createActivities({
       ...deps.activities,
       executors: deps.executors,
@@ -51,7 +62,6 @@ export async function createPulseWorker(deps: PulseWorkerDeps): Promise<Worker> 
     maxHeartbeatThrottleInterval: '1s',
     defaultHeartbeatThrottleInterval: '1s',
     shutdownGraceTime: '10s',
-    ...(deps.tracing ? { sinks: deps.tracing.sinks, interceptors } : {}),
     ...deps.options,
   });
 }

@@ -30,14 +30,18 @@ async function schedule(body: Record<string, unknown>): Promise<string> {
   return response.body.task_id as string;
 }
 
-async function statusOf(taskId: string): Promise<string | undefined> {
+async function statusesOf(taskId: string): Promise<string[]> {
   const now = Date.now();
   const query = new URLSearchParams({
     from: new Date(now - 3_600_000).toISOString(),
     to: new Date(now + 3_600_000).toISOString(),
   });
   const response = await pulse.call('GET', `/tasks/${taskId}/occurrences?${query}`);
-  return (response.body.occurrences as { status: string }[] | undefined)?.[0]?.status;
+  return ((response.body.occurrences as { status: string }[] | undefined) ?? []).map((o) => o.status);
+}
+
+async function statusOf(taskId: string): Promise<string | undefined> {
+  return (await statusesOf(taskId))[0];
 }
 
 async function openDashboard(base = pulse.baseUrl, timeZone = 'UTC') {
@@ -292,7 +296,9 @@ describe('the dashboard', () => {
       metadata: { name: 'slow crawler' },
     });
     try {
-      await receiver.waitFor('/slow', 2, 30_000);
+      await until('a time skipped behind the slow run', async () =>
+        (await statusesOf(taskId)).includes('skipped') ? true : undefined,
+      );
       const { page, problems } = await openDashboard();
       await page.click('.fc-listWeek-button');
       await page.selectOption('#filter-status', 'skipped');

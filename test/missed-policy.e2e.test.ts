@@ -12,7 +12,11 @@ import { sleep, until } from './helpers/wait.js';
 
 const harness = restartHarness();
 const EVERY_MS = 20_000;
-const DOWN_MS = 40_000;
+/**
+ * The stop comes 1-3 s after a time and takes a few seconds, so the next time is at most 19 s after it; it is older
+ * than Temporal's 10 s minimum catch-up window when the service is back if the outage lasts longer than 30 s.
+ */
+const DOWN_MS = 30_000;
 
 /**
  * The scheduled times of a task's runs, from Temporal (`/results`), in order; each run reached the target once.
@@ -50,13 +54,17 @@ describe('policy.missed', () => {
     const first = await startService(env);
     running.push(first);
     const ids: Record<string, string> = {};
+    // All three on one grid of times, from a first time a few seconds ahead (an interval otherwise starts one
+    // interval after it is made, each task on its own grid).
+    const firstAt = Math.ceil((Date.now() + 3000) / 1000) * 1000;
     for (const missed of ['skip', 'latest', 'all'] as const) {
       const response = await fetch(`${api}/tasks/schedule`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
           schedule_type: 'http_request',
-          when: `every ${EVERY_MS / 1000} seconds`,
+          when: new Date(firstAt).toISOString(),
+          repeat: { interval: `${EVERY_MS / 1000}s` },
           payload: { url: `${receiver.url}/${missed}` },
           policy: { missed },
         }),
@@ -71,12 +79,12 @@ describe('policy.missed', () => {
     }
     for (const missed of ['skip', 'latest', 'all']) await receiver.waitFor(`/${missed}`, 1, 30_000);
     // Stopped with no run in flight: a run still open across the outage would make Temporal skip the catch-up run
-    // of `latest` as overlapping it (correctly). So: every run recorded, and a tick 1-3 s ago (ticks are on a 20 s
+    // of `latest` as overlapping it (correctly). So: every run recorded, and a time 1-3 s ago (times are on a 20 s
     // grid), leaving the shutdown 17 s before the next (on a loaded machine a stop once took more than 7 s).
     await until(
-      'every run recorded, just after a tick',
+      'every run recorded, just after a time',
       async () => {
-        const phase = Date.now() % EVERY_MS;
+        const phase = (Date.now() - firstAt) % EVERY_MS;
         if (phase < 1000 || phase > 3000) return undefined;
         for (const missed of ['skip', 'latest', 'all'] as const) {
           const results = (await fetch(`${api}/tasks/${ids[missed]}/results`).then((r) => r.json())) as {
@@ -98,12 +106,28 @@ describe('policy.missed', () => {
     const second = await startService(env);
     running.push(second);
     const upAt = Date.now();
-    // Catch-up happens as the scheduler wakes; `all` runs its missed times one after another.
-    await sleep(20_000);
 
     // Times that passed while down and were older than Temporal's 10 s minimum window when it came back.
     const missedTimes = (times: number[]) => times.filter((t) => t > downAt && t < startAt - 11_000);
     const downTimes = (times: number[]) => times.filter((t) => t > downAt && t < upAt);
+    const allDown = Math.floor((upAt - downAt) / EVERY_MS) - 1;
+    const scheduledTimes = async (taskId: string) =>
+      (
+        (await fetch(`${api}/tasks/${taskId}/results`).then((r) => r.json())) as {
+          executions: Array<{ scheduled_for: string }>;
+        }
+      ).executions.map((run) => Date.parse(run.scheduled_for));
+    // Catch-up happens as the scheduler wakes, and `all` runs its missed times one after another: until `latest`
+    // and `all` have theirs, then a few seconds more, in which a wrong catch-up of `skip`, woken with them, shows.
+    await until(
+      'latest and all caught up',
+      async () => {
+        const [latestNow, allNow] = await Promise.all([ids.latest!, ids.all!].map(scheduledTimes));
+        return downTimes(latestNow!).length >= 1 && downTimes(allNow!).length >= allDown ? true : undefined;
+      },
+      { timeoutMs: 40_000, everyMs: 500 },
+    );
+    await sleep(3000);
     const [skip, latest, all] = await Promise.all(
       (['skip', 'latest', 'all'] as const).map((missed) =>
         runTimes(api, ids[missed]!, receiver.at(`/${missed}`)),
@@ -123,9 +147,7 @@ describe('policy.missed', () => {
     };
     expect(downTimes(latest!), dump(latest!) + (await ledgerOf(ids.latest!))).toHaveLength(1);
     // Every time from before the stop to after the start ran: no gap in the grid.
-    expect(downTimes(all!).length, dump(all!)).toBeGreaterThanOrEqual(
-      Math.floor((upAt - downAt) / EVERY_MS) - 1,
-    );
+    expect(downTimes(all!).length, dump(all!)).toBeGreaterThanOrEqual(allDown);
     for (let i = 1; i < all!.length; i++) expect(all![i]! - all![i - 1]!, dump(all!)).toBe(EVERY_MS);
 
     // The ledger names the times skip dropped as missed.

@@ -39,7 +39,8 @@ describe('npm start survives a restart', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         schedule_type: 'http_request',
-        when: 'in 30 seconds',
+        // Due after the stop (a few seconds, more on a loaded machine), and likely before the start is done.
+        when: 'in 15 seconds',
         payload: { url: `${receiver.url}/restart-target`, method: 'POST' },
         callback_url: `${receiver.url}/restart-cb`,
       }),

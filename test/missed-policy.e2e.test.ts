@@ -1,8 +1,8 @@
 /**
  * `policy.missed` across a stop of the whole service (`npm start`'s embedded dev server on its SQLite file) longer
  * than Temporal's minimum catch-up window: `skip` runs none of the times that passed while it was down, `latest`
- * runs one of them, `all` runs every one, in turn. Each run's time is read from its workflow id
- * (`<task_id>-<time>`), which the HTTP executor sends to the target as `x-pulse-execution-id`.
+ * runs one of them, `all` runs every one, in turn. Each run's time is its `scheduled_for` in `/results`; the target
+ * knows each call by the execution id the HTTP executor sends (`x-pulse-execution-id`).
  */
 import { describe, expect, it } from 'vitest';
 import { restartHarness } from './helpers/restart-harness.js';
@@ -20,31 +20,49 @@ const DOWN_MS = 30_000;
 
 /**
  * The scheduled times of a task's runs, from Temporal (`/results`), in order; each run reached the target once.
+ * Runs go on while this reads (`all` keeps its grid), so it reads the target's requests before and after the
+ * results, and reads again until they agree: every run that succeeded reached the target, and whatever reached it
+ * before is recorded.
  */
-async function runTimes(
-  api: string,
-  taskId: string,
-  requests: readonly ReceivedRequest[],
-): Promise<number[]> {
-  const results = (await fetch(`${api}/tasks/${taskId}/results`).then((r) => r.json())) as {
+async function runTimes(api: string, taskId: string, requests: () => readonly ReceivedRequest[]) {
+  const ids = () => requests().map((r) => String(r.headers['x-pulse-execution-id']));
+  type Read = {
+    before: string[];
+    after: string[];
     executions: Array<{ execution_id: string; scheduled_for: string; status: string }>;
   };
-  const reached = requests.map((r) => r.headers['x-pulse-execution-id']);
+  const read = async (): Promise<Read> => {
+    const before = ids();
+    const results = (await fetch(`${api}/tasks/${taskId}/results`).then((r) => r.json())) as Pick<
+      Read,
+      'executions'
+    >;
+    return { before, after: ids(), executions: results.executions };
+  };
+  const agrees = ({ before, after, executions }: Read) => {
+    const recorded = new Set(executions.map((run) => run.execution_id));
+    return (
+      executions.every((run) => run.status !== 'success' || after.includes(run.execution_id)) &&
+      before.every((id) => recorded.has(id))
+    );
+  };
+  let last = await read();
+  for (let tries = 0; tries < 40 && !agrees(last); tries++) {
+    await sleep(250);
+    last = await read();
+  }
+  const { before, after, executions } = last;
   // A run the stop caught before its call (a tick during a slow shutdown) is recorded without reaching the
   // target; every run that succeeded reached it once, and nothing else did. Every recorded run counts below.
-  const succeeded = results.executions
-    .filter((run) => run.status === 'success')
-    .map((run) => run.execution_id);
-  expect(reached.slice().sort(), JSON.stringify(results.executions)).toEqual(
-    expect.arrayContaining(succeeded),
-  );
-  expect(new Set(reached).size, 'no run called the target twice').toBe(reached.length);
-  const recorded = new Set(results.executions.map((run) => run.execution_id));
+  const succeeded = executions.filter((run) => run.status === 'success').map((run) => run.execution_id);
+  expect(after.slice().sort(), JSON.stringify(executions)).toEqual(expect.arrayContaining(succeeded));
+  expect(new Set(after).size, 'no run called the target twice').toBe(after.length);
+  const recorded = new Set(executions.map((run) => run.execution_id));
   expect(
-    reached.filter((id) => !recorded.has(String(id))),
+    before.filter((id) => !recorded.has(id)),
     'nothing but recorded runs called',
   ).toEqual([]);
-  return results.executions.map((run) => Date.parse(run.scheduled_for)).sort((a, b) => a - b);
+  return executions.map((run) => Date.parse(run.scheduled_for)).sort((a, b) => a - b);
 }
 
 describe('policy.missed', () => {
@@ -130,7 +148,7 @@ describe('policy.missed', () => {
     await sleep(3000);
     const [skip, latest, all] = await Promise.all(
       (['skip', 'latest', 'all'] as const).map((missed) =>
-        runTimes(api, ids[missed]!, receiver.at(`/${missed}`)),
+        runTimes(api, ids[missed]!, () => receiver.at(`/${missed}`)),
       ),
     );
     const dump = (times: number[]) => JSON.stringify({ downAt, startAt, upAt, times });

@@ -7,16 +7,16 @@
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 export const LONGEST_FIRST = [
-  'test/docs.e2e.test.ts',
-  'test/restart.e2e.test.ts',
-  'test/missed-policy.e2e.test.ts',
-  'test/ledger.e2e.test.ts',
-  'test/client-package.e2e.test.ts',
-  'test/agent-executors.e2e.test.ts',
   'test/recurring.e2e.test.ts',
-  'test/cli.e2e.test.ts',
-  'test/restart-orphans.e2e.test.ts',
+  'test/ledger.e2e.test.ts',
+  'test/missed-policy.e2e.test.ts',
+  'test/restart.e2e.test.ts',
+  'test/docs.e2e.test.ts',
+  'test/agent-executors.e2e.test.ts',
   'test/dashboard.e2e.test.ts',
+  'test/restart-orphans.e2e.test.ts',
+  'test/agent-runs.e2e.test.ts',
+  'test/run-slots.e2e.test.ts',
 ];
 
 export default class LongestFirst extends BaseSequencer {

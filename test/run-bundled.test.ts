@@ -4,7 +4,7 @@
  * entry whose bundle cannot be written still runs (through tsx).
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -16,7 +16,14 @@ const LAUNCHER = path.join(PROJECT_ROOT, 'scripts', 'run-bundled.mjs');
 // Inside the project, as Pulse's own entry points are (its bundles are kept beside them, in .pulse-build/).
 mkdirSync(path.join(PROJECT_ROOT, '.pulse-build'), { recursive: true });
 const dir = mkdtempSync(path.join(PROJECT_ROOT, '.pulse-build', 'test-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  // And the bundles made of its entries, beside Pulse's own.
+  const prefix = path.relative(PROJECT_ROOT, dir).split(path.sep).join('__');
+  for (const name of readdirSync(path.join(PROJECT_ROOT, '.pulse-build'))) {
+    if (name.startsWith(prefix)) rmSync(path.join(PROJECT_ROOT, '.pulse-build', name), { force: true });
+  }
+});
 
 function write(name: string, text: string): string {
   const file = path.join(dir, name);

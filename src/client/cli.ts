@@ -1,4 +1,7 @@
-/** The `pulse` executable: `node --import tsx src/client/cli.ts <command> ...` (or `npm run pulse -- ...`). */
+/**
+ * The `pulse` executable: `npx pulse <command> ...` in the repository (or `npm run pulse -- ...`), which run it from
+ * its bundle (scripts/run-bundled.mjs); an installed client package runs its build.
+ */
 import { runCli } from './cli-app.js';
 import { discoverService } from './discovery.js';
 

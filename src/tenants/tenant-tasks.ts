@@ -58,9 +58,6 @@ export const countActive =
       'TemporalScheduledById IS NULL',
       'PulseTaskId IS NULL',
     ];
-    const { count: once } = await client.workflow.count(
-      [...clauses, `ExecutionStatus = 'Running'`].join(' AND '),
-    );
     const shown = new Set<string>();
     if (recent.length > 0) {
       // A one-time task made a moment ago may be shown already closed (a task due now runs at once).
@@ -69,6 +66,12 @@ export const countActive =
         shown.add(execution.workflowId);
       }
     }
+    // Counted after the recent tasks were looked up, not before: a task whose record lands between the two reads is
+    // then counted twice at worst (here and as not shown), never missed (shown, so dropped, and not counted). The
+    // other order let a second request at once past a limit of one (seen in CI).
+    const { count: once } = await client.workflow.count(
+      [...clauses, `ExecutionStatus = 'Running'`].join(' AND '),
+    );
     let schedules = 0;
     // A cancelled schedule is kept (paused, for its record) with PulseStatus 'cancelled'.
     const query = `PulseTenant = ${quote(tenant)} AND PulseStatus != 'cancelled'`;

@@ -4,7 +4,15 @@
  * entry whose bundle cannot be written still runs (through tsx).
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -21,7 +29,8 @@ afterAll(() => {
   // And the bundles made of its entries, beside Pulse's own.
   const prefix = path.relative(PROJECT_ROOT, dir).split(path.sep).join('__');
   for (const name of readdirSync(path.join(PROJECT_ROOT, '.pulse-build'))) {
-    if (name.startsWith(prefix)) rmSync(path.join(PROJECT_ROOT, '.pulse-build', name), { force: true });
+    if (name.startsWith(prefix))
+      rmSync(path.join(PROJECT_ROOT, '.pulse-build', name), { recursive: true, force: true });
   }
 });
 
@@ -43,12 +52,16 @@ function launch(prefix: string[], args: string[]): [string, string[], { cwd: str
     : [process.execPath, args, { cwd: PROJECT_ROOT }];
 }
 
-const bundleOf = (entry: string) =>
-  path.join(
-    PROJECT_ROOT,
-    '.pulse-build',
-    `${path.relative(PROJECT_ROOT, entry).replace(/\.ts$/, '').split(path.sep).join('__')}.mjs`,
-  );
+/** The folder of the entry's current build, as `.pulse-build/<name>.json` names it. */
+function buildOf(entry: string): string {
+  const name = path.relative(PROJECT_ROOT, entry).replace(/\.ts$/, '').split(path.sep).join('__');
+  const pointer = JSON.parse(
+    readFileSync(path.join(PROJECT_ROOT, '.pulse-build', `${name}.json`), 'utf8'),
+  ) as {
+    build: string;
+  };
+  return path.join(PROJECT_ROOT, '.pulse-build', pointer.build);
+}
 
 it('runs the entry from a bundle, with its arguments, and remakes the bundle when a source changes', async () => {
   write('lib/value.ts', 'export const value: number = 1;\n');
@@ -69,15 +82,29 @@ it('runs the entry from a bundle, with its arguments, and remakes the bundle whe
     entryUrl: pathToFileURL(entry).href,
     here: pathToFileURL(path.join(dir, 'lib', 'here.ts')).href,
   });
-  const made = statSync(bundleOf(entry)).mtimeMs;
+  const made = buildOf(entry);
 
-  // Unchanged sources: the same bundle.
+  // Unchanged sources: the same build.
   expect((await runEntry(entry)).value).toBe(1);
-  expect(statSync(bundleOf(entry)).mtimeMs).toBe(made);
+  expect(buildOf(entry)).toBe(made);
 
   write('lib/value.ts', 'export const value: number = 22;\n');
   expect((await runEntry(entry)).value).toBe(22);
-  expect(statSync(bundleOf(entry)).mtimeMs).toBeGreaterThan(made);
+  expect(buildOf(entry)).not.toBe(made);
+});
+
+it('keeps a module the code imports only when needed out of the main bundle, loaded when asked for', async () => {
+  write('lazy/heavy.ts', 'export const heavy = "loaded";\n');
+  const entry = write(
+    'lazy/entry.ts',
+    [
+      "const { heavy } = process.argv[2] === 'load' ? await import('./heavy.js') : { heavy: 'not loaded' };",
+      'console.log(JSON.stringify({ heavy }));',
+    ].join('\n'),
+  );
+  expect(await runEntry(entry)).toEqual({ heavy: 'not loaded' });
+  expect(readFileSync(path.join(buildOf(entry), 'main.mjs'), 'utf8')).not.toContain('"loaded"');
+  expect(await runEntry(entry, ['load'])).toEqual({ heavy: 'loaded' });
 });
 
 it('runs the entry through tsx when its bundle cannot be written', async () => {
@@ -92,5 +119,13 @@ it('runs the entry through tsx when its bundle cannot be written', async () => {
     path.join(PROJECT_ROOT, '.pulse-build'),
   ];
   expect(await runEntry(entry, [], readOnly)).toEqual({ through: 'x' });
-  expect(() => statSync(bundleOf(entry))).toThrow();
+  expect(
+    existsSync(
+      path.join(
+        PROJECT_ROOT,
+        '.pulse-build',
+        `${path.relative(PROJECT_ROOT, entry).replace(/\.ts$/, '').split(path.sep).join('__')}.json`,
+      ),
+    ),
+  ).toBe(false);
 });

@@ -18,6 +18,20 @@ const EVERY_MS = 20_000;
  */
 const DOWN_MS = 30_000;
 
+interface Execution {
+  readonly execution_id: string;
+  readonly scheduled_for: string;
+  readonly status: string;
+}
+
+/** A task's runs as `/results` lists them. */
+async function executionsOf(api: string, taskId: string): Promise<Execution[]> {
+  const results = (await fetch(`${api}/tasks/${taskId}/results`).then((r) => r.json())) as {
+    executions: Execution[];
+  };
+  return results.executions;
+}
+
 /**
  * The scheduled times of a task's runs, from Temporal (`/results`), in order; each run reached the target once.
  * Runs go on while this reads (`all` keeps its grid), so it reads the target's requests before and after the
@@ -26,18 +40,11 @@ const DOWN_MS = 30_000;
  */
 async function runTimes(api: string, taskId: string, requests: () => readonly ReceivedRequest[]) {
   const ids = () => requests().map((r) => String(r.headers['x-pulse-execution-id']));
-  type Read = {
-    before: string[];
-    after: string[];
-    executions: Array<{ execution_id: string; scheduled_for: string; status: string }>;
-  };
+  type Read = { before: string[]; after: string[]; executions: Execution[] };
   const read = async (): Promise<Read> => {
     const before = ids();
-    const results = (await fetch(`${api}/tasks/${taskId}/results`).then((r) => r.json())) as Pick<
-      Read,
-      'executions'
-    >;
-    return { before, after: ids(), executions: results.executions };
+    const executions = await executionsOf(api, taskId);
+    return { before, after: ids(), executions };
   };
   const agrees = ({ before, after, executions }: Read) => {
     const recorded = new Set(executions.map((run) => run.execution_id));
@@ -130,11 +137,7 @@ describe('policy.missed', () => {
     const downTimes = (times: number[]) => times.filter((t) => t > downAt && t < upAt);
     const allDown = Math.floor((upAt - downAt) / EVERY_MS) - 1;
     const scheduledTimes = async (taskId: string) =>
-      (
-        (await fetch(`${api}/tasks/${taskId}/results`).then((r) => r.json())) as {
-          executions: Array<{ scheduled_for: string }>;
-        }
-      ).executions.map((run) => Date.parse(run.scheduled_for));
+      (await executionsOf(api, taskId)).map((run) => Date.parse(run.scheduled_for));
     // Catch-up happens as the scheduler wakes, and `all` runs its missed times one after another: until `latest`
     // and `all` have theirs, then a few seconds more, in which a wrong catch-up of `skip`, woken with them, shows.
     await until(

@@ -52,14 +52,17 @@ function launch(prefix: string[], args: string[]): [string, string[], { cwd: str
     : [process.execPath, args, { cwd: PROJECT_ROOT }];
 }
 
-/** The folder of the entry's current build, as `.pulse-build/<name>.json` names it. */
+/** `.pulse-build/<name>.json`, which names the entry's current build. */
+const pointerOf = (entry: string) =>
+  path.join(
+    PROJECT_ROOT,
+    '.pulse-build',
+    `${path.relative(PROJECT_ROOT, entry).replace(/\.ts$/, '').split(path.sep).join('__')}.json`,
+  );
+
+/** The folder of the entry's current build. */
 function buildOf(entry: string): string {
-  const name = path.relative(PROJECT_ROOT, entry).replace(/\.ts$/, '').split(path.sep).join('__');
-  const pointer = JSON.parse(
-    readFileSync(path.join(PROJECT_ROOT, '.pulse-build', `${name}.json`), 'utf8'),
-  ) as {
-    build: string;
-  };
+  const pointer = JSON.parse(readFileSync(pointerOf(entry), 'utf8')) as { build: string };
   return path.join(PROJECT_ROOT, '.pulse-build', pointer.build);
 }
 
@@ -119,13 +122,5 @@ it('runs the entry through tsx when its bundle cannot be written', async () => {
     path.join(PROJECT_ROOT, '.pulse-build'),
   ];
   expect(await runEntry(entry, [], readOnly)).toEqual({ through: 'x' });
-  expect(
-    existsSync(
-      path.join(
-        PROJECT_ROOT,
-        '.pulse-build',
-        `${path.relative(PROJECT_ROOT, entry).replace(/\.ts$/, '').split(path.sep).join('__')}.json`,
-      ),
-    ),
-  ).toBe(false);
+  expect(existsSync(pointerOf(entry))).toBe(false);
 });

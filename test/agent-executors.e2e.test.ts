@@ -109,7 +109,7 @@ async function resultOf(taskId: string) {
   throw new Error(`task ${taskId} never finished`);
 }
 
-describe('serverless executor', () => {
+describe.concurrent('serverless executor', () => {
   it('decodes the current envelope of a real runagent server (data → JSON string → payload JSON string)', async () => {
     const { taskId, callback } = await scheduleAgent({
       agent_id: agent.agentId,
@@ -134,7 +134,7 @@ describe('serverless executor', () => {
       agent_id: 'echo-agent',
       entrypoint_tag: 'main',
       params: { topic: 'tides', depth: 2 },
-      user_id: 'u-42',
+      user_id: 'u-protocol',
       persistent_memory: true,
       executor_type: 'serverless',
     });
@@ -142,9 +142,10 @@ describe('serverless executor', () => {
     expect(body).toMatchObject({
       task_id: taskId,
       status: 'success',
-      result: { echo: { topic: 'tides', depth: 2 }, user_id: 'u-42', entrypoint: 'main' },
+      result: { echo: { topic: 'tides', depth: 2 }, user_id: 'u-protocol', entrypoint: 'main' },
     });
-    const [run] = remote.runsOf('echo-agent');
+    // Other tests run echo-agent at the same time: this one's run is the one with its user id.
+    const [run] = remote.runsOf('echo-agent').filter((r) => r.body.user_id === 'u-protocol');
     expect(run!.headers.authorization).toBe(`Bearer ${KEY}`);
     expect(run!.body).toEqual({
       entrypoint_tag: 'main',
@@ -152,7 +153,7 @@ describe('serverless executor', () => {
       input_kwargs: { topic: 'tides', depth: 2 },
       timeout_seconds: 600,
       async_execution: false,
-      user_id: 'u-42',
+      user_id: 'u-protocol',
       persistent_memory: true,
     });
     expect(await resultOf(taskId)).toMatchObject({ status: 'completed', result: body.result });
@@ -310,7 +311,7 @@ describe('serverless executor', () => {
   });
 });
 
-describe('local executor', () => {
+describe.concurrent('local executor', () => {
   it('runs an agent served by runagent serve at agent_host/agent_port (from metadata, as the SDK sends), with no key', async () => {
     const { callback } = await scheduleAgent(
       { agent_id: agent.agentId, entrypoint_tag: 'main', params: { where: 'local' } },
@@ -506,7 +507,7 @@ describe('local executor', () => {
   });
 });
 
-describe('choosing and validating executors', () => {
+describe.concurrent('choosing and validating executors', () => {
   it('GET /executors lists what is available and why the others are not', async () => {
     const noKey = createExecutorFactory({
       serverless: { enabled: true, baseUrl: remote.url, apiKey: undefined },

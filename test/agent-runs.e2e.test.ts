@@ -59,7 +59,7 @@ async function runsOf(taskId: string, count: number): Promise<Json[]> {
 /** The callbacks' bodies that reached `at`. */
 const bodies = (at: string) => receiver.at(at).map((r) => r.json as Json);
 
-describe('run context', () => {
+describe.concurrent('run context', () => {
   it('a RunAgent agent under runagent serve gets it as the keyword argument it declares, run after run', async () => {
     const cb = uniquePath('ctx-cb');
     const taskId = await schedule({
@@ -201,7 +201,7 @@ describe('run context', () => {
   });
 });
 
-describe('delivery policy', () => {
+describe.concurrent('delivery policy', () => {
   it('on_change delivers the 1st and 3rd of three runs whose results were A, A, B; the 2nd says why it was not', async () => {
     const target = uniquePath('change-target');
     const cb = uniquePath('change-cb');
@@ -350,7 +350,7 @@ describe('delivery policy', () => {
   });
 });
 
-describe('budget', () => {
+describe.concurrent('budget', () => {
   it('a recurring task holds the runs that would exceed its day, says why, and previews the spend', async () => {
     const target = uniquePath('budget-agent');
     receiver.respond(target, 200, { report: 'ok', usage: { total_tokens: 400, cost: 0.02 } });

@@ -52,7 +52,7 @@ async function occurrencesOf(taskId: string, from: number, to: number, timezone 
   return response.body.occurrences as Occurrence[];
 }
 
-describe('the occurrence ledger', () => {
+describe.concurrent('the occurrence ledger', () => {
   it('one-time tasks: succeeded, failed with its error, cancelled before due, upcoming', async () => {
     receiver.respond('/ok', 200, { done: true });
     receiver.respond('/broken', 500, { error: 'agent crashed' });
@@ -134,7 +134,7 @@ describe('the occurrence ledger', () => {
     expect(calls.map((o: Occurrence) => o.task_id)).not.toContain(crawl.task_id);
   });
 
-  it('a time that came while the previous run was still going (overlap skip) is skipped, naming that run', async () => {
+  it('a time that came while the previous run was still going (overlap skip) is skipped, naming that run', async ({ expect }) => {
     receiver.respond('/slow', 200, { ok: true }, 5000);
     const start = Date.now();
     const task = await schedule({
@@ -200,10 +200,11 @@ describe('the occurrence ledger', () => {
     const paused = list.filter((o) => o.status === 'paused');
     expect(paused.length, JSON.stringify(list, null, 1)).toBeGreaterThanOrEqual(2);
     for (const o of paused) expect(o.reason).toMatch(/^the task was paused from \S+Z to \S+Z$/);
-    // Nothing past is unexplained: every past time ran or was paused.
+    // Nothing past is unexplained: every past time ran, was paused, or (on a loaded machine, a run lasting past the
+    // next time) was skipped behind the run before it.
     const past = list.filter((o) => Date.parse(o.at) < Date.now() - 3000);
     expect(
-      past.every((o) => ['succeeded', 'paused'].includes(o.status)),
+      past.every((o) => ['succeeded', 'paused', 'skipped'].includes(o.status)),
       JSON.stringify(past, null, 1),
     ).toBe(true);
     const upcoming = list.filter((o) => o.status === 'upcoming');
@@ -224,8 +225,8 @@ describe('the occurrence ledger', () => {
   });
 });
 
-describe('missed occurrences across a restart', () => {
-  it('times while the service was down longer than the catch-up window are missed; Temporal counts as many', async () => {
+describe.concurrent('missed occurrences across a restart', () => {
+  it('times while the service was down longer than the catch-up window are missed; Temporal counts as many', async ({ expect }) => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-ledger-'));
     const { env, api, ports } = await serviceEnv(dir);
     receiver.respond('/beat', 200, { ok: true });

@@ -151,6 +151,11 @@ describe('recurringOccurrences', () => {
       ['succeeded', 'upcoming', 'upcoming'],
     ],
     [
+      'a time less than a second before the task existed, with no run, is no occurrence (the schedule never takes it)',
+      { runs: [run(2)], createdMs: at(1) + 400 },
+      ['succeeded', 'upcoming', 'upcoming'],
+    ],
+    [
       'a jittered time matches the run of its nominal time',
       {
         matchingTimesMs: [at(0) + 20_000, at(1) + 5000],

@@ -48,7 +48,7 @@ async function waitForStatus(id: string, status: string, timeoutMs = 20_000) {
   throw new Error(`task ${id} did not reach ${status} (last: ${JSON.stringify(last)})`);
 }
 
-describe('recurring tasks', () => {
+describe.concurrent('recurring tasks', () => {
   it('every 5 seconds, times 3: three callbacks with distinct execution ids, then completed with all runs kept', async () => {
     const created = await schedule({
       when: 'now',
@@ -101,8 +101,9 @@ describe('recurring tasks', () => {
     });
     expect(Math.abs(Date.parse(created.next_execution) - due)).toBeLessThan(1000);
     const [first] = await receiver.waitFor('/first', 1, 10_000);
+    // At the time `when` names (give or take the 1 s jitter, and a loaded machine's lateness), not an interval later.
     expect(first!.receivedAt).toBeGreaterThanOrEqual(due - 1000);
-    expect(first!.receivedAt - due).toBeLessThan(2500);
+    expect(first!.receivedAt - due).toBeLessThan(5000);
     const described = await env.client.schedule.getHandle(created.task_id).describe();
     expect(described.policies).toMatchObject({
       overlap: 'BUFFER_ONE',
@@ -341,7 +342,7 @@ describe('recurring tasks', () => {
     temporal('schedule', 'delete', '--schedule-id', id);
   });
 
-  it("two Pulses on one namespace (their own task queues) never list each other's recurring tasks", async () => {
+  it("two Pulses on one namespace (their own task queues) never list each other's recurring tasks", async ({ expect }) => {
     const other = await startPulseApiOnly(env, `pulse-other-${Date.now()}`, pulse.executors);
     try {
       const mine = await schedule({ when: 'every 1 hour', payload: { url: `${receiver.url}/mine` } });
@@ -394,7 +395,7 @@ describe('recurring tasks', () => {
   });
 });
 
-describe('managing one-time tasks', () => {
+describe.concurrent('managing one-time tasks', () => {
   it('PATCH reschedules, pauses, amends the payload; trigger runs it now; unknown keys are 422', async () => {
     const created = await schedule({
       when: 'in 1 hour',

@@ -27,7 +27,7 @@ import {
 const harness = restartHarness();
 const { running, foreign, newDataDir } = harness;
 
-describe('what a hard kill leaves behind', () => {
+describe.concurrent('what a hard kill leaves behind', () => {
   it('an orphaned dev server whose watchdog was killed too is stopped by the next start, provably ours', async () => {
     const dir = newDataDir();
     const { env, api } = await serviceEnv(dir);

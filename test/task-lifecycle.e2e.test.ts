@@ -50,7 +50,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-describe('recurring tasks for external workers', () => {
+describe.concurrent('recurring tasks for external workers', () => {
   it('each occurrence is pollable, claimable and ackable; two occurrences are worked off', async () => {
     const taskId = await schedule({
       schedule_type: 'crawl_site',
@@ -90,7 +90,7 @@ describe('recurring tasks for external workers', () => {
   });
 });
 
-describe('cancel means stop', () => {
+describe.concurrent('cancel means stop', () => {
   it('DELETE of a recurring task stops a run that is retrying its callback; a second DELETE is harmless', async () => {
     receiver.respond('/stuck-cb', 503);
     const taskId = await schedule({
@@ -139,7 +139,7 @@ describe('cancel means stop', () => {
   });
 });
 
-describe('PATCH keeps the search attributes true', () => {
+describe.concurrent('PATCH keeps the search attributes true', () => {
   const agentAt = (agentId: string, extra: Record<string, unknown> = {}) => ({
     agent_id: agentId,
     entrypoint_tag: 'main',
@@ -152,7 +152,7 @@ describe('PATCH keeps the search attributes true', () => {
       (t: { id: string }) => t.id,
     );
 
-  it('one-time task: a new agent_id and executor are what the list filter and the workflow attributes say', async () => {
+  it('one-time task: a new agent_id and executor are what the list filter and the workflow attributes say', async ({ expect }) => {
     const taskId = await schedule({
       schedule_type: 'run_agent',
       when: 'in 1 hour',
@@ -176,7 +176,7 @@ describe('PATCH keeps the search attributes true', () => {
     await pulse.call('DELETE', `/tasks/${taskId}`);
   });
 
-  it('recurring task: the schedule and the runs it will start carry the new agent_id', async () => {
+  it('recurring task: the schedule and the runs it will start carry the new agent_id', async ({ expect }) => {
     const taskId = await schedule({
       schedule_type: 'run_agent',
       when: 'every day at 9am',

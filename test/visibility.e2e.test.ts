@@ -55,7 +55,7 @@ async function listed(status: string): Promise<string[]> {
   return (body.tasks as Array<{ id: string }>).map((t) => t.id);
 }
 
-describe('visibility writes', () => {
+describe.concurrent('visibility writes', () => {
   it('a run, callback included, writes its progress only in the workflow task that closes it', async () => {
     const taskId = await scheduleNow('quick', 0);
     await receiver.waitFor(`/cb-quick`, 1, 10_000);
@@ -120,7 +120,7 @@ describe('visibility writes', () => {
     expect(await listed('completed')).toContain(taskId);
   });
 
-  it('while a callback is retried the task reads completed by id and in the list, the run says retrying; it closes delivered', async () => {
+  it('while a callback is retried the task reads completed by id and in the list, the run says retrying; it closes delivered', async ({ expect }) => {
     // The receiver is down for four attempts: the delivery retried after the run is recorded backs off 1, 2 and 4 s,
     // so the task stays in its retrying state for about 7 s after the second attempt, time to read it even on a
     // loaded cluster.

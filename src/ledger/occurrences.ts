@@ -246,6 +246,9 @@ export function recurringOccurrences(facts: RecurringFacts): Occurrence[] {
       out.push({ atMs, status: runStatus(run), reason: runReason(run, atMs, false), run });
       continue;
     }
+    // The slack above lets a run whose time is a moment before the schedule's recorded creation match; without a
+    // run, such a time is one the scheduler never takes (it starts from its creation).
+    if (atMs < facts.createdMs) continue;
     const period = periodAt(periods, atMs);
     if (period?.kind === 'cancelled') continue;
     if (atMs > nowMs) {

@@ -66,7 +66,9 @@ export function createExecuteAgent(
       );
     }
     log.info({ executor: executor.name, attempt, scheduled_for: request.scheduledFor }, 'run started');
-    const ticker = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+    // The ticker repeats the executor's last progress: a heartbeat replaces the details Temporal shows.
+    let progress: unknown;
+    const ticker = setInterval(() => context.heartbeat(progress), HEARTBEAT_EVERY_MS);
     // A tenant at its concurrent_runs limit: the run waits (heartbeating, so a cancel reaches it) for a slot.
     let release: (() => void) | undefined;
     try {
@@ -79,7 +81,10 @@ export function createExecuteAgent(
     try {
       const result = await executor.execute(request, {
         signal: context.cancellationSignal,
-        heartbeat: (details) => context.heartbeat(details),
+        heartbeat: (details) => {
+          progress = details;
+          context.heartbeat(details);
+        },
       });
       const executionTimeMs = Math.round(performance.now() - startedAt);
       metrics.runDuration.observe({ ...labels, status: 'success' }, executionTimeMs / 1000);

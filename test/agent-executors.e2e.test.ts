@@ -22,7 +22,7 @@ import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { startRealRunAgent, type RealRunAgent } from './helpers/runagent-real.js';
 import { startRunAgentServer, type RunAgentServer } from './helpers/runagent-server.js';
 import { createDevServerEnv } from './helpers/temporal.js';
-import { sleep } from './helpers/wait.js';
+import { sleep, until } from './helpers/wait.js';
 
 const AGENTS = path.join(PROJECT_ROOT, 'test', 'fixtures', 'agents');
 const KEY = 'serverless-test-key';
@@ -87,17 +87,16 @@ async function callbackOf(callback: string, timeoutMs = 30_000) {
   return request!.json as { status: string; result: unknown; error?: string; task_id: string };
 }
 
-/** The first heartbeat the task's running activity recorded, once there is one. */
+/** The details of the heartbeat the task's running activity recorded last: undefined if it had none. */
+async function lastHeartbeat(taskId: string): Promise<unknown> {
+  const description = await env.client.workflow.getHandle(taskId).describe();
+  const data = description.raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0]?.data;
+  return data?.length ? JSON.parse(Buffer.from(data).toString('utf8')) : undefined;
+}
+
+/** The first heartbeat with details the task's running activity recorded, once there is one. */
 async function firstHeartbeat(taskId: string): Promise<unknown> {
-  for (let i = 0; i < 100; i++) {
-    const description = await env.client.workflow.getHandle(taskId).describe();
-    const pending = description.raw.pendingActivities?.[0];
-    if (pending?.heartbeatDetails?.payloads?.length) {
-      return JSON.parse(Buffer.from(pending.heartbeatDetails.payloads[0]!.data!).toString('utf8'));
-    }
-    await sleep(50);
-  }
-  throw new Error(`task ${taskId} recorded no heartbeat`);
+  return until(`a heartbeat with details from ${taskId}`, () => lastHeartbeat(taskId), { everyMs: 50 });
 }
 
 async function resultOf(taskId: string) {
@@ -350,6 +349,22 @@ describe.concurrent('local executor', () => {
       last: expect.stringMatching(/^abc-\d;$/),
     });
     expect(await callbackOf(callback)).toMatchObject({ status: 'success', result: 'abc-0;abc-1;abc-2;' });
+  });
+
+  it("a stream's progress stays in its heartbeat between chunks: the keep-alive repeats it", async () => {
+    const { taskId, callback } = await scheduleAgent({
+      agent_id: agent.agentId,
+      entrypoint_tag: 'main_stream',
+      params: { chunks: ['slow-0;', 'slow-1;'], delay_s: 4 },
+      executor_type: 'local',
+      agent_host: '127.0.0.1',
+      agent_port: agent.port,
+    });
+    expect(await firstHeartbeat(taskId)).toMatchObject({ chunks: 1, last: 'slow-0;' });
+    // Two keep-alive ticks (every second, sent at most once a second) before the next chunk, 4 s after the first.
+    await sleep(2500);
+    expect(await lastHeartbeat(taskId)).toMatchObject({ chunks: 1, last: 'slow-0;' });
+    expect(await callbackOf(callback)).toMatchObject({ status: 'success', result: 'slow-0;slow-1;' });
   });
 
   it('runs the sample agent that ships in examples/agents/served, both its entrypoints, as the docs say', async () => {

@@ -11,6 +11,7 @@ import { createExecutorFactory } from '../src/executors/executor-factory.js';
 import { PROJECT_ROOT } from '../src/project-root.js';
 import { startRealRunAgent, type RealRunAgent } from './helpers/runagent-real.js';
 import { useStack } from './helpers/stack.js';
+import { until } from './helpers/wait.js';
 
 let agent: RealRunAgent | undefined;
 /** Parsed JSON of a response or callback, read field by field. */
@@ -47,12 +48,14 @@ async function schedule(body: Record<string, unknown>): Promise<string> {
 
 /** The task's runs once it has `count` (oldest first), as the API reports them. */
 async function runsOf(taskId: string, count: number): Promise<Json[]> {
-  await expect
-    .poll(async () => (await pulse.call('GET', `/tasks/${taskId}/results`)).body.total_executions, {
-      timeout: 30_000,
-    })
-    .toBe(count);
-  const { executions } = (await pulse.call('GET', `/tasks/${taskId}/results`)).body;
+  const { executions } = await until(
+    `${count} runs of ${taskId}`,
+    async () => {
+      const { body } = await pulse.call('GET', `/tasks/${taskId}/results`);
+      return body.total_executions === count ? body : undefined;
+    },
+    { timeoutMs: 30_000 },
+  );
   return [...executions].reverse();
 }
 

@@ -114,72 +114,80 @@ describe.concurrent('one-time tasks through the API', () => {
   });
 
   // Alone: it pages through every active task of this Pulse, which the other tests here add to and cancel.
-  it.sequential('lists tasks from Temporal visibility with the contract filters, and the temporal CLI finds them', async () => {
-    const a = await pulse.call('POST', '/tasks/schedule', httpTask('/list-a', '1h'));
-    const b = await pulse.call(
-      'POST',
-      '/tasks/schedule',
-      httpTask('/list-b', '2h', { schedule_type: 'nightly_report', webhook_url: `${receiver.url}/push` }),
-    );
-    expect(a.status).toBe(200);
-    expect(b.status).toBe(200);
-    let listed: { tasks: Array<{ id: string; status: string; schedule_type: string }> } = { tasks: [] };
-    for (let i = 0; i < 50; i++) {
-      listed = (await pulse.call('GET', '/tasks?schedule_type=nightly_report')).body;
-      if (listed.tasks.length > 0) break;
-      await sleep(100);
-    }
-    expect(listed.tasks.map((t) => t.id)).toEqual([b.body.task_id]);
-    expect(listed.tasks[0]).toMatchObject({ schedule_type: 'nightly_report', status: 'active' });
+  it.sequential(
+    'lists tasks from Temporal visibility with the contract filters, and the temporal CLI finds them',
+    async () => {
+      const a = await pulse.call('POST', '/tasks/schedule', httpTask('/list-a', '1h'));
+      const b = await pulse.call(
+        'POST',
+        '/tasks/schedule',
+        httpTask('/list-b', '2h', { schedule_type: 'nightly_report', webhook_url: `${receiver.url}/push` }),
+      );
+      expect(a.status).toBe(200);
+      expect(b.status).toBe(200);
+      let listed: { tasks: Array<{ id: string; status: string; schedule_type: string }> } = { tasks: [] };
+      for (let i = 0; i < 50; i++) {
+        listed = (await pulse.call('GET', '/tasks?schedule_type=nightly_report')).body;
+        if (listed.tasks.length > 0) break;
+        await sleep(100);
+      }
+      expect(listed.tasks.map((t) => t.id)).toEqual([b.body.task_id]);
+      expect(listed.tasks[0]).toMatchObject({ schedule_type: 'nightly_report', status: 'active' });
 
-    const active = (await pulse.call('GET', '/tasks?status=active&limit=1000')).body;
-    expect(active.tasks.map((t: { id: string }) => t.id)).toEqual(
-      expect.arrayContaining([a.body.task_id, b.body.task_id]),
-    );
-    expect(active.count).toBe(active.tasks.length);
+      const active = (await pulse.call('GET', '/tasks?status=active&limit=1000')).body;
+      expect(active.tasks.map((t: { id: string }) => t.id)).toEqual(
+        expect.arrayContaining([a.body.task_id, b.body.task_id]),
+      );
+      expect(active.count).toBe(active.tasks.length);
 
-    const firstPage = (await pulse.call('GET', '/tasks?status=active&limit=1')).body;
-    expect(firstPage.tasks).toHaveLength(1);
-    expect(firstPage.next_cursor).toEqual(expect.any(String));
-    const secondPage = (
-      await pulse.call('GET', `/tasks?status=active&limit=1&cursor=${firstPage.next_cursor}`)
-    ).body;
-    expect(secondPage.tasks).toHaveLength(1);
-    expect(secondPage.tasks[0].id).not.toBe(firstPage.tasks[0].id);
-    const offsetPage = (await pulse.call('GET', '/tasks?status=active&limit=1&offset=1')).body;
-    expect(offsetPage.tasks[0].id).toBe(secondPage.tasks[0].id);
-    // The cursor is tied to its filters (not to the query, which holds the time of each request).
-    const elsewhere = await pulse.call('GET', `/tasks?status=paused&limit=1&cursor=${firstPage.next_cursor}`);
-    expect(elsewhere).toMatchObject({ status: 400, body: { code: 'INVALID_CURSOR' } });
+      const firstPage = (await pulse.call('GET', '/tasks?status=active&limit=1')).body;
+      expect(firstPage.tasks).toHaveLength(1);
+      expect(firstPage.next_cursor).toEqual(expect.any(String));
+      const secondPage = (
+        await pulse.call('GET', `/tasks?status=active&limit=1&cursor=${firstPage.next_cursor}`)
+      ).body;
+      expect(secondPage.tasks).toHaveLength(1);
+      expect(secondPage.tasks[0].id).not.toBe(firstPage.tasks[0].id);
+      const offsetPage = (await pulse.call('GET', '/tasks?status=active&limit=1&offset=1')).body;
+      expect(offsetPage.tasks[0].id).toBe(secondPage.tasks[0].id);
+      // The cursor is tied to its filters (not to the query, which holds the time of each request).
+      const elsewhere = await pulse.call(
+        'GET',
+        `/tasks?status=paused&limit=1&cursor=${firstPage.next_cursor}`,
+      );
+      expect(elsewhere).toMatchObject({ status: 400, body: { code: 'INVALID_CURSOR' } });
 
-    const cli = cliPath();
-    expect(cli, 'the temporal CLI is provisioned by npm test').toBeDefined();
-    const out = spawnSync(
-      cli!,
-      [
-        'workflow',
-        'list',
-        '--address',
-        env.address,
-        '--namespace',
-        env.namespace ?? 'default',
-        '--query',
-        "PulseScheduleType='nightly_report'",
-        '--output',
-        'json',
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(out.status, out.stderr).toBe(0);
-    expect(out.stdout).toContain(b.body.task_id);
-    expect(out.stdout).not.toContain(a.body.task_id);
+      const cli = cliPath();
+      expect(cli, 'the temporal CLI is provisioned by npm test').toBeDefined();
+      const out = spawnSync(
+        cli!,
+        [
+          'workflow',
+          'list',
+          '--address',
+          env.address,
+          '--namespace',
+          env.namespace ?? 'default',
+          '--query',
+          "PulseScheduleType='nightly_report'",
+          '--output',
+          'json',
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(out.status, out.stderr).toBe(0);
+      expect(out.stdout).toContain(b.body.task_id);
+      expect(out.stdout).not.toContain(a.body.task_id);
 
-    for (const id of [a.body.task_id, b.body.task_id]) {
-      expect((await pulse.call('DELETE', `/tasks/${id}`)).status).toBe(200);
-    }
-  });
+      for (const id of [a.body.task_id, b.body.task_id]) {
+        expect((await pulse.call('DELETE', `/tasks/${id}`)).status).toBe(200);
+      }
+    },
+  );
 
-  it('GET /tasks?start_time=&end_time= bounds the next execution, of one-time and recurring tasks alike', async ({ expect }) => {
+  it('GET /tasks?start_time=&end_time= bounds the next execution, of one-time and recurring tasks alike', async ({
+    expect,
+  }) => {
     const type = `window_${Date.now()}`;
     const schedule = async (when: unknown, extra: Record<string, unknown> = {}) => {
       const response = await pulse.call(

@@ -35,7 +35,9 @@ async function waitForCallbackStatus(taskId: string, timeoutMs = 30_000) {
 }
 
 describe.concurrent('callback delivery', () => {
-  it('a receiver that is down, then back, gets the result once per run, signed, with one webhook-id', async ({ expect }) => {
+  it('a receiver that is down, then back, gets the result once per run, signed, with one webhook-id', async ({
+    expect,
+  }) => {
     receiver.respond('/flaky-cb', 503, { down: true });
     const taskId = await scheduleWithCallback('/flaky-cb');
     await receiver.waitFor('/flaky-cb', 3, 20_000);

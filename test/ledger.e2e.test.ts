@@ -134,7 +134,9 @@ describe.concurrent('the occurrence ledger', () => {
     expect(calls.map((o: Occurrence) => o.task_id)).not.toContain(crawl.task_id);
   });
 
-  it('a time that came while the previous run was still going (overlap skip) is skipped, naming that run', async ({ expect }) => {
+  it('a time that came while the previous run was still going (overlap skip) is skipped, naming that run', async ({
+    expect,
+  }) => {
     receiver.respond('/slow', 200, { ok: true }, 5000);
     const start = Date.now();
     const task = await schedule({
@@ -226,7 +228,9 @@ describe.concurrent('the occurrence ledger', () => {
 });
 
 describe.concurrent('missed occurrences across a restart', () => {
-  it('times while the service was down longer than the catch-up window are missed; Temporal counts as many', async ({ expect }) => {
+  it('times while the service was down longer than the catch-up window are missed; Temporal counts as many', async ({
+    expect,
+  }) => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-ledger-'));
     const { env, api, ports } = await serviceEnv(dir);
     receiver.respond('/beat', 200, { ok: true });

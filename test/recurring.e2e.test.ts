@@ -342,7 +342,9 @@ describe.concurrent('recurring tasks', () => {
     temporal('schedule', 'delete', '--schedule-id', id);
   });
 
-  it("two Pulses on one namespace (their own task queues) never list each other's recurring tasks", async ({ expect }) => {
+  it("two Pulses on one namespace (their own task queues) never list each other's recurring tasks", async ({
+    expect,
+  }) => {
     const other = await startPulseApiOnly(env, `pulse-other-${Date.now()}`, pulse.executors);
     try {
       const mine = await schedule({ when: 'every 1 hour', payload: { url: `${receiver.url}/mine` } });

@@ -62,7 +62,9 @@ function track(acquiring: Promise<() => void>) {
 const notCancelled = new AbortController().signal;
 
 describe.concurrent('concurrent_runs across workers', () => {
-  it("a slot one worker holds is not another worker's to take; released, it passes to the first in line", async ({ expect }) => {
+  it("a slot one worker holds is not another worker's to take; released, it passes to the first in line", async ({
+    expect,
+  }) => {
     const tenant = `t-${randomUUID().slice(0, 6)}`;
     const [first, second] = [workerSlots(1), workerSlots(1)];
     const held = await first.acquire(tenant, notCancelled);
@@ -103,7 +105,9 @@ describe.concurrent('concurrent_runs across workers', () => {
     stopDead();
   });
 
-  it('a run cancelled in line leaves it at once: the one behind it gets the slot on release', async ({ expect }) => {
+  it('a run cancelled in line leaves it at once: the one behind it gets the slot on release', async ({
+    expect,
+  }) => {
     const tenant = `t-${randomUUID().slice(0, 6)}`;
     const held = await workerSlots(1).acquire(tenant, notCancelled);
     const cancel = new AbortController();
@@ -119,7 +123,9 @@ describe.concurrent('concurrent_runs across workers', () => {
     behind.release!();
   });
 
-  it('a run in line whose worker died (it stops asking) loses its place, and the line moves on', async ({ expect }) => {
+  it('a run in line whose worker died (it stops asking) loses its place, and the line moves on', async ({
+    expect,
+  }) => {
     const tenant = `t-${randomUUID().slice(0, 6)}`;
     const held = await workerSlots(1).acquire(tenant, notCancelled);
     // Asks once, as a run would, then its worker dies: it never asks again.

@@ -152,7 +152,9 @@ describe.concurrent('PATCH keeps the search attributes true', () => {
       (t: { id: string }) => t.id,
     );
 
-  it('one-time task: a new agent_id and executor are what the list filter and the workflow attributes say', async ({ expect }) => {
+  it('one-time task: a new agent_id and executor are what the list filter and the workflow attributes say', async ({
+    expect,
+  }) => {
     const taskId = await schedule({
       schedule_type: 'run_agent',
       when: 'in 1 hour',

@@ -120,7 +120,9 @@ describe.concurrent('visibility writes', () => {
     expect(await listed('completed')).toContain(taskId);
   });
 
-  it('while a callback is retried the task reads completed by id and in the list, the run says retrying; it closes delivered', async ({ expect }) => {
+  it('while a callback is retried the task reads completed by id and in the list, the run says retrying; it closes delivered', async ({
+    expect,
+  }) => {
     // The receiver is down for four attempts: the delivery retried after the run is recorded backs off 1, 2 and 4 s,
     // so the task stays in its retrying state for about 7 s after the second attempt, time to read it even on a
     // loaded cluster.

@@ -2,6 +2,11 @@
  * The set-up most end-to-end files share: a dev server, a whole Pulse on it (worker and API on a fresh task queue),
  * and a receiver for callbacks and targets. `useStack()` registers the `beforeAll`/`afterAll` hooks and hands back
  * stand-ins that forward to the real objects once they exist, so a file reads `pulse.call(...)` as before.
+ *
+ * Tests that only wait on their own tasks run side by side in their file (`describe.concurrent`): each uses paths and
+ * ids of its own, and takes `expect` from its context when it polls (`async ({ expect }) => …`; the file's global
+ * `expect.poll` cannot tell concurrent tests apart). A test that reads everything the file's Pulse holds (a whole
+ * listing, page by page) is `it.sequential`.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll } from 'vitest';

@@ -29,17 +29,26 @@ export async function checkHealth(deps: HealthDeps): Promise<Health> {
     worker: { polling: false, pollers: 0, task_queue: deps.taskQueue },
   };
   try {
+    const { enums } = temporal.api;
+    const workflowTasks = enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW;
+    // The enhanced mode asks every partition of the queue for its pollers; the legacy one reports the root
+    // partition's only, and a busy worker's polls are answered where they land, so the root may never see them.
     const queue = await deps.client.connection.withDeadline(Date.now() + HEALTH_DEADLINE_MS, () =>
       deps.client.workflowService.describeTaskQueue({
         namespace: deps.namespace,
-        taskQueue: { name: deps.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-        taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        taskQueue: { name: deps.taskQueue, kind: enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+        apiMode: enums.v1.DescribeTaskQueueMode.DESCRIBE_TASK_QUEUE_MODE_ENHANCED,
+        taskQueueTypes: [workflowTasks],
+        reportPollers: true,
       }),
     );
     health.temporal.reachable = true;
+    const pollers = Object.values(queue.versionsInfo ?? {}).flatMap(
+      (version) => version.typesInfo?.[workflowTasks]?.pollers ?? [],
+    );
     // The server remembers pollers for minutes after they are gone; only a recent long-poll proves a live worker.
     const recent = Date.now() - LIVE_POLLER_MS;
-    health.worker.pollers = (queue.pollers ?? []).filter((poller) => {
+    health.worker.pollers = pollers.filter((poller) => {
       const seconds = Number(poller.lastAccessTime?.seconds ?? 0);
       return seconds * 1000 >= recent;
     }).length;

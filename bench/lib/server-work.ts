@@ -7,7 +7,12 @@
 /** `persistence:<operation>` and `task:<type>` → how many so far. */
 export type ServerCounters = ReadonlyMap<string, number>;
 
-const COUNTER = /^(persistence_requests|task_requests)\{([^}]*)\} (\S+)$/;
+const COUNTER = /^(persistence_requests|task_requests|service_requests)\{([^}]*)\} (\S+)$/;
+const PREFIX: Record<string, string> = {
+  persistence_requests: 'persistence',
+  task_requests: 'task',
+  service_requests: 'rpc',
+};
 
 export async function readServerCounters(metricsUrl: string): Promise<ServerCounters> {
   const text = await (await fetch(metricsUrl)).text();
@@ -16,7 +21,9 @@ export async function readServerCounters(metricsUrl: string): Promise<ServerCoun
     const match = COUNTER.exec(line);
     const operation = match && /operation="([^"]+)"/.exec(match[2]!)?.[1];
     if (!match || !operation) continue;
-    const key = `${match[1] === 'persistence_requests' ? 'persistence' : 'task'}:${operation}`;
+    const service =
+      match[1] === 'service_requests' ? `${/service_name="([^"]+)"/.exec(match[2]!)?.[1] ?? '?'}:` : '';
+    const key = `${PREFIX[match[1]!]}:${service}${operation}`;
     counters.set(key, (counters.get(key) ?? 0) + Number(match[3]));
   }
   return counters;

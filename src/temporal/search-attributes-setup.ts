@@ -15,18 +15,59 @@ const INDEXED_VALUE_TYPE: Record<string, proto.temporal.api.enums.v1.IndexedValu
 };
 
 /**
+ * How often each service of a Temporal server reloads its namespaces (`system.namespaceCacheRefreshInterval`, 2 s
+ * by default), and so a namespace's custom search attributes: the server reads them from that cache, not from its
+ * database on every read (Pulse's servers turn the dev server CLI's `forceSearchAttributesCacheRefreshOnRead` off,
+ * as production servers have it). An attribute just added is refused as unknown until every service has reloaded.
+ */
+export const NAMESPACE_REFRESH_MS = 2000;
+
+/**
  * Registers Pulse's custom search attributes in the namespace if they are missing; returns the names it added.
- * Idempotent, so every start may call it, against the embedded server or a real cluster.
+ * Idempotent, so every start may call it, against the embedded server or a real cluster. When it added any, it
+ * returns once the server accepts them (see `untilSearchAttributesUsable`).
  */
 export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const known = new Set(Object.keys(existing.customAttributes ?? {}));
-  return addSearchAttributes(
+  const addedAt = Date.now();
+  const added = await addSearchAttributes(
     connection,
     namespace,
     PULSE_SEARCH_ATTRIBUTES.filter((key) => !known.has(key.name)),
   );
+  if (added.length > 0) await untilSearchAttributesUsable(connection, namespace, addedAt);
+  return added;
 }
+
+/**
+ * Waits until the server takes Pulse's search attributes in `namespace`: a visibility query naming them passes, and
+ * a namespace refresh has passed since they were added (`addedAt`), so the services that validate workflow starts
+ * and upserts (not only the one answering the query) have them too.
+ */
+export async function untilSearchAttributesUsable(
+  connection: Connection,
+  namespace: string,
+  addedAt = Date.now(),
+  timeoutMs = 30_000,
+): Promise<void> {
+  const query = PULSE_SEARCH_ATTRIBUTES.filter((key) => key.type === SearchAttributeType.KEYWORD)
+    .map((key) => `${key.name} = ''`)
+    .join(' AND ');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await connection.workflowService.countWorkflowExecutions({ namespace, query });
+      break;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await sleep(200);
+    }
+  }
+  await sleep(addedAt + NAMESPACE_REFRESH_MS + 500 - Date.now());
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /** Adds the given attributes without checking first (the time-skipping test server cannot list them). */
 export async function addSearchAttributes(

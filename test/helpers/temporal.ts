@@ -12,7 +12,10 @@ import {
   findBinary,
 } from '../../src/temporal/binaries.js';
 import { devServerDynamicConfig } from '../../src/temporal/dev-server.js';
-import { addSearchAttributes } from '../../src/temporal/search-attributes-setup.js';
+import {
+  addSearchAttributes,
+  untilSearchAttributesUsable,
+} from '../../src/temporal/search-attributes-setup.js';
 import { createClusterEnv, temporalTarget } from './target.js';
 
 const installDir = defaultInstallDir(PROJECT_ROOT);
@@ -84,7 +87,9 @@ export async function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
   if (temporalTarget() === 'cluster') return createClusterEnv();
   const claimed = claimSharedNamespace();
   if (claimed) return TestWorkflowEnvironment.createFromExistingServer(claimed);
-  return TestWorkflowEnvironment.createLocal(devServerOptions());
+  const env = await TestWorkflowEnvironment.createLocal(devServerOptions());
+  await untilSearchAttributesUsable(env.connection, env.namespace ?? 'default');
+  return env;
 }
 
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {

@@ -30,7 +30,6 @@ import { startClusterBenchServer } from './lib/cluster-server.js';
 import { machineInfo } from './lib/machine.js';
 import { benchServer } from './lib/options.js';
 import { benchDynamicConfig, freePort } from './lib/temporal-server.js';
-import { untilSearchAttributesUsable } from '../src/temporal/search-attributes-setup.js';
 
 const BURST = Number(process.argv.find((a) => a.startsWith('--burst='))?.slice(8) ?? 2000);
 const TASK_QUEUE = 'fairness';
@@ -105,7 +104,6 @@ async function startServer(fairness: boolean): Promise<{ address: string; stop: 
       ]),
     },
   });
-  await untilSearchAttributesUsable(env.connection, env.namespace ?? 'default');
   return { address: env.address, stop: () => env.teardown() };
 }
 

@@ -11,18 +11,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { untilSearchAttributesUsable } from '../src/temporal/search-attributes-setup.js';
 import { devServerOptions, NAMESPACE_POOL_SIZE, poolNamespace } from './helpers/temporal.js';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const namespaces = Array.from({ length: NAMESPACE_POOL_SIZE }, (_, i) => poolNamespace(i));
   const options = devServerOptions(namespaces.flatMap((namespace) => ['--namespace', namespace]));
   const env = await TestWorkflowEnvironment.createLocal(options);
-  // The CLI registers the search attributes as the server starts; files use them from their first line.
-  const since = Date.now();
-  await Promise.all(
-    namespaces.map((namespace) => untilSearchAttributesUsable(env.connection, namespace, since)),
-  );
   const claims = mkdtempSync(path.join(os.tmpdir(), 'pulse-test-namespaces-'));
   project.provide('pulseDevServer', { address: env.address, claims });
   return async () => {

@@ -1,9 +1,10 @@
 /**
- * A fresh embedded dev server (what the first `npm start` on a new data folder starts) takes Pulse's search
- * attributes the moment `ensureSearchAttributes` returns: a workflow started with every one of them, and a query
- * naming every one, pass at once. The server reads attributes from its namespace cache (SERVER_DYNAMIC_CONFIG), so
- * without the wait for a namespace refresh the first start refused the first task for up to two seconds (seen as a
- * 400 in restart.e2e).
+ * A server set as production servers are (search attributes read from the namespace cache, not from the database on
+ * every use: `system.forceSearchAttributesCacheRefreshOnRead` off, the server's default, which the CLI's dev server
+ * turns on) takes Pulse's search attributes the moment `ensureSearchAttributes` returns: a workflow started with
+ * every one of them, and a query naming every one, pass at once. Before it waited for a namespace refresh, the first
+ * start of Pulse on such a server (the cluster) refused tasks for up to two seconds: "Namespace default has no
+ * mapping defined for search attribute PulseScheduleType".
  */
 import { Client, Connection } from '@temporalio/client';
 import { SearchAttributeType, type TypedSearchAttributes } from '@temporalio/common';
@@ -30,6 +31,7 @@ beforeAll(async () => {
     uiPort: await freePort(),
     namespace: 'default',
     log: () => undefined,
+    extraDynamicConfig: ['system.forceSearchAttributesCacheRefreshOnRead=false'],
   });
 });
 
@@ -38,7 +40,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-it("a fresh server takes every one of Pulse's search attributes as soon as they are registered", async () => {
+it("a fresh server set as in production takes every one of Pulse's search attributes as soon as they are registered", async () => {
   const connection = await Connection.connect({ address: server.address });
   try {
     const added = await ensureSearchAttributes(connection, 'default');

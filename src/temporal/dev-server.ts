@@ -41,6 +41,8 @@ export interface DevServerOptions {
   readonly uiPort: number;
   readonly namespace: string;
   readonly log: (line: string) => void;
+  /** Dynamic config beyond Pulse's own (`KEY=VALUE`), for a test that needs a server set as production servers are. */
+  readonly extraDynamicConfig?: readonly string[];
 }
 
 export interface DevServer {
@@ -89,20 +91,18 @@ export const DEV_SERVER_DYNAMIC_CONFIG = ['history.timerProcessorMaxTimeShift="1
 export const DEV_SERVER_SQLITE_PRAGMAS = ['journal_mode=WAL', 'synchronous=FULL'];
 
 /**
- * What every server Pulse starts runs with (the dev server here; the cluster's `dynamicconfig.yaml` has the same):
- * - New tasks go to one partition of each task queue instead of four: a task written where a worker's poll waits
- *   is handed over at once, where spread over four partitions most of a burst went to the database and was read
- *   back. The herd of 2,000 drained in 34 s instead of 58-61 s on the dev server (BENCHMARKS.md). Reads stay on four
- *   partitions, so what an earlier Pulse left in the others is still dispatched after an upgrade.
- * - Search attributes come from the server's caches, as on a production server: the CLI's dev server reads the
- *   cluster's and the namespace's from SQLite on every use (7 reads per run of Pulse's, 4 of a bare workflow's;
- *   BENCHMARKS.md). An attribute just added is then taken after a namespace refresh (`ensureSearchAttributes` waits
- *   for it).
+ * What every server Pulse starts runs with (the dev server here; the cluster's `dynamicconfig.yaml` has the same).
+ * New tasks go to one partition of each task queue instead of four: a task written where a worker's poll waits is
+ * handed over at once, where spread over four partitions most of a burst went to the database and was read back.
+ * The herd of 2,000 drained in 34 s instead of 58-61 s on the dev server (BENCHMARKS.md). Reads stay on four
+ * partitions, so what an earlier Pulse left in the others is still dispatched after an upgrade.
+ *
+ * The CLI's dev server reads search attributes from its database on every use
+ * (`system.forceSearchAttributesCacheRefreshOnRead`); turning that off, as production servers have it, cut the
+ * server's work per run, but made a new schedule's first run late on a fresh server, so it stays as the CLI sets it
+ * (BENCHMARKS.md, "Session 16").
  */
-export const SERVER_DYNAMIC_CONFIG = [
-  'matching.numTaskqueueWritePartitions=1',
-  'system.forceSearchAttributesCacheRefreshOnRead=false',
-];
+export const SERVER_DYNAMIC_CONFIG = ['matching.numTaskqueueWritePartitions=1'];
 
 /** Dynamic config for the embedded server: Pulse's own, then what the environment asks for. */
 export function devServerDynamicConfig(env: NodeJS.ProcessEnv = process.env): string[] {
@@ -183,7 +183,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     options.namespace,
     '--log-level',
     'warn',
-    ...devServerDynamicConfig().flatMap((value) => ['--dynamic-config-value', value]),
+    ...[...devServerDynamicConfig(), ...(options.extraDynamicConfig ?? [])].flatMap((value) => [
+      '--dynamic-config-value',
+      value,
+    ]),
     ...DEV_SERVER_SQLITE_PRAGMAS.flatMap((pragma) => ['--sqlite-pragma', pragma]),
   ];
   // What an earlier Pulse on this data left running is stopped, if provably ours, before the port is judged.

@@ -16,9 +16,9 @@ const INDEXED_VALUE_TYPE: Record<string, proto.temporal.api.enums.v1.IndexedValu
 
 /**
  * How often each service of a Temporal server reloads its namespaces (`system.namespaceCacheRefreshInterval`, 2 s
- * by default), and so a namespace's custom search attributes: the server reads them from that cache, not from its
- * database on every read (Pulse's servers turn the dev server CLI's `forceSearchAttributesCacheRefreshOnRead` off,
- * as production servers have it). An attribute just added is refused as unknown until every service has reloaded.
+ * by default), and with them a namespace's custom search attributes. A production server reads attributes from
+ * that cache, so one just added is refused as unknown until every service has reloaded. (The CLI's dev server
+ * reads them from its database on every use instead: `system.forceSearchAttributesCacheRefreshOnRead`.)
  */
 export const NAMESPACE_REFRESH_MS = 2000;
 

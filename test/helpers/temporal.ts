@@ -12,10 +12,7 @@ import {
   findBinary,
 } from '../../src/temporal/binaries.js';
 import { devServerDynamicConfig } from '../../src/temporal/dev-server.js';
-import {
-  addSearchAttributes,
-  untilSearchAttributesUsable,
-} from '../../src/temporal/search-attributes-setup.js';
+import { addSearchAttributes } from '../../src/temporal/search-attributes-setup.js';
 import { createClusterEnv, temporalTarget } from './target.js';
 
 const installDir = defaultInstallDir(PROJECT_ROOT);
@@ -87,9 +84,7 @@ export async function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
   if (temporalTarget() === 'cluster') return createClusterEnv();
   const claimed = claimSharedNamespace();
   if (claimed) return TestWorkflowEnvironment.createFromExistingServer(claimed);
-  const env = await TestWorkflowEnvironment.createLocal(devServerOptions());
-  await untilSearchAttributesUsable(env.connection, env.namespace ?? 'default');
-  return env;
+  return TestWorkflowEnvironment.createLocal(devServerOptions());
 }
 
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {

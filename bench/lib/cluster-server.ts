@@ -9,8 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/project-root.js';
 import { SERVER, createCluster } from '../../scripts/cluster/cluster.js';
-import { VERSIONS, clusterPaths, serverPorts } from '../../scripts/cluster/options.js';
-import { freePortBlock } from '../../scripts/cluster/processes.js';
+import { SERVER_PORT_BLOCK, VERSIONS, clusterPaths, serverPorts } from '../../scripts/cluster/options.js';
+import { freePortBlock, freePortOutsideBlock } from '../../scripts/cluster/processes.js';
 import { rssBytes } from './proc.js';
 import type { BenchServer, SqliteSettings, TimerSettings } from './bench-server.js';
 
@@ -76,7 +76,7 @@ export async function startClusterBenchServer(
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-bench-cluster-'));
   // Under root PostgreSQL runs as `postgres`, which must be able to reach its data folder inside this one.
   chmodSync(dir, 0o755);
-  const frontend = await freePortBlock(10);
+  const frontend = await freePortBlock(SERVER_PORT_BLOCK);
   const cluster = createCluster({
     dir,
     cacheDir: path.join(PROJECT_ROOT, '.cluster'),
@@ -84,8 +84,8 @@ export async function startClusterBenchServer(
     ui: false,
     ports: {
       frontend,
-      postgres: await freePort(),
-      api: await freePort(),
+      postgres: await freePortOutsideBlock(frontend, SERVER_PORT_BLOCK, freePort),
+      api: await freePortOutsideBlock(frontend, SERVER_PORT_BLOCK, freePort),
       ui: 0,
       workerMetrics: 0,
     },

@@ -49,6 +49,9 @@ export interface ClusterOptions {
   readonly log: (line: string) => void;
 }
 
+/** How many ports the server takes, from its frontend port up (`serverPorts`). */
+export const SERVER_PORT_BLOCK = 10;
+
 /** The server's internal ports, a fixed block right above the frontend port, so one setting moves them all. */
 export function serverPorts(frontend: number) {
   return {

@@ -213,3 +213,19 @@ export async function freePortBlock(size: number): Promise<number> {
   }
   throw new Error(`no ${size} consecutive free ports found`);
 }
+
+/**
+ * A port from `freePort` outside the block `[base, base + size)`. Each port is free when chosen, but a server takes
+ * its block only when it starts, so a port chosen inside it (free a moment before) is the server's by the time its
+ * own program starts on it (CI, session 16: "port 21221 (for pulse-api) is in use by another program").
+ */
+export async function freePortOutsideBlock(
+  base: number,
+  size: number,
+  freePort: () => Promise<number>,
+): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port < base || port >= base + size) return port;
+  }
+}

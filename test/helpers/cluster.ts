@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/project-root.js';
 import { createCluster, type Cluster } from '../../scripts/cluster/cluster.js';
-import { freePortBlock } from '../../scripts/cluster/processes.js';
+import { SERVER_PORT_BLOCK } from '../../scripts/cluster/options.js';
+import { freePortBlock, freePortOutsideBlock } from '../../scripts/cluster/processes.js';
 import { freePort } from './service.js';
 
 export interface TestCluster extends Cluster {
@@ -21,15 +22,16 @@ export async function startTestCluster(
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-cluster-'));
   // Under root PostgreSQL runs as `postgres`, which must be able to reach its data folder inside this one.
   chmodSync(dir, 0o755);
+  const frontend = await freePortBlock(SERVER_PORT_BLOCK);
   const cluster = createCluster({
     dir,
     cacheDir: path.join(PROJECT_ROOT, '.cluster'),
     workers: options.workers ?? 2,
     ui: false,
     ports: {
-      frontend: await freePortBlock(10),
-      postgres: await freePort(),
-      api: await freePort(),
+      frontend,
+      postgres: await freePortOutsideBlock(frontend, SERVER_PORT_BLOCK, freePort),
+      api: await freePortOutsideBlock(frontend, SERVER_PORT_BLOCK, freePort),
       ui: 0,
       workerMetrics: 0,
     },

@@ -1,6 +1,7 @@
 import type { Connection } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
 import proto from '@temporalio/proto';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const { temporal } = proto;
 import { PULSE_SEARCH_ATTRIBUTES } from '../shared/search-attributes.js';
@@ -20,7 +21,7 @@ const INDEXED_VALUE_TYPE: Record<string, proto.temporal.api.enums.v1.IndexedValu
  * that cache, so one just added is refused as unknown until every service has reloaded. (The CLI's dev server
  * reads them from its database on every use instead: `system.forceSearchAttributesCacheRefreshOnRead`.)
  */
-export const NAMESPACE_REFRESH_MS = 2000;
+const NAMESPACE_REFRESH_MS = 2000;
 
 /**
  * Registers Pulse's custom search attributes in the namespace if they are missing; returns the names it added.
@@ -45,7 +46,7 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
  * a namespace refresh has passed since they were added (`addedAt`), so the services that validate workflow starts
  * and upserts (not only the one answering the query) have them too.
  */
-export async function untilSearchAttributesUsable(
+async function untilSearchAttributesUsable(
   connection: Connection,
   namespace: string,
   addedAt = Date.now(),
@@ -64,10 +65,8 @@ export async function untilSearchAttributesUsable(
       await sleep(200);
     }
   }
-  await sleep(addedAt + NAMESPACE_REFRESH_MS + 500 - Date.now());
+  await sleep(Math.max(0, addedAt + NAMESPACE_REFRESH_MS + 500 - Date.now()));
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /** Adds the given attributes without checking first (the time-skipping test server cannot list them). */
 export async function addSearchAttributes(

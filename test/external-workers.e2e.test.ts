@@ -140,17 +140,19 @@ describe('external workers', () => {
   it('the holder renews its lease by claiming again', async () => {
     const taskId = await scheduleGeneric('renew');
     await pollUntil('renew', taskId);
+    // A 4 s lease, renewed at 2.5 s and used at 4.5 s (after the first lease ran out): 2 s to spare for the calls
+    // after it on a loaded machine (a 2 s lease with 0.8 s to spare failed so in CI).
     const first = await pulse.call('POST', `/tasks/${taskId}/claim`, {
       worker_id: 'steady',
-      lease_seconds: 2,
+      lease_seconds: 4,
     });
-    await sleep(1200);
+    await sleep(2500);
     const renewed = await pulse.call('POST', `/tasks/${taskId}/claim`, {
       worker_id: 'steady',
-      lease_seconds: 2,
+      lease_seconds: 4,
     });
     expect(renewed.body.execution_id).toBe(first.body.execution_id);
-    await sleep(1200);
+    await sleep(2000);
     expect((await pulse.call('POST', `/tasks/${taskId}/claim`, { worker_id: 'other' })).status).toBe(409);
     const ack = await pulse.call('POST', `/tasks/${taskId}/ack`, {
       worker_id: 'steady',

@@ -11,6 +11,7 @@ import { createExecutorFactory } from '../src/executors/executor-factory.js';
 import { SCHEDULED_TASK_WORKFLOW } from '../src/shared/search-attributes.js';
 import { TASK_INPUT_VERSION, type RunRecord, type ScheduledTaskInput } from '../src/shared/task-types.js';
 import { createPulseWorker } from '../src/temporal/worker.js';
+import { IN_PROCESS_WORKER_OPTIONS } from './helpers/pulse.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { createTimeSkippingEnv } from './helpers/temporal.js';
 
@@ -31,6 +32,7 @@ beforeAll(async () => {
     taskQueue,
     executors: createExecutorFactory(),
     activities: { webhookSecret: SECRET },
+    options: IN_PROCESS_WORKER_OPTIONS,
   });
   running = worker.run();
 });

@@ -13,6 +13,7 @@ import { createExecutorFactory } from '../src/executors/executor-factory.js';
 import { createPulseWorker } from '../src/temporal/worker.js';
 import { createRunSlots, runSlotsWorkflowId, type RunSlots } from '../src/tenants/run-slots.js';
 import { acquireSlotUpdate, tenantRunSlots } from '../workflows/tenant-run-slots.js';
+import { IN_PROCESS_WORKER_OPTIONS } from './helpers/pulse.js';
 import { createDevServerEnv } from './helpers/temporal.js';
 import { sleep } from './helpers/wait.js';
 
@@ -28,6 +29,7 @@ beforeAll(async () => {
     namespace: env.namespace ?? 'default',
     taskQueue,
     executors: createExecutorFactory({}),
+    options: IN_PROCESS_WORKER_OPTIONS,
   });
   running = worker.run();
 });

@@ -18,7 +18,7 @@ import type { Page } from 'playwright-core';
 import { launchBrowser, openPage } from './helpers/browser.js';
 import { PulseClient } from '../src/client/pulse-client.js';
 import { runCliInProcess } from './helpers/cli.js';
-import { startPulse, type PulseUnderTest } from './helpers/pulse.js';
+import { IN_PROCESS_WORKER_OPTIONS, startPulse, type PulseUnderTest } from './helpers/pulse.js';
 import { freePort, startService, stopService } from './helpers/service.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { createDevServerEnv } from './helpers/temporal.js';
@@ -387,6 +387,7 @@ describe('per tenant on the worker', () => {
       taskQueue: pulse.taskQueue,
       executors: pulse.executors,
       activities: { runLimitFor: (tenant) => worker.tenant(tenant)?.limits?.concurrent_runs },
+      options: IN_PROCESS_WORKER_OPTIONS,
     });
     const secondRunning = second.run();
     try {

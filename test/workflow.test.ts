@@ -19,6 +19,7 @@ import {
   type ScheduledTaskInput,
 } from '../src/shared/task-types.js';
 import { createPulseWorker } from '../src/temporal/worker.js';
+import { IN_PROCESS_WORKER_OPTIONS } from './helpers/pulse.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { createTimeSkippingEnv } from './helpers/temporal.js';
 
@@ -39,6 +40,7 @@ beforeAll(async () => {
     namespace: env.namespace ?? 'default',
     taskQueue,
     executors: createExecutorFactory(),
+    options: IN_PROCESS_WORKER_OPTIONS,
   });
   running = worker.run();
 });

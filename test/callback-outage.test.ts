@@ -10,8 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExecutorFactory } from '../src/executors/executor-factory.js';
 import { SCHEDULED_TASK_WORKFLOW } from '../src/shared/search-attributes.js';
 import { TASK_INPUT_VERSION, type RunRecord, type ScheduledTaskInput } from '../src/shared/task-types.js';
-import { createPulseWorker } from '../src/temporal/worker.js';
-import { IN_PROCESS_WORKER_OPTIONS } from './helpers/pulse.js';
+import { createInProcessWorker } from './helpers/pulse.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { createTimeSkippingEnv } from './helpers/temporal.js';
 
@@ -26,13 +25,12 @@ let receiver: Receiver;
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
   receiver = await startReceiver();
-  worker = await createPulseWorker({
+  worker = await createInProcessWorker({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
     executors: createExecutorFactory(),
     activities: { webhookSecret: SECRET },
-    options: IN_PROCESS_WORKER_OPTIONS,
   });
   running = worker.run();
 });

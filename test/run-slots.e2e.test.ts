@@ -10,10 +10,9 @@ import type { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExecutorFactory } from '../src/executors/executor-factory.js';
-import { createPulseWorker } from '../src/temporal/worker.js';
 import { createRunSlots, runSlotsWorkflowId, type RunSlots } from '../src/tenants/run-slots.js';
 import { acquireSlotUpdate, tenantRunSlots } from '../workflows/tenant-run-slots.js';
-import { IN_PROCESS_WORKER_OPTIONS } from './helpers/pulse.js';
+import { createInProcessWorker } from './helpers/pulse.js';
 import { createDevServerEnv } from './helpers/temporal.js';
 import { sleep } from './helpers/wait.js';
 
@@ -24,12 +23,11 @@ let running: Promise<void>;
 
 beforeAll(async () => {
   env = await createDevServerEnv();
-  worker = await createPulseWorker({
+  worker = await createInProcessWorker({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
     executors: createExecutorFactory({}),
-    options: IN_PROCESS_WORKER_OPTIONS,
   });
   running = worker.run();
 });

@@ -13,12 +13,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhook } from '../src/security/webhook-signature.js';
 import { hashKey, loadTenantRegistry } from '../src/tenants/tenant-registry.js';
-import { createPulseWorker } from '../src/temporal/worker.js';
 import type { Page } from 'playwright-core';
 import { launchBrowser, openPage } from './helpers/browser.js';
 import { PulseClient } from '../src/client/pulse-client.js';
 import { runCliInProcess } from './helpers/cli.js';
-import { IN_PROCESS_WORKER_OPTIONS, startPulse, type PulseUnderTest } from './helpers/pulse.js';
+import { createInProcessWorker, startPulse, type PulseUnderTest } from './helpers/pulse.js';
 import { freePort, startService, stopService } from './helpers/service.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { createDevServerEnv } from './helpers/temporal.js';
@@ -381,13 +380,12 @@ describe('per tenant on the worker', () => {
     // A second worker on the same queue, reading the same file: the limit is the tenant's, not each worker's.
     const worker = loadTenantRegistry({ file });
     const connection = await NativeConnection.connect({ address: env.address });
-    const second = await createPulseWorker({
+    const second = await createInProcessWorker({
       connection,
       namespace: env.namespace ?? 'default',
       taskQueue: pulse.taskQueue,
       executors: pulse.executors,
       activities: { runLimitFor: (tenant) => worker.tenant(tenant)?.limits?.concurrent_runs },
-      options: IN_PROCESS_WORKER_OPTIONS,
     });
     const secondRunning = second.run();
     try {

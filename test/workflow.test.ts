@@ -18,8 +18,7 @@ import {
   type RunRecord,
   type ScheduledTaskInput,
 } from '../src/shared/task-types.js';
-import { createPulseWorker } from '../src/temporal/worker.js';
-import { IN_PROCESS_WORKER_OPTIONS } from './helpers/pulse.js';
+import { createInProcessWorker } from './helpers/pulse.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { createTimeSkippingEnv } from './helpers/temporal.js';
 
@@ -35,12 +34,11 @@ const taskQueue = 'workflow-tests';
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
   receiver = await startReceiver();
-  worker = await createPulseWorker({
+  worker = await createInProcessWorker({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
     executors: createExecutorFactory(),
-    options: IN_PROCESS_WORKER_OPTIONS,
   });
   running = worker.run();
 });

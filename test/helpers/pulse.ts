@@ -1,5 +1,6 @@
 /** A whole Pulse (worker + HTTP API on 127.0.0.1) on top of a test Temporal environment. */
 import { serve, type ServerType } from '@hono/node-server';
+import type { ActivityDeps } from '../../activities/index.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
@@ -10,7 +11,7 @@ import { createExecutorFactory, type ExecutorFactory } from '../../src/executors
 import { createApiServices } from '../../src/main/services.js';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
 import { createMetrics, type PulseMetrics } from '../../src/observability/metrics.js';
-import { createPulseWorker } from '../../src/temporal/worker.js';
+import { createPulseWorker, type PulseWorkerDeps } from '../../src/temporal/worker.js';
 import { createDestinationGuard, type DestinationGuard } from '../../src/security/ssrf-guard.js';
 
 /** A guard that lets tests reach their own servers on 127.0.0.1. */
@@ -24,8 +25,12 @@ export const LOOPBACK_ALLOWED = createDestinationGuard({ allowPrivateNetworks: t
  * What the mode gives up is the SDK's 5 s deadlock detection, which no test relies on. The processes the restart,
  * docs and cluster tests start (`npm start`, the cluster's workers) run Pulse's worker as shipped, threaded.
  */
-export const IN_PROCESS_WORKER_OPTIONS = { debugMode: true } as const;
-import type { ActivityDeps } from '../../activities/index.js';
+const IN_PROCESS_WORKER_OPTIONS = { debugMode: true } as const;
+
+/** Pulse's worker as `createPulseWorker` makes it, for a test's own process (see `IN_PROCESS_WORKER_OPTIONS`). */
+export function createInProcessWorker(deps: PulseWorkerDeps): Promise<Worker> {
+  return createPulseWorker({ ...deps, options: { ...IN_PROCESS_WORKER_OPTIONS, ...deps.options } });
+}
 
 /**
  * What a test changes from the defaults: any setting `loadConfig` reads, plus the services a test may swap. The
@@ -77,7 +82,7 @@ export async function startPulse(
     createExecutorFactory(activities.webhookSecret ? { webhookSecret: activities.webhookSecret } : {});
   const logger = overrides.logger ?? createLogger(testConfig({}, taskQueue, env));
   const metrics = overrides.metrics ?? createMetrics({ workerMetricsUrl: overrides.workerMetricsUrl });
-  const worker = await createPulseWorker({
+  const worker = await createInProcessWorker({
     connection: env.nativeConnection,
     namespace,
     taskQueue,
@@ -85,7 +90,6 @@ export async function startPulse(
     logger,
     metrics,
     activities,
-    options: IN_PROCESS_WORKER_OPTIONS,
   });
   const running = worker.run();
   const api = await startPulseApiOnly(env, taskQueue, executors, { ...overrides, logger, metrics });

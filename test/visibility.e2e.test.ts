@@ -103,7 +103,9 @@ describe.concurrent('visibility writes', () => {
   });
 
   it('a slow run is processing in the API at once, while its visibility row is left alone until it closes', async () => {
-    const taskId = await scheduleNow('slow', 5000);
+    // The target holds its answer until the checks below are done, however long they take on a loaded machine.
+    const release = receiver.hold('/agent-slow');
+    const taskId = await scheduleNow('slow', 0);
     await receiver.waitFor('/agent-slow', 1, 10_000);
     // The row still says active; the API reads the started run as processing, in the list and by id.
     expect(await listed('processing')).toContain(taskId);
@@ -112,6 +114,7 @@ describe.concurrent('visibility writes', () => {
     await sleep(3000);
     expect((await visibility(taskId))?.typedSearchAttributes.get(PulseStatus)).toBe('active');
     expect(await listed('processing')).toContain(taskId);
+    release();
 
     await receiver.waitFor('/cb-slow', 1, 15_000);
     const { info } = await visibilityUntil(taskId, (i) => i.status.name === 'COMPLETED');

@@ -28,6 +28,8 @@ export interface Receiver {
     delayMs?: number,
     headers?: Record<string, string>,
   ): void;
+  /** Holds the answers to `path` (after any delay) until the returned function is called. */
+  hold(path: string): () => void;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function startReceiver(): Promise<Receiver> {
   >();
   const waiters = new Set<() => void>();
   const scripts = new Map<string, (n: number) => { status: number; body?: unknown }>();
+  const holds = new Map<string, Promise<void>>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -64,10 +67,11 @@ export async function startReceiver(): Promise<Receiver> {
       const answer = scripted
         ? { delayMs: 0, body: {}, ...scripted }
         : (responses.get(path) ?? { status: 200, body: { ok: true }, delayMs: 0 });
-      setTimeout(() => {
+      const answerNow = () => {
         res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
         res.end(JSON.stringify(answer.body));
-      }, answer.delayMs);
+      };
+      setTimeout(() => void (holds.get(path) ?? Promise.resolve()).then(answerNow), answer.delayMs);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -82,6 +86,14 @@ export async function startReceiver(): Promise<Receiver> {
     },
     respond(path, status, body = {}, delayMs = 0, headers = undefined) {
       responses.set(path, { status, body, delayMs, ...(headers ? { headers } : {}) });
+    },
+    hold(path) {
+      let release!: () => void;
+      holds.set(path, new Promise<void>((resolve) => (release = resolve)));
+      return () => {
+        holds.delete(path);
+        release();
+      };
     },
     waitFor(path, count = 1, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {

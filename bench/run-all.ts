@@ -8,6 +8,7 @@
  *   npm run bench -- --only=lateness,herd --sides=pulse,direct,baseline
  *   npm run bench -- --server=cluster              # on the production-shaped cluster (`npm run cluster -- build`)
  *   npm run bench -- --server=cluster --only=herd --herd-workers=1,2,4
+ *   npm run bench -- --only=herd --pin-server-core # the server on CPU 0, workers and load on CPU 1 (bench/lib/placement.ts)
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';

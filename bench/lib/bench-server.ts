@@ -30,6 +30,8 @@ export interface BenchServer {
   readonly timers: TimerSettings;
   readonly sqlite: SqliteSettings;
   rssBytes(): number;
+  /** The server side's processes (on the cluster: the server, PostgreSQL's postmaster and its backends). */
+  serverPids(): number[];
   /** The SQLite file with its WAL and shared-memory files (on the cluster: PostgreSQL's databases). */
   dbBytes(): number;
   /** CPU seconds of the server's other processes so far (the cluster's PostgreSQL). */

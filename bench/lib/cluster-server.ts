@@ -38,24 +38,44 @@ function postmasterPid(pgData: string): number | undefined {
   }
 }
 
+/** The fields of `/proc/<pid>/stat` after the command name: state, parent, ..., utime (11), stime (12), .... */
+function statFields(pid: number): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** The live processes whose parent is `parent`. */
+function childPids(parent: number): number[] {
+  return readdirSync('/proc')
+    .map(Number)
+    .filter((pid) => {
+      if (!Number.isInteger(pid)) return false;
+      try {
+        return Number(statFields(pid)[1]) === parent;
+      } catch {
+        return false; // Gone in between.
+      }
+    });
+}
+
+/** PostgreSQL's postmaster and the backends it has forked so far. */
+function postgresPids(pgData: string): number[] {
+  const postmaster = postmasterPid(pgData);
+  return postmaster === undefined ? [] : [postmaster, ...childPids(postmaster)];
+}
+
 /** CPU seconds of PostgreSQL: the postmaster, its live backends, and every backend that has exited. */
 function postgresCpuSeconds(pgData: string): number {
   const postmaster = postmasterPid(pgData);
   if (postmaster === undefined) return Number.NaN;
-  const fields = (pid: number) => {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  };
   try {
-    const own = fields(postmaster);
+    const own = statFields(postmaster);
     // utime, stime, and cutime + cstime: what its children used before they were reaped.
     let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
-    for (const entry of readdirSync('/proc')) {
-      const pid = Number(entry);
-      if (!Number.isInteger(pid)) continue;
+    for (const pid of childPids(postmaster)) {
       try {
-        const child = fields(pid);
-        if (Number(child[1]) === postmaster) ticks += Number(child[11]) + Number(child[12]);
+        const child = statFields(pid);
+        ticks += Number(child[11]) + Number(child[12]);
       } catch {
         // Gone in between.
       }
@@ -129,6 +149,7 @@ export async function startClusterBenchServer(
     sqlite,
     metricsUrl: `http://127.0.0.1:${serverPorts(frontend).METRICS_PORT}/metrics`,
     rssBytes: () => rssBytes(pid),
+    serverPids: () => [pid, ...postgresPids(pgData)],
     // Table and index files of every database; the write-ahead log is recycled, not grown per task.
     dbBytes: () => folderBytes(path.join(pgData, 'base')),
     otherCpuSeconds: () => ({ postgres: postgresCpuSeconds(pgData) }),

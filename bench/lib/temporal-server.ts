@@ -24,6 +24,7 @@ import {
   type TimerSettings,
 } from './bench-server.js';
 import { CLUSTER_DESCRIPTION, startClusterBenchServer } from './cluster-server.js';
+import { CLIENT_CPU, SERVER_CPU, pinProcesses, pinServerCore, placementDescription } from './placement.js';
 import { benchServer, type ServerKind } from './options.js';
 import { rssBytes } from './proc.js';
 
@@ -100,7 +101,8 @@ async function waitUntilReady(address: string, exited: () => boolean): Promise<v
 
 /** What `--server` runs, for the report. */
 export function benchServerDescription(server: ServerKind = benchServer()): string {
-  return server === 'cluster' ? CLUSTER_DESCRIPTION : `dev server, SQLite ${sqliteSettingsFromEnv()}`;
+  const kind = server === 'cluster' ? CLUSTER_DESCRIPTION : `dev server, SQLite ${sqliteSettingsFromEnv()}`;
+  return pinServerCore() ? `${kind}; ${placementDescription()}` : kind;
 }
 
 /**
@@ -121,6 +123,19 @@ export async function startBenchServer(
   timers: TimerSettings = 'default',
   sqlite: SqliteSettings = sqliteSettingsFromEnv(),
   server: ServerKind = benchServer(),
+): Promise<BenchServer> {
+  if (!pinServerCore()) return startServer(timers, sqlite, server);
+  // This process first: the workers and API it forks later inherit its core; the server is moved off it.
+  pinProcesses([process.pid], CLIENT_CPU);
+  const started = await startServer(timers, sqlite, server);
+  pinProcesses(started.serverPids(), SERVER_CPU);
+  return started;
+}
+
+async function startServer(
+  timers: TimerSettings,
+  sqlite: SqliteSettings,
+  server: ServerKind,
 ): Promise<BenchServer> {
   if (server === 'cluster') return startClusterBenchServer(timers, sqlite, freePort);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-bench-'));
@@ -174,6 +189,7 @@ export async function startBenchServer(
     sqlite,
     metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     rssBytes: () => rssBytes(child.pid!),
+    serverPids: () => [child.pid!],
     dbBytes: () => fileBytes(dbFile) + fileBytes(`${dbFile}-wal`) + fileBytes(`${dbFile}-shm`),
     async stop() {
       if (child.exitCode === null) {

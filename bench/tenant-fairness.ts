@@ -13,8 +13,6 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createExecutorFactory } from '../src/executors/executor-factory.js';
 import { createLogger } from '../src/observability/logger.js';
@@ -27,6 +25,7 @@ import { createTaskService } from '../src/tasks/task-service.js';
 import { withTenantScope } from '../src/tenants/tenant-scope.js';
 import { FAIR_WORKER_OPTIONS } from '../src/tenants/tenant-tasks.js';
 import { startClusterBenchServer } from './lib/cluster-server.js';
+import { startCallTarget } from './lib/call-target.js';
 import { machineInfo } from './lib/machine.js';
 import { benchServer } from './lib/options.js';
 import { benchDynamicConfig, freePort } from './lib/temporal-server.js';
@@ -44,21 +43,6 @@ Runtime.install({
     error: () => undefined,
   } as never,
 });
-
-/** The targets: when each tenant's runs called. */
-async function startTarget() {
-  const calls = new Map<string, number[]>();
-  const server = http.createServer((req, res) => {
-    const at = performance.timeOrigin + performance.now();
-    const tenant = req.url!.slice(1);
-    calls.set(tenant, [...(calls.get(tenant) ?? []), at]);
-    req.resume();
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, calls, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
 
 interface Case {
   readonly name: string;
@@ -112,7 +96,7 @@ async function runCase(c: Case) {
   // Torn down whatever happens: a case that fails must not leave its server running under the next.
   let stop = server.stop;
   try {
-    const target = await startTarget();
+    const target = await startCallTarget();
     const guard = createDestinationGuard({ allowPrivateNetworks: true, allowedHosts: [] });
     const executors = createExecutorFactory({ guard });
     const address = server.address;

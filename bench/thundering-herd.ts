@@ -1,7 +1,10 @@
 /**
- * Benchmark 6, thundering herd: N tasks all due at the same instant, per side on a fresh server. Scheduling
- * them takes a while, so the instant is chosen from a first measured burst: far enough ahead that every task is
- * in before it. Reports the time from that instant to the last callback, and the lateness spread.
+ * Benchmark 6, thundering herd: N sleeping tasks all due at the same instant, per side on a fresh server.
+ * Scheduling them takes a while, and so does each task's first workflow task, which sets its timer: the instant is
+ * chosen from a first measured burst, far enough ahead that every task is accepted *and sleeping* before it (a task
+ * whose first workflow task comes after its due time runs without a timer, and the herd would measure a start
+ * storm instead). Reports the time from that instant to the last callback, the lateness spread, and how many tasks
+ * were sleeping at the instant (the user timers that fired, per task: 1 for a true herd).
  *
  * `--herd-workers=1,2,4` runs the herd once per count, each side with that many worker processes on its task
  * queue: how the drain scales with workers, and (with `--server=cluster`) whether the worker, the server or the
@@ -20,12 +23,36 @@ import { runIfMain } from './lib/standalone.js';
 const HOUR_MS = 3_600_000;
 const HEADROOM = 1.15;
 const MARGIN_MS = 3000;
+/** One per task once its first workflow task is done, i.e. once it sleeps on its timer (or has run). */
+const WORKFLOW_TASKS_DONE = 'rpc:history:RespondWorkflowTaskCompleted';
+
+async function workflowTasksDone(metricsUrl: string): Promise<number> {
+  return (await readServerCounters(metricsUrl)).get(WORKFLOW_TASKS_DONE) ?? 0;
+}
+
+/** Waits until `count` more workflow tasks than `from` are done, or `deadlineMs`; resolves when, or undefined. */
+async function settled(
+  metricsUrl: string,
+  from: number,
+  count: number,
+  deadlineMs: number,
+): Promise<number | undefined> {
+  for (;;) {
+    if ((await workflowTasksDone(metricsUrl)) - from >= count) return Date.now();
+    if (Date.now() >= deadlineMs) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
 
 interface HerdRun {
   readonly tasks: number;
   readonly scheduledPerSecond: number;
   /** How long before the due instant the last task was accepted (negative: after it). */
   readonly lastAcceptedBeforeDueMs: number;
+  /** How long before the due instant every task was sleeping (null: not all of them were by then). */
+  readonly sleepingBeforeDueMs: number | null;
+  /** User timers that fired while draining, per task: the share of the herd that was sleeping when due. */
+  readonly sleepingAtDue: number;
   readonly lastCallbackAfterDueMs: number;
   readonly lateness: LatencySummary;
   readonly drainPerSecond: number;
@@ -48,14 +75,29 @@ async function herdOn(options: BenchOptions, side: SideName, workers: number): P
   try {
     await warmUp(stack, 'instant');
     const target = stack.side(side);
+    // The first burst sets the pace: how fast tasks are accepted, and how fast they go to sleep on their timers.
+    const metricsUrl = stack.server.metricsUrl;
+    const calibrationCount = Math.max(100, Math.round(tasks / 20));
+    const calibrationStart = Date.now();
+    const calibrationDone = await workflowTasksDone(metricsUrl);
     const calibration = await closedLoop({
       concurrency: options.concurrency,
-      count: Math.max(100, Math.round(tasks / 20)),
+      count: calibrationCount,
       operation: () => target.schedule({ dueAtMs: Date.now() + HOUR_MS, kind: 'instant' }),
     });
-    const dueAtMs = Math.round(Date.now() + (tasks / calibration.perSecond) * 1000 * HEADROOM + MARGIN_MS);
+    const calibrationSettled = await settled(
+      metricsUrl,
+      calibrationDone,
+      calibrationCount,
+      Date.now() + 600_000,
+    );
+    if (calibrationSettled === undefined) throw new Error(`${side}: the first burst never went to sleep`);
+    const sleepingPerSecond = calibrationCount / ((calibrationSettled - calibrationStart) / 1000);
+    const pace = Math.min(calibration.perSecond, sleepingPerSecond);
+    const dueAtMs = Math.round(Date.now() + (tasks / pace) * 1000 * HEADROOM + MARGIN_MS);
     const ids: string[] = [];
     const cpuBefore = stack.cpuSeconds();
+    const herdDone = await workflowTasksDone(metricsUrl);
     const run = await closedLoop({
       concurrency: options.concurrency,
       count: tasks,
@@ -67,6 +109,15 @@ async function herdOn(options: BenchOptions, side: SideName, workers: number): P
     const cpuScheduled = stack.cpuSeconds();
     console.log(
       `  ${side}: ${ids.length} tasks in at ${run.perSecond.toFixed(0)}/s, ${formatMs(lastAcceptedBeforeDueMs)} before they are due`,
+    );
+    const allSleeping = await settled(metricsUrl, herdDone, tasks, dueAtMs);
+    const sleepingBeforeDueMs = allSleeping === undefined ? null : dueAtMs - allSleeping;
+    console.log(
+      `  ${side}: ` +
+        (sleepingBeforeDueMs === null
+          ? 'NOT all sleeping at the due instant'
+          : `all sleeping ${formatMs(sleepingBeforeDueMs)} before they are due`) +
+        ` (paced at ${pace.toFixed(0)}/s: accepted ${calibration.perSecond.toFixed(0)}/s, asleep ${sleepingPerSecond.toFixed(0)}/s)`,
     );
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, dueAtMs - Date.now())));
     const cpuDue = stack.cpuSeconds();
@@ -87,6 +138,7 @@ async function herdOn(options: BenchOptions, side: SideName, workers: number): P
       last = Math.max(last, arrivedAt - dueAtMs);
     }
     const summary = lateness.summary();
+    const sleepingAtDue = serverWork.detail['task:TimerActiveTaskUserTimer'] ?? 0;
     console.log(
       `  ${side}: last callback ${formatMs(last)} after the due instant; ${formatSummary(summary)}`,
     );
@@ -100,6 +152,8 @@ async function herdOn(options: BenchOptions, side: SideName, workers: number): P
       tasks: ids.length,
       scheduledPerSecond: Math.round(run.perSecond),
       lastAcceptedBeforeDueMs: Math.round(lastAcceptedBeforeDueMs),
+      sleepingBeforeDueMs: sleepingBeforeDueMs === null ? null : Math.round(sleepingBeforeDueMs),
+      sleepingAtDue,
       lastCallbackAfterDueMs: Math.round(last),
       lateness: summary,
       drainPerSecond: Math.round((summary.count / last) * 1000),
@@ -138,7 +192,7 @@ export async function thunderingHerd(options: BenchOptions): Promise<BenchResult
   const base = bySide.baseline!;
   console.log('');
   printTable(
-    ['workers', 'side', 'last callback', '×baseline', 'p50', 'p99', 'drain/s', 'missing', 'twice'],
+    ['workers', 'side', 'last callback', '×baseline', 'p50', 'p99', 'drain/s', 'asleep', 'missing', 'twice'],
     Object.entries(byWorkers).flatMap(([workers, runs]) =>
       Object.entries(runs).map(([side, r]) => [
         workers,
@@ -148,6 +202,7 @@ export async function thunderingHerd(options: BenchOptions): Promise<BenchResult
         formatMs(r.lateness.p50Ms),
         formatMs(r.lateness.p99Ms),
         String(r.drainPerSecond),
+        r.sleepingAtDue.toFixed(2),
         String(r.missing),
         String(r.duplicates),
       ]),

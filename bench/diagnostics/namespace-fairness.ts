@@ -16,6 +16,7 @@ import type { BaselineTaskInput } from '../baseline/types.js';
 import { workflowBundles } from '../lib/bundles.js';
 import { startCallTarget } from '../lib/call-target.js';
 import { machineInfo } from '../lib/machine.js';
+import { readServerCounters } from '../lib/server-work.js';
 import { startBenchServer, NAMESPACE, benchServerDescription } from '../lib/temporal-server.js';
 
 const arg = (name: string, fallback: number) =>
@@ -88,9 +89,12 @@ async function runCase(c: Case) {
           } satisfies BaselineTaskInput,
         ],
       });
-    // Enough time to start the burst before it is due (about 100 starts a second here).
-    const dueAtMs = Date.now() + 15_000 + c.burst * 12;
+    // Enough time to start the burst and for its first workflow tasks to set their timers (about 40 a second here).
+    const dueAtMs = Date.now() + 15_000 + c.burst * 35;
     const ids = Array.from({ length: c.burst }, (_, i) => `a-${i}`);
+    const done = async () =>
+      (await readServerCounters(server.metricsUrl)).get('rpc:history:RespondWorkflowTaskCompleted') ?? 0;
+    const doneBefore = await done();
     for (let i = 0; i < ids.length; i += 50) {
       await Promise.all(ids.slice(i, i + 50).map((id) => start(NAMESPACE, 'tenant-a', id, dueAtMs)));
     }
@@ -99,6 +103,9 @@ async function runCase(c: Case) {
     const startedBeforeDueS = (dueAtMs - Date.now()) / 1000;
     if (startedBeforeDueS < 2)
       throw new Error(`the burst was started only ${startedBeforeDueS} s before due`);
+    // Whether every run slept on its timer (its first workflow task done) before it was due.
+    await new Promise((r) => setTimeout(r, Math.max(0, dueAtMs - Date.now())));
+    const asleepAtDue = Math.min(1, ((await done()) - doneBefore) / (c.burst + 1));
     // Done once every run has called back (its target call comes before).
     const calledBack = () => [...target.calls.keys()].filter((key) => key.startsWith('callback/')).length;
     for (const deadline = dueAtMs + 300_000; calledBack() < c.burst + 1 && Date.now() < deadline;) {
@@ -117,6 +124,7 @@ async function runCase(c: Case) {
       aLastS: aTimes.length ? Number(((Math.max(...aTimes) - dueAtMs) / 1000).toFixed(1)) : null,
       aMissing: c.burst - aTimes.length,
       startedBeforeDueS: Number(startedBeforeDueS.toFixed(1)),
+      asleepAtDue: Number(asleepAtDue.toFixed(2)),
     };
   } finally {
     for (const worker of workers) worker.shutdown();

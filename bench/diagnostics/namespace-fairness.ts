@@ -10,11 +10,11 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createBaselineActivities } from '../baseline/activities.js';
 import type { BaselineTaskInput } from '../baseline/types.js';
 import { workflowBundles } from '../lib/bundles.js';
 import { startCallTarget } from '../lib/call-target.js';
+import { startChild, type BenchChild } from '../lib/child-process.js';
+import type { BaselineWorkerConfig } from '../processes/baseline-worker.js';
 import { machineInfo } from '../lib/machine.js';
 import { readServerCounters } from '../lib/server-work.js';
 import { startBenchServer, NAMESPACE, benchServerDescription } from '../lib/temporal-server.js';
@@ -24,8 +24,6 @@ const arg = (name: string, fallback: number) =>
 const BURST = arg('burst', 2000);
 const REPEAT = arg('repeat', 1);
 const OWN_NAMESPACE = 'tenant-b';
-
-Runtime.install({ logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never });
 
 interface Case {
   readonly name: string;
@@ -56,25 +54,23 @@ async function runCase(c: Case) {
   const server = await startBenchServer();
   const target = await startCallTarget();
   const connection = await Connection.connect({ address: server.address });
-  const workers: Array<{ shutdown(): void; running: Promise<void> }> = [];
+  const workers: BenchChild[] = [];
   try {
     if (c.bNamespace !== NAMESPACE) await registerNamespace(connection, c.bNamespace);
-    const bundle = (await workflowBundles()).baseline;
+    // Each tenant's worker is the benchmark's own baseline worker process, on its namespace and queue.
+    const bundlePath = (await workflowBundles()).baseline;
     for (const [namespace, taskQueue] of [
       [NAMESPACE, 'tenant-a'],
       [c.bNamespace, 'tenant-b'],
     ] as const) {
-      const native = await NativeConnection.connect({ address: server.address });
-      const worker = await Worker.create({
-        connection: native,
-        namespace,
-        taskQueue,
-        workflowBundle: { codePath: bundle },
-        activities: createBaselineActivities(),
-        maxConcurrentActivityTaskExecutions: 200,
-      });
-      const running = worker.run().finally(() => native.close());
-      workers.push({ shutdown: () => worker.shutdown(), running });
+      workers.push(
+        await startChild(`worker ${taskQueue}`, 'baseline-worker', {
+          address: server.address,
+          namespace,
+          taskQueue,
+          bundlePath,
+        } satisfies BaselineWorkerConfig),
+      );
     }
     const start = (namespace: string, taskQueue: string, taskId: string, dueAtMs: number) =>
       new Client({ connection, namespace }).workflow.start('baselineTask', {
@@ -127,8 +123,7 @@ async function runCase(c: Case) {
       asleepAtDue: Number(asleepAtDue.toFixed(2)),
     };
   } finally {
-    for (const worker of workers) worker.shutdown();
-    await Promise.all(workers.map((w) => w.running));
+    await Promise.all(workers.map((worker) => worker.stop()));
     await connection.close();
     await target.close();
     await server.stop();

@@ -17,8 +17,10 @@ export default defineConfig({
     // modules of their own between them; test/setup.ts installs the SDK's runtime once per process.
     isolate: false,
     sequence: { sequencer: LongestFirst },
-    // Six files at a time: most of a file's time is waiting on Temporal timers and real processes. Measured on the
-    // 2-core machine: 4 → 187 s, 6 → 147 s, 8 → 150 s (by then both cores are busy; BENCHMARKS.md).
-    maxWorkers: 6,
+    // Eight files at a time: the longest files mostly wait on Temporal timers and real processes, and with six the
+    // six longest (started first) left the cores partly idle for their first minute. Measured on the 2-core machine
+    // (BENCHMARKS.md): session 12, 4 → 187 s, 6 → 147 s, 8 → 150 s; session 19, 6 → 100.8 s, 8 → 95.5 s with both
+    // cores busy from start to end.
+    maxWorkers: 8,
   },
 });

@@ -108,7 +108,8 @@ async function herdOn(options: BenchOptions, side: SideName, workers: number): P
     const lastAcceptedBeforeDueMs = dueAtMs - Date.now();
     const cpuScheduled = stack.cpuSeconds();
     console.log(
-      `  ${side}: ${ids.length} tasks in at ${run.perSecond.toFixed(0)}/s, ${formatMs(lastAcceptedBeforeDueMs)} before they are due`,
+      `  ${side}: ${ids.length} tasks in at ${run.perSecond.toFixed(0)}/s, ${formatMs(lastAcceptedBeforeDueMs)} before they are due ` +
+        `(${new Date(dueAtMs).toISOString()})`,
     );
     const allSleeping = await settled(metricsUrl, herdDone, tasks, dueAtMs);
     const sleepingBeforeDueMs = allSleeping === undefined ? null : dueAtMs - allSleeping;

@@ -25,6 +25,8 @@ export interface PulseConfig {
   readonly apiKeys: readonly string[];
   /** `PULSE_TENANTS_FILE`: the tenant registry (docs/tenants.md); absent = single-tenant. */
   readonly tenantsFile: string | undefined;
+  /** `PULSE_TIMER_MAX_TIME_SHIFT`: the servers Pulse starts batch timers by this much (unset: the server's 1 s). */
+  readonly timerMaxTimeShift: string | undefined;
   /** Base URL of the Temporal Web UI, for `ui_url` links. */
   readonly uiUrl: string;
   readonly uiPort: number;
@@ -182,7 +184,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PulseConfig {
     host: env.HOST || '0.0.0.0',
     port: intFrom(env, 'PORT', 8000),
     apiKeys: apiKeysFrom(env),
-    tenantsFile: env.PULSE_TENANTS_FILE || undefined,
+    tenantsFile: env.PULSE_TENANTS_FILE?.trim() || undefined,
+    timerMaxTimeShift: env.PULSE_TIMER_MAX_TIME_SHIFT?.trim() || undefined,
     uiUrl: (env.PULSE_UI_URL || `http://localhost:${uiPort}`).replace(/\/+$/, ''),
     uiPort,
     temporalPort: intFrom(env, 'TEMPORAL_PORT', 7233),

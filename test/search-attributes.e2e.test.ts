@@ -31,6 +31,7 @@ beforeAll(async () => {
     uiPort: await freePort(),
     namespace: 'default',
     log: () => undefined,
+    settings: { timerMaxTimeShift: undefined, tenantsFile: undefined },
     extraDynamicConfig: ['system.forceSearchAttributesCacheRefreshOnRead=false'],
   });
 });

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeDynamicConfig } from '../scripts/cluster/temporal.js';
+import { loadConfig } from '../src/config.js';
 import { SERVER_DYNAMIC_CONFIG, devServerDynamicConfig } from '../src/temporal/dev-server.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-dynconfig-'));
@@ -14,10 +15,19 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('fairness follows the tenants file', () => {
   it('the dev server gets matching.enableFairness only with tenants', () => {
-    expect(devServerDynamicConfig({ PULSE_TENANTS_FILE: '/etc/pulse/tenants.json' })).toContain(
+    expect(devServerDynamicConfig(loadConfig({ PULSE_TENANTS_FILE: '/etc/pulse/tenants.json' }))).toContain(
       'matching.enableFairness=true',
     );
-    expect(devServerDynamicConfig({}).join(' ')).not.toContain('Fairness');
+    expect(devServerDynamicConfig(loadConfig({})).join(' ')).not.toContain('Fairness');
+  });
+
+  it('the timer batching of PULSE_TIMER_MAX_TIME_SHIFT reaches the dev server through loadConfig', () => {
+    expect(devServerDynamicConfig(loadConfig({ PULSE_TIMER_MAX_TIME_SHIFT: ' 100ms ' }))).toContain(
+      'history.timerProcessorMaxTimeShift="100ms"',
+    );
+    expect(devServerDynamicConfig(loadConfig({ PULSE_TIMER_MAX_TIME_SHIFT: '' })).join(' ')).not.toContain(
+      'timerProcessorMaxTimeShift',
+    );
   });
 
   it("the cluster's dynamic config gets it too, after the shared settings", () => {
@@ -36,7 +46,7 @@ describe('fairness follows the tenants file', () => {
 describe("Pulse's own server settings", () => {
   it('are the same on the dev server and in the cluster (and docker-compose) config, once each', () => {
     expect(SERVER_DYNAMIC_CONFIG).toContain('matching.numTaskqueueWritePartitions=1');
-    expect(devServerDynamicConfig({})).toEqual(SERVER_DYNAMIC_CONFIG);
+    expect(devServerDynamicConfig(loadConfig({}))).toEqual(SERVER_DYNAMIC_CONFIG);
     const yaml = readFileSync(writeDynamicConfig(path.join(dir, 'c'), {}), 'utf8');
     for (const setting of SERVER_DYNAMIC_CONFIG) {
       const [key, value] = [setting.slice(0, setting.indexOf('=')), setting.slice(setting.indexOf('=') + 1)];

@@ -11,7 +11,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { environmentDynamicConfig } from '../../src/temporal/dev-server.js';
+import { loadConfig } from '../../src/config.js';
+import { settingsDynamicConfig } from '../../src/temporal/dev-server.js';
 import { ensureSearchAttributes } from '../../src/temporal/search-attributes-setup.js';
 import { PulseScheduleType } from '../../src/shared/search-attributes.js';
 import type { ClusterBinaries } from './build.js';
@@ -78,7 +79,7 @@ export function setupSchemas(binaries: ClusterBinaries, options: ClusterOptions)
  */
 export function writeDynamicConfig(runDir: string, env: NodeJS.ProcessEnv): string {
   mkdirSync(runDir, { recursive: true });
-  const extra = environmentDynamicConfig(env).map((setting) => {
+  const extra = settingsDynamicConfig(loadConfig(env)).map((setting) => {
     const at = setting.indexOf('=');
     // The value is JSON, which is YAML too.
     return `${setting.slice(0, at)}:\n  - value: ${setting.slice(at + 1)}\n`;

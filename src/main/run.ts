@@ -350,6 +350,7 @@ async function temporalAddress(
     port: config.temporalPort,
     uiPort: config.uiPort,
     namespace: config.namespace,
+    settings: config,
     // The server's own logfmt lines become JSON log lines; our narrative about it stays as it is.
     log: (line) => {
       const text = line.replace(/^\[temporal\] /, '');

@@ -22,6 +22,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import type { PulseConfig } from '../config.js';
 import {
   devServerPidFile,
   reclaimDevServer,
@@ -41,6 +42,8 @@ export interface DevServerOptions {
   readonly uiPort: number;
   readonly namespace: string;
   readonly log: (line: string) => void;
+  /** The settings of Pulse's configuration that reach the server's dynamic config. */
+  readonly settings: ServerSettings;
   /** Dynamic config beyond Pulse's own (`KEY=VALUE`), for a test that needs a server set as production servers are. */
   readonly extraDynamicConfig?: readonly string[];
 }
@@ -104,21 +107,24 @@ export const DEV_SERVER_SQLITE_PRAGMAS = ['journal_mode=WAL', 'synchronous=FULL'
  */
 export const SERVER_DYNAMIC_CONFIG = ['matching.numTaskqueueWritePartitions=1'];
 
-/** Dynamic config for the embedded server: Pulse's own, then what the environment asks for. */
-export function devServerDynamicConfig(env: NodeJS.ProcessEnv = process.env): string[] {
-  return [...SERVER_DYNAMIC_CONFIG, ...environmentDynamicConfig(env)];
+/** The settings of Pulse's configuration (`loadConfig`) that reach the dynamic config of a server Pulse starts. */
+export type ServerSettings = Pick<PulseConfig, 'timerMaxTimeShift' | 'tenantsFile'>;
+
+/** Dynamic config for the embedded server: Pulse's own, then what its configuration asks for. */
+export function devServerDynamicConfig(settings: ServerSettings): string[] {
+  return [...SERVER_DYNAMIC_CONFIG, ...settingsDynamicConfig(settings)];
 }
 
 /**
- * What the environment adds to a server's dynamic config: `PULSE_TIMER_MAX_TIME_SHIFT` (unset: the server's
- * default), and fairness when tenants are on.
+ * What Pulse's configuration adds to a server's dynamic config: the timer batching of `PULSE_TIMER_MAX_TIME_SHIFT`
+ * (unset: the server's default), and fairness when tenants are on.
  */
-export function environmentDynamicConfig(env: NodeJS.ProcessEnv = process.env): string[] {
-  const shift = env.PULSE_TIMER_MAX_TIME_SHIFT?.trim();
+export function settingsDynamicConfig(settings: ServerSettings): string[] {
+  const shift = settings.timerMaxTimeShift;
   return [
     ...(shift ? [`history.timerProcessorMaxTimeShift=${JSON.stringify(shift)}`] : []),
     // With tenants, tasks carry their tenant as a fairness key: the matcher dispatches tenants in turn.
-    ...(env.PULSE_TENANTS_FILE?.trim() ? ['matching.enableFairness=true'] : []),
+    ...(settings.tenantsFile ? ['matching.enableFairness=true'] : []),
   ];
 }
 
@@ -183,10 +189,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     options.namespace,
     '--log-level',
     'warn',
-    ...[...devServerDynamicConfig(), ...(options.extraDynamicConfig ?? [])].flatMap((value) => [
-      '--dynamic-config-value',
-      value,
-    ]),
+    ...[...devServerDynamicConfig(options.settings), ...(options.extraDynamicConfig ?? [])].flatMap(
+      (value) => ['--dynamic-config-value', value],
+    ),
     ...DEV_SERVER_SQLITE_PRAGMAS.flatMap((pragma) => ['--sqlite-pragma', pragma]),
   ];
   // What an earlier Pulse on this data left running is stopped, if provably ours, before the port is judged.
@@ -297,7 +302,7 @@ async function startWithSdkDownload(options: DevServerOptions, address: string):
       uiPort: options.uiPort,
       namespace: options.namespace,
       extraArgs: [
-        ...devServerDynamicConfig().flatMap((value) => ['--dynamic-config-value', value]),
+        ...devServerDynamicConfig(options.settings).flatMap((value) => ['--dynamic-config-value', value]),
         ...DEV_SERVER_SQLITE_PRAGMAS.flatMap((pragma) => ['--sqlite-pragma', pragma]),
       ],
     },

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { inject } from 'vitest';
 import { PROJECT_ROOT } from '../../src/project-root.js';
+import { loadConfig } from '../../src/config.js';
 import { PULSE_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes.js';
 import {
   TEMPORAL_CLI,
@@ -52,7 +53,7 @@ export function devServerOptions(extraArgs: readonly string[] = []) {
       executable: executable(TEMPORAL_CLI),
       searchAttributes: PULSE_SEARCH_ATTRIBUTES,
       extraArgs: [
-        ...devServerDynamicConfig().flatMap((value) => ['--dynamic-config-value', value]),
+        ...devServerDynamicConfig(loadConfig()).flatMap((value) => ['--dynamic-config-value', value]),
         ...extraArgs,
       ],
     },

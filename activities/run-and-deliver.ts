@@ -8,10 +8,17 @@ export interface RunAndDeliverInput {
   readonly callbackUrl: string;
 }
 
-/** The run's output, the callback body it was reported with, and how the first delivery attempt went. */
+/** The run's output, how the first delivery attempt went, and the body to send again if it is to be retried. */
 export interface RunAndDeliverOutput extends ExecutionOutput {
   /** Absent when the agent had nothing to report: no attempt was made. */
-  readonly callback?: { readonly body: CallbackBody; readonly outcome: AttemptOutcome };
+  readonly callback?: {
+    /**
+     * What the first attempt sent, for the retries to send again to the letter; only when there will be retries.
+     * A delivered (or finally refused) body is not returned: it would repeat the run's result in the history.
+     */
+    readonly body?: CallbackBody;
+    readonly outcome: AttemptOutcome;
+  };
 }
 
 /**
@@ -46,6 +53,7 @@ export function createRunAndDeliver(
       },
       workflowId,
     );
-    return { ...output, callback: { body, outcome } };
+    const retried = !outcome.delivered && !outcome.final;
+    return { ...output, callback: { ...(retried ? { body } : {}), outcome } };
   };
 }

@@ -355,13 +355,14 @@ describe.concurrent('local executor', () => {
     const { taskId, callback } = await scheduleAgent({
       agent_id: agent.agentId,
       entrypoint_tag: 'main_stream',
-      params: { chunks: ['slow-0;', 'slow-1;'], delay_s: 4 },
+      params: { chunks: ['slow-0;', 'slow-1;'], delay_s: 6 },
       executor_type: 'local',
       agent_host: '127.0.0.1',
       agent_port: agent.port,
     });
     expect(await firstHeartbeat(taskId)).toMatchObject({ chunks: 1, last: 'slow-0;' });
-    // Two keep-alive ticks (every second, sent at most once a second) before the next chunk, 4 s after the first.
+    // Two keep-alive ticks (every second, sent at most once a second) before the next chunk, 6 s after the first:
+    // room for the first heartbeat to be seen late on a loaded machine (CI saw it more than 1.5 s late with 4 s).
     await sleep(2500);
     expect(await lastHeartbeat(taskId)).toMatchObject({ chunks: 1, last: 'slow-0;' });
     expect(await callbackOf(callback)).toMatchObject({ status: 'success', result: 'slow-0;slow-1;' });

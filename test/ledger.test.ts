@@ -104,6 +104,23 @@ describe('recurringOccurrences', () => {
       ['succeeded', 'skipped', 'succeeded', 'upcoming', 'upcoming'],
     ],
     [
+      'a pause that lands after a time but before the scheduler took it: that time is paused, saying so',
+      {
+        runs: [run(0), run(2)],
+        pausePeriods: [{ kind: 'paused', from: new Date(at(1) + 56).toISOString(), to: isoAt(1.5) }],
+      },
+      ['succeeded', 'paused', 'succeeded', 'upcoming', 'upcoming'],
+      /paused from 2026-03-01T00:01:00.056Z to 2026-03-01T00:01:30.000Z; the pause began 56 ms after this time, before Temporal's scheduler had started its run/,
+    ],
+    [
+      'a pause that began only after the catch-up window does not explain a time without a run: missed',
+      {
+        runs: [run(0), run(2)],
+        pausePeriods: [{ kind: 'paused', from: new Date(at(1) + 30_000).toISOString(), to: isoAt(1.8) }],
+      },
+      ['succeeded', 'missed', 'succeeded', 'upcoming', 'upcoming'],
+    ],
+    [
       'times after a cancel are no occurrences',
       { runs: [run(0)], pausePeriods: [{ kind: 'cancelled', from: isoAt(0.5) }], pausedNow: true },
       ['succeeded'],

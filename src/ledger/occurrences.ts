@@ -215,6 +215,24 @@ function pausedReason(period: PausePeriod, note: string | undefined): string {
     : `the task is paused since ${period.from}`;
 }
 
+/**
+ * The pause that began after `atMs` but before the time had a run (before `untilMs`, the next run's start or now,
+ * and within the catch-up window, in which Temporal could still have started it): asked for before the scheduler
+ * got to the time.
+ */
+function pausedBeforeTaken(
+  periods: readonly PausePeriod[],
+  atMs: number,
+  untilMs: number,
+  catchupWindowMs: number,
+): PausePeriod | undefined {
+  return periods.find((p) => {
+    if (p.kind !== 'paused' || p.outside) return false;
+    const from = Date.parse(p.from);
+    return from > atMs && from < untilMs && from - atMs < catchupWindowMs;
+  });
+}
+
 /** The run that was still going at `atMs` (started for an earlier time, not closed by then). */
 function runGoingAt(runs: readonly LedgerRun[], atMs: number): LedgerRun | undefined {
   return runs.find(
@@ -313,11 +331,22 @@ export function recurringOccurrences(facts: RecurringFacts): Occurrence[] {
       });
       continue;
     }
+    const nextStart = runs.find((r) => r.startedMs > atMs)?.startedMs;
+    // Temporal's scheduler takes a time a moment after it (a second or so on the dev server); a pause that lands
+    // in between leaves the time without a run, and a paused schedule does not take it afterwards.
+    const pausedFirst = pausedBeforeTaken(periods, atMs, nextStart ?? nowMs, policy.catchupWindowMs);
+    if (pausedFirst) {
+      out.push({
+        atMs,
+        status: 'paused',
+        reason: `${pausedReason(pausedFirst, facts.pauseNote)}; the pause began ${formatDuration(Date.parse(pausedFirst.from) - atMs)} after this time, before Temporal's scheduler had started its run`,
+      });
+      continue;
+    }
     if (nowMs - atMs < START_GRACE_MS) {
       out.push({ atMs, status: 'due', reason: 'due now; the run is starting' });
       continue;
     }
-    const nextStart = runs.find((r) => r.startedMs > atMs)?.startedMs;
     const back = nextStart !== undefined ? `the next run started at ${iso(nextStart)}, ` : '';
     if (nextStart === undefined && nowMs - atMs < policy.catchupWindowMs) {
       out.push({

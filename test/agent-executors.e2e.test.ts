@@ -339,7 +339,9 @@ describe.concurrent('local executor', () => {
     const { taskId, callback } = await scheduleAgent({
       agent_id: agent.agentId,
       entrypoint_tag: 'main_stream',
-      params: { chunks: ['abc-0;', 'abc-1;', 'abc-2;'], delay_s: 0.6 },
+      // Long enough between chunks for the test's describe() polls to catch the activity while it streams on a
+      // loaded machine (with 0.6 s the whole stream was once over before the first poll saw a heartbeat).
+      params: { chunks: ['abc-0;', 'abc-1;', 'abc-2;'], delay_s: 2 },
       executor_type: 'local',
       agent_host: '127.0.0.1',
       agent_port: agent.port,

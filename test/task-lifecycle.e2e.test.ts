@@ -10,7 +10,7 @@ import { PulseAgentId, PulseExecutor } from '../src/shared/search-attributes.js'
 import { LOOPBACK_ALLOWED, startPulse, type PulseUnderTest } from './helpers/pulse.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { createDevServerEnv } from './helpers/temporal.js';
-import { sleep } from './helpers/wait.js';
+import { sleep, until } from './helpers/wait.js';
 
 let env: TestWorkflowEnvironment;
 let pulse: PulseUnderTest;
@@ -38,16 +38,6 @@ async function schedule(body: Record<string, unknown>): Promise<string> {
   const response = await pulse.call('POST', '/tasks/schedule', body);
   expect(response.status, JSON.stringify(response.body)).toBe(200);
   return response.body.task_id as string;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(150);
-  }
 }
 
 describe.concurrent('recurring tasks for external workers', () => {

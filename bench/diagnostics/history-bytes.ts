@@ -6,9 +6,9 @@
  *   npx tsx bench/diagnostics/history-bytes.ts
  */
 import proto from '@temporalio/proto';
+import { startStack } from '../lib/stack.js';
 
 const { temporal } = proto;
-import { startStack } from '../lib/stack.js';
 
 const stack = await startStack({ sides: ['pulse', 'baseline'] });
 try {

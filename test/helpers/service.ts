@@ -1,10 +1,8 @@
 /** The whole service as `npm start` runs it, in a child process, for tests that need the real entry point. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
-import { inject } from 'vitest';
 import { PROJECT_ROOT } from '../../src/project-root.js';
+import { claimInRun } from './run-claims.js';
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
 /**
@@ -24,41 +22,13 @@ function canListen(port: number): Promise<boolean> {
   });
 }
 
-/**
- * Under `npm test`, the folder where a port handed out by any test process is claimed (the run's claims folder,
- * test/dev-server-setup.ts); undefined outside vitest. A port is free only until someone listens on it: a service
- * a test stops and starts again on the same ports leaves them free meanwhile, and another file's `freePort`, in
- * another process, could pick one (seen once with eight files at a time).
- */
-function portClaims(): string | undefined {
-  try {
-    const claims = inject('pulseDevServer')?.claims;
-    if (!claims) return undefined;
-    const dir = path.join(claims, 'ports');
-    mkdirSync(dir, { recursive: true });
-    return dir;
-  } catch {
-    return undefined; // not under vitest (test/helpers/run-doc-examples.ts runs in a network namespace of its own)
-  }
-}
-
-/** Claims `port` for this run across processes (mkdir is atomic); true when no other test process has it. */
-function claim(port: number): boolean {
-  const dir = portClaims();
-  if (!dir) return true;
-  try {
-    mkdirSync(path.join(dir, String(port)));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export async function freePort(): Promise<number> {
   for (let tries = 0; tries < 200; tries++) {
     const port = LOW + Math.floor(Math.random() * (HIGH - LOW + 1));
     if (handedOut.has(port)) continue;
-    if ((await canListen(port)) && claim(port)) {
+    // Claimed for the whole run across test processes: a service a test stops and starts again on the same ports
+    // leaves them free meanwhile, and another file's freePort could pick one (seen once with eight files at a time).
+    if ((await canListen(port)) && claimInRun(`ports/${port}`) !== false) {
       handedOut.add(port);
       return port;
     }

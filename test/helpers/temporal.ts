@@ -1,8 +1,5 @@
 /** Real Temporal servers for tests: the dev server for end-to-end runs, the time-skipping server for long sleeps. */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { inject } from 'vitest';
 import { PROJECT_ROOT } from '../../src/project-root.js';
 import { loadConfig } from '../../src/config.js';
 import { PULSE_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes.js';
@@ -14,6 +11,7 @@ import {
 } from '../../src/temporal/binaries.js';
 import { devServerDynamicConfig } from '../../src/temporal/dev-server.js';
 import { addSearchAttributes } from '../../src/temporal/search-attributes-setup.js';
+import { claimInRun, sharedDevServer } from './run-claims.js';
 import { createClusterEnv, temporalTarget } from './target.js';
 
 const installDir = defaultInstallDir(PROJECT_ROOT);
@@ -33,19 +31,6 @@ export const NAMESPACE_POOL_SIZE = 40;
 
 export const poolNamespace = (index: number) => `pulse-test-${index}`;
 
-/** What test/dev-server-setup.ts hands to the files: the shared dev server, and where namespaces are claimed. */
-export interface SharedDevServerInfo {
-  readonly address: string;
-  /** A folder in which a file claims namespace `i` by creating the entry `i` (mkdir is atomic across processes). */
-  readonly claims: string;
-}
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    pulseDevServer: SharedDevServerInfo | undefined;
-  }
-}
-
 /** A dev server as the tests run it: the provisioned CLI, Pulse's search attributes and dynamic config. */
 export function devServerOptions(extraArgs: readonly string[] = []) {
   return {
@@ -62,20 +47,10 @@ export function devServerOptions(extraArgs: readonly string[] = []) {
 
 /** The next unclaimed namespace of the shared dev server, or undefined when there is none (or no shared server). */
 function claimSharedNamespace(): { address: string; namespace: string } | undefined {
-  let shared: SharedDevServerInfo | undefined;
-  try {
-    shared = inject('pulseDevServer');
-  } catch {
-    return undefined; // not under vitest (a script such as test/fixtures/histories/record.ts)
-  }
+  const shared = sharedDevServer();
   if (!shared) return undefined;
   for (let index = 0; index < NAMESPACE_POOL_SIZE; index++) {
-    try {
-      mkdirSync(path.join(shared.claims, String(index)));
-      return { address: shared.address, namespace: poolNamespace(index) };
-    } catch {
-      // claimed by another file
-    }
+    if (claimInRun(String(index))) return { address: shared.address, namespace: poolNamespace(index) };
   }
   return undefined;
 }

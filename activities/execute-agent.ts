@@ -10,6 +10,7 @@ import type { ExecutorFactory } from '../src/executors/executor-factory.js';
 import { resolveExecutor } from '../src/executors/resolve-executor.js';
 import { readNextRun, readUsage, resultHash, saysNothingToReport } from '../src/executors/agent-signals.js';
 import { FailureType } from '../src/shared/failure-types.js';
+import { holdUntilDue } from './run-ahead.js';
 import type { ExecutionOutput, ExecutionRequest, Usage } from '../src/shared/task-types.js';
 
 /** Heartbeat often enough that a cancellation or a dead worker is noticed within seconds, not minutes. */
@@ -40,6 +41,7 @@ export function createExecuteAgent(
 ) {
   /** Runs one task through the executor it names and returns the executor's JSON result. */
   return async function executeAgent(request: ExecutionRequest): Promise<ExecutionOutput> {
+    await holdUntilDue(request);
     const executor = executorFor(executors, request);
     const problems = executor.validateParams(request);
     if (problems.length > 0) {

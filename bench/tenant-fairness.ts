@@ -23,6 +23,7 @@ import { TEMPORAL_CLI, defaultInstallDir, findBinary } from '../src/temporal/bin
 import { createPulseWorker } from '../src/temporal/worker.js';
 import { createTaskService } from '../src/tasks/task-service.js';
 import { withTenantScope } from '../src/tenants/tenant-scope.js';
+import { DEFAULT_RUN_LEAD_MS } from '../src/config.js';
 import { FAIR_WORKER_OPTIONS } from '../src/tenants/tenant-tasks.js';
 import { startClusterBenchServer } from './lib/cluster-server.js';
 import { startCallTarget } from './lib/call-target.js';
@@ -55,6 +56,8 @@ interface Case {
   readonly worker: 'default' | 'no-sticky' | 'tenants';
   /** A's `concurrent_runs`: each of its runs asks A's slots workflow for a slot (the cost of the limit). */
   readonly acmeConcurrentRuns?: number;
+  /** Runs handed to the worker this long ahead of their due time (`PULSE_RUN_LEAD`); 0: when due. */
+  readonly runLeadMs: number;
 }
 
 const SERVER = benchServer();
@@ -134,6 +137,7 @@ async function runCase(c: Case) {
       uiUrl: 'http://localhost',
       defaultTimezone: 'UTC',
       destinationGuard: guard,
+      runLeadMs: c.runLeadMs,
     });
     const scheduleFor = (tenant: string, dueAt: Date) =>
       withTenantScope({ tenantId: tenant, admin: false }, () =>
@@ -175,6 +179,7 @@ async function runCase(c: Case) {
       acme_last_ms: Math.round(a[a.length - 1] ?? NaN),
       bravo_rank: a.filter((t) => t < b).length + 1,
       worker: c.worker,
+      run_lead_ms: c.runLeadMs,
       ...(c.acmeConcurrentRuns ? { acme_concurrent_runs: c.acmeConcurrentRuns } : {}),
     };
     console.log(JSON.stringify(result));
@@ -194,22 +199,51 @@ async function runCase(c: Case) {
 }
 
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+const LEAD = DEFAULT_RUN_LEAD_MS;
 const allCases: Case[] = [
-  { name: 'B alone, no fairness', fairness: false, burst: 0, worker: 'default' },
-  { name: 'B alone, fairness, tenant worker', fairness: true, burst: 0, worker: 'tenants' },
-  { name: `B with A's burst of ${BURST}, no fairness`, fairness: false, burst: BURST, worker: 'default' },
-  { name: `B with A's burst of ${BURST}, fairness`, fairness: true, burst: BURST, worker: 'default' },
+  { name: 'B alone, no fairness', fairness: false, burst: 0, worker: 'default', runLeadMs: 0 },
+  { name: 'B alone, fairness, tenant worker', fairness: true, burst: 0, worker: 'tenants', runLeadMs: 0 },
+  {
+    name: 'B alone, fairness, tenant worker, run lead',
+    fairness: true,
+    burst: 0,
+    worker: 'tenants',
+    runLeadMs: LEAD,
+  },
+  {
+    name: `B with A's burst of ${BURST}, no fairness`,
+    fairness: false,
+    burst: BURST,
+    worker: 'default',
+    runLeadMs: 0,
+  },
+  {
+    name: `B with A's burst of ${BURST}, fairness`,
+    fairness: true,
+    burst: BURST,
+    worker: 'default',
+    runLeadMs: 0,
+  },
   {
     name: `B with A's burst of ${BURST}, fairness, no sticky`,
     fairness: true,
     burst: BURST,
     worker: 'no-sticky',
+    runLeadMs: 0,
   },
   {
     name: `B with A's burst of ${BURST}, fairness, tenant worker`,
     fairness: true,
     burst: BURST,
     worker: 'tenants',
+    runLeadMs: 0,
+  },
+  {
+    name: `B with A's burst of ${BURST}, fairness, tenant worker, run lead`,
+    fairness: true,
+    burst: BURST,
+    worker: 'tenants',
+    runLeadMs: LEAD,
   },
   {
     // A limit A never reaches: what asking for slots costs a burst.
@@ -218,6 +252,7 @@ const allCases: Case[] = [
     burst: BURST,
     worker: 'tenants',
     acmeConcurrentRuns: BURST,
+    runLeadMs: 0,
   },
 ];
 const cases = only

@@ -25,6 +25,11 @@ export interface PulseConfig {
   readonly apiKeys: readonly string[];
   /** `PULSE_TENANTS_FILE`: the tenant registry (docs/tenants.md); absent = single-tenant. */
   readonly tenantsFile: string | undefined;
+  /**
+   * `PULSE_RUN_LEAD`: with tenants, how long before its due time a one-time run is handed to a worker, which holds
+   * it until then (docs/tenants.md); `0` or `off`: when due. Default 8 s.
+   */
+  readonly runLeadMs: number;
   /** `PULSE_TIMER_MAX_TIME_SHIFT`: the servers Pulse starts batch timers by this much (unset: the server's 1 s). */
   readonly timerMaxTimeShift: string | undefined;
   /** Base URL of the Temporal Web UI, for `ui_url` links. */
@@ -143,6 +148,12 @@ function durationFrom(env: NodeJS.ProcessEnv, name: string, fallbackMs: number):
   return ms;
 }
 
+function runLeadFrom(env: NodeJS.ProcessEnv): number {
+  const raw = env.PULSE_RUN_LEAD?.trim().toLowerCase();
+  if (raw === 'off' || raw === '0') return 0;
+  return durationFrom(env, 'PULSE_RUN_LEAD', DEFAULT_RUN_LEAD_MS);
+}
+
 function boolFrom(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
   const raw = env[name]?.trim().toLowerCase();
   if (raw === undefined || raw === '') return fallback;
@@ -175,6 +186,13 @@ function tracingFrom(env: NodeJS.ProcessEnv): TracingMode {
   );
 }
 
+/**
+ * How long before its due time a tenant's one-time run is handed to a worker (`PULSE_RUN_LEAD`): longer than
+ * Temporal took to hand out the first runs of a burst of 2,000 due at once (1.7 s on the dev server, 5.2 s on the
+ * production-shaped cluster, BENCHMARKS.md), and short of the run's default heartbeat timeout (10 s).
+ */
+export const DEFAULT_RUN_LEAD_MS = 8000;
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PulseConfig {
   const uiPort = intFrom(env, 'TEMPORAL_UI_PORT', 8233);
   return {
@@ -185,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PulseConfig {
     port: intFrom(env, 'PORT', 8000),
     apiKeys: apiKeysFrom(env),
     tenantsFile: env.PULSE_TENANTS_FILE?.trim() || undefined,
+    runLeadMs: runLeadFrom(env),
     timerMaxTimeShift: env.PULSE_TIMER_MAX_TIME_SHIFT?.trim() || undefined,
     uiUrl: (env.PULSE_UI_URL || `http://localhost:${uiPort}`).replace(/\/+$/, ''),
     uiPort,

@@ -31,14 +31,14 @@ export class DueTimer {
     this.#changed = true;
   }
 
-  /** Resolves once the task is due and not paused. */
-  async due(): Promise<void> {
+  /** Resolves once the task is due (or `leadMs` before it) and not paused. */
+  async due(leadMs = 0): Promise<void> {
     for (;;) {
       if (this.#paused) {
         await condition(() => !this.#paused);
         continue;
       }
-      const remainingMs = this.#dueAtMs - Date.now();
+      const remainingMs = this.#dueAtMs - leadMs - Date.now();
       // A task already due runs at once: no timer, so no timer-granularity penalty on the server.
       if (remainingMs <= 0) return;
       this.#changed = false;

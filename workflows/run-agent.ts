@@ -13,7 +13,7 @@ import type { ResolvedInput } from './task-entity.js';
 type Activities = ReturnType<typeof createActivities>;
 
 const DEFAULT_RUN_TIMEOUT_MS = 10 * 60_000;
-const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
 
 /** Largest result kept in the memo; the full result stays in the workflow's result. */
 const MEMO_RESULT_LIMIT = 16 * 1024;
@@ -35,7 +35,8 @@ export interface RunOutcome {
 
 /**
  * Runs the task once; an executor's failure (after its retries) is a failed run, a cancellation is thrown on.
- * With `callbackUrl`, the run's activity also makes the callback's first attempt (`runAndDeliver`).
+ * With `callbackUrl`, the run's activity also makes the callback's first attempt (`runAndDeliver`). With
+ * `notBeforeMs` the run is handed out ahead (`run-ahead.ts`): its activity waits in the worker until then.
  */
 export async function runAgent(
   input: ResolvedInput,
@@ -43,12 +44,16 @@ export async function runAgent(
   scheduledFor: string,
   callbackUrl?: string,
   runContext?: RunContext,
+  notBeforeMs?: number,
 ): Promise<RunOutcome> {
   const timeoutMs = input.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
   const retry = input.retry;
   const activities = proxyActivities<Activities>({
     // What the Web UI shows for the activity: the call the run makes, not the activity's name.
-    summary: runSummary(input) + (callbackUrl ? ', then its callback' : ''),
+    summary:
+      runSummary(input) +
+      (callbackUrl ? ', then its callback' : '') +
+      (notBeforeMs !== undefined ? `; waits for ${new Date(notBeforeMs).toISOString()}` : ''),
     startToCloseTimeout: timeoutMs,
     // The activity heartbeats every second: a dead worker is noticed after this long, not after the run timeout,
     // and the attempt is retried on another worker.
@@ -76,8 +81,9 @@ export async function runAgent(
     ...(input.adaptive ? { adaptive: true as const } : {}),
     ...(input.tenant ? { tenant: input.tenant } : {}),
     ...(input.budget ? { usage: input.budget.usagePath ? { path: input.budget.usagePath } : {} } : {}),
+    ...(notBeforeMs !== undefined ? { notBeforeMs } : {}),
   };
-  const startedAtMs = Date.now();
+  const startedAtMs = Math.max(Date.now(), notBeforeMs ?? 0);
   const ran = { executionId, scheduledFor, startedAtMs };
   const succeeded = (output: ExecutionOutput): RunRecord => ({
     ...ran,

@@ -61,6 +61,7 @@ import {
 } from './delivery-policy.js';
 import { progressOf } from './progress.js';
 import { publish, publishRun, writeAttributes } from './publish.js';
+import { handsOutAhead, runAhead, runLeadOf, type AheadRun } from './run-ahead.js';
 import { runAgent, summarize, type RunOutcome } from './run-agent.js';
 import { TaskEntity } from './task-entity.js';
 
@@ -88,22 +89,33 @@ export async function scheduledTask(input: ScheduledTaskInput): Promise<RunRecor
       run = task.reported!;
       if (needsHistory(task.input)) history = await historyOf(task);
     } else {
-      await task.timer.due();
-      history = needsHistory(task.input) ? await historyOf(task) : undefined;
-      let budget: BudgetCheck | undefined;
-      if (task.input.budget) {
-        ({ budget, history } = await waitForBudget(task, history!));
-        if (budget.held) return holdOccurrence(task, budget.held);
-      }
-      task.status = 'processing';
-      progress.runStarting();
-      ({ run, firstAttempt } = await runOnce(task, history));
-      if (budget) {
-        run = {
-          ...run,
-          spend: spendAfter(budget, run.usage),
-          ...(task.heldReason ? { heldReason: task.heldReason } : {}),
-        };
+      const leadMs = runLeadOf(task.input);
+      for (;;) {
+        await task.timer.due(leadMs);
+        history = needsHistory(task.input) ? await historyOf(task) : undefined;
+        if (handsOutAhead(task, leadMs)) {
+          const outcome = await runAhead(task, (ahead) => runOnce(task, history, ahead));
+          // Withdrawn by a change: wait again, for what is now true.
+          if (!outcome) continue;
+          ({ run, firstAttempt } = outcome);
+          break;
+        }
+        let budget: BudgetCheck | undefined;
+        if (task.input.budget) {
+          ({ budget, history } = await waitForBudget(task, history!));
+          if (budget.held) return holdOccurrence(task, budget.held);
+        }
+        task.status = 'processing';
+        progress.runStarting();
+        ({ run, firstAttempt } = await runOnce(task, history));
+        if (budget) {
+          run = {
+            ...run,
+            spend: spendAfter(budget, run.usage),
+            ...(task.heldReason ? { heldReason: task.heldReason } : {}),
+          };
+        }
+        break;
       }
     }
   } catch (err) {
@@ -265,11 +277,18 @@ function wireHandlers(task: TaskEntity): void {
   setHandler(ackUpdate, (request) => task.ack(request, Date.now()));
 }
 
-/** The run through the task's executor; a cancel while it runs is recorded as the run's outcome. */
-async function runOnce(task: TaskEntity, history: RunHistory | undefined): Promise<RunOutcome> {
+/**
+ * The run through the task's executor, now or (`ahead`) handed out ahead of its due time; a cancel while it runs is
+ * recorded as the run's outcome.
+ */
+async function runOnce(
+  task: TaskEntity,
+  history: RunHistory | undefined,
+  ahead?: AheadRun,
+): Promise<RunOutcome> {
   const scheduledFor = new Date(task.dueAtMs).toISOString();
   const executionId = `${task.taskId}:${uuid4()}`;
-  const startedAtMs = Date.now();
+  const startedAtMs = Math.max(Date.now(), ahead?.notBeforeMs ?? 0);
   const input = task.runInput();
   // From version 3 the run's own activity makes the callback's first attempt (one activity per run, not two),
   // unless a delivery policy must first see the run's outcome.
@@ -277,11 +296,19 @@ async function runOnce(task: TaskEntity, history: RunHistory | undefined): Promi
     (task.input.version ?? 1) >= 3 && !task.input.delivery ? task.input.callbackUrl : undefined;
   try {
     const context = input.runContext && history ? runContext(task, executionId, history) : undefined;
-    const outcome = await runAgent(input, executionId, scheduledFor, firstAttemptWithRun, context);
+    const outcome = await runAgent(
+      input,
+      executionId,
+      scheduledFor,
+      firstAttemptWithRun,
+      context,
+      ahead?.notBeforeMs,
+    );
     const run = input.triggerInput ? { ...outcome.run, triggerInput: input.triggerInput } : outcome.run;
     return { ...outcome, run };
   } catch (err) {
-    if (isCancellation(err)) recordCancelledRun(task, executionId, startedAtMs);
+    // A withdrawn run never started: there is no run to record.
+    if (isCancellation(err) && !ahead?.withdrawn) recordCancelledRun(task, executionId, startedAtMs);
     throw err;
   }
 }

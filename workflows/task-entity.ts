@@ -6,6 +6,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { EXTERNAL_EXECUTOR } from '../src/shared/executor-names.js';
 import { FailureType } from '../src/shared/failure-types.js';
+import { AHEAD_SETTLED_MS } from '../src/shared/run-ahead.js';
 import { PulseDueAt, PulseStatus } from '../src/shared/search-attributes.js';
 import type {
   AckOutcome,
@@ -27,9 +28,18 @@ import { decideAck, decideClaim, type Lease } from './external-lease.js';
 /** The workflow's input with the task id it belongs to. */
 export type ResolvedInput = ScheduledTaskInput & { readonly taskId: string };
 
+/** A run handed out ahead of its due time (`runLeadMs`): it starts at `startsAtMs` unless withdrawn before. */
+export interface RunAhead {
+  readonly startsAtMs: number;
+  /** Called by a change to the task before then: the run is not to start, the task waits again. */
+  readonly withdraw: () => void;
+}
+
 export class TaskEntity {
   input: ResolvedInput;
-  status: TaskStatus = 'active';
+  #status: TaskStatus = 'active';
+  /** The run handed out ahead, while it waits in a worker for its due time. */
+  ahead: RunAhead | undefined;
   readonly runs: RunRecord[] = [];
   readonly timer: DueTimer;
   readonly external: boolean;
@@ -45,6 +55,19 @@ export class TaskEntity {
     this.input = input;
     this.timer = new DueTimer(dueAtMs);
     this.external = input.executor === EXTERNAL_EXECUTOR;
+  }
+
+  /**
+   * The task's status. A run handed out ahead leaves the task waiting (and changeable) until just before its due
+   * time; from then on the task is processing, as a run started at its due time would make it.
+   */
+  get status(): TaskStatus {
+    const started = this.ahead && Date.now() >= this.ahead.startsAtMs - AHEAD_SETTLED_MS;
+    return started && this.#status === 'active' ? 'processing' : this.#status;
+  }
+
+  set status(next: TaskStatus) {
+    this.#status = next;
   }
 
   get taskId(): string {
@@ -95,6 +118,14 @@ export class TaskEntity {
   reschedule(dueAtMs: number, triggerInput?: TriggerInput): void {
     this.timer.dueAtMs = dueAtMs;
     if (triggerInput) this.triggerInput = triggerInput;
+    this.#withdrawAhead();
+  }
+
+  /** A change before a run handed out ahead has started: that run is not to start; the task waits again. */
+  #withdrawAhead(): void {
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    ahead?.withdraw();
   }
 
   /** The input the run uses: the task's own, or what a trigger with input gave for this run. */
@@ -106,6 +137,7 @@ export class TaskEntity {
   setPaused(paused: boolean): void {
     this.timer.paused = paused;
     this.status = paused ? 'paused' : 'active';
+    this.#withdrawAhead();
   }
 
   amend({ input }: AmendRequest): void {
@@ -116,6 +148,7 @@ export class TaskEntity {
       // An adaptive task's earlier runs are its own record, not part of what a change replaces.
       ...(this.input.earlier ? { earlier: this.input.earlier } : {}),
     };
+    this.#withdrawAhead();
   }
 
   claim(request: ClaimRequest, nowMs: number, newExecutionId: () => string): ClaimOutcome {

@@ -78,6 +78,7 @@ export function createApiServices(inputs: ApiServiceInputs): AppDeps {
       destinationGuard: inputs.guard,
       guardFor,
       weightOf: (tenant: string) => tenants?.tenant(tenant)?.weight,
+      runLeadMs: config.runLeadMs,
       maxResultBytes: config.maxResultBytes,
       workerLeaseMs: config.workerLeaseMs,
       callbackWindowMs: config.callbackWindowMs,

@@ -44,6 +44,11 @@ export interface ExecutionRequest {
   readonly usage?: { readonly path?: string };
   /** The tenant the task belongs to: its signing secret, its concurrent-run limit. */
   readonly tenant?: string;
+  /**
+   * Epoch milliseconds: a run handed out ahead of its due time (`runLeadMs`) waits in the worker until then, and
+   * starts only if its task still wants it (`activities/run-ahead.ts`).
+   */
+  readonly notBeforeMs?: number;
 }
 
 /** What the `executeAgent` activity returns on success. */
@@ -121,6 +126,11 @@ export interface ScheduledTaskInput {
   readonly callbackWindowMs?: number;
   /** How long a run may go without a heartbeat before its worker is presumed dead; default 10 s. */
   readonly heartbeatTimeoutMs?: number;
+  /**
+   * Tenants: how long before its due time a one-time run is handed to a worker, which holds it until the due time
+   * (docs/tenants.md, "Runs handed out ahead"). Absent or 0: the run is handed out when due.
+   */
+  readonly runLeadMs?: number;
   /**
    * The workflow behaviour the task was created for (`TASK_INPUT_VERSION` when Pulse made it; absent, 1, in tasks
    * made before versions and by hand). Histories replay by it: a version changes what the workflow records.

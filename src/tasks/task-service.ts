@@ -76,6 +76,8 @@ export interface TaskServiceDeps {
   readonly callbackWindowMs?: number;
   /** With tenants: a tenant's fairness weight (its share of the workers when many runs are due at once). */
   readonly weightOf?: (tenant: string) => number | undefined;
+  /** `PULSE_RUN_LEAD` with tenants: how long ahead of its due time a run is handed to a worker (0: when due). */
+  readonly runLeadMs?: number;
   /** With tenants: the SSRF guard with a tenant's own allowed hosts. */
   readonly guardFor?: (tenant: string | undefined) => DestinationGuard | undefined;
   readonly now?: () => Date;
@@ -147,7 +149,12 @@ export function createTaskService(deps: TaskServiceDeps): TaskService {
       ...(createdAt ? { createdAt } : {}),
     });
     await checkDestinations(deps.guardFor?.(tenant) ?? guard, built.input);
-    return tenant ? ofTenant(built, tenant, deps.weightOf?.(tenant)) : built;
+    if (!tenant) return built;
+    const weight = deps.weightOf?.(tenant);
+    return ofTenant(built, tenant, {
+      ...(weight !== undefined ? { weight } : {}),
+      ...(deps.runLeadMs !== undefined ? { runLeadMs: deps.runLeadMs } : {}),
+    });
   }
 
   const kindOf = (built: BuiltTask): TaskKind => kinds.find((kind) => kind.owns(built))!;

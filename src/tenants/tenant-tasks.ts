@@ -4,6 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { WorkerOptions } from '@temporalio/worker';
+import { DEFAULT_RUN_LEAD_MS } from '../config.js';
 import { PulseTenant } from '../shared/search-attributes.js';
 import type { BuiltTask } from '../tasks/build-task.js';
 import { quote, scheduledTasksOn } from '../tasks/visibility-query.js';
@@ -15,13 +16,19 @@ import type { CountActive } from './active-task-gate.js';
  * schedule and every run it starts. The tenant rides in the workflow input too, for the worker's per-tenant
  * signing secret and fairness key.
  */
-export function ofTenant(built: BuiltTask, tenant: string, weight?: number): BuiltTask {
+export function ofTenant(
+  built: BuiltTask,
+  tenant: string,
+  { weight, runLeadMs = DEFAULT_RUN_LEAD_MS }: { weight?: number; runLeadMs?: number } = {},
+): BuiltTask {
   return {
     ...built,
     // Temporal's fairness: the matching service dispatches each tenant's tasks in turn (by weight), so one
     // tenant's burst does not queue the others behind it. The run's activities inherit it from its workflow.
     priority: { fairnessKey: tenant, ...(weight !== undefined ? { fairnessWeight: weight } : {}) },
-    input: { ...built.input, tenant },
+    // The run is handed to a worker ahead of its due time and waits there (`workflows/run-ahead.ts`): Temporal's
+    // work to start it is done before a burst's due time, in the order fairness gives.
+    input: { ...built.input, tenant, ...(runLeadMs > 0 ? { runLeadMs } : {}) },
     memo: { ...built.memo, tenant },
     searchAttributes: [
       ...built.searchAttributes.filter((p) => p.key.name !== PulseTenant.name),

@@ -27,16 +27,19 @@ const CANCEL_REACH_MS = 10_000;
 
 /**
  * Holds a run handed out ahead until its due time; returns when it is to start, throws (cancelled) when it was
- * withdrawn. Any other run (no `notBeforeMs`, or a retry) returns at once.
+ * withdrawn. Any other run (no `notBeforeMs`, or a retry after the due time) returns at once.
  */
 export async function holdUntilDue(request: ExecutionRequest): Promise<void> {
   const context = Context.current();
-  if (request.notBeforeMs === undefined || context.info.attempt > 1) return;
+  const { notBeforeMs } = request;
+  // A retry after the due time runs at once (a cancel stops retries in the server); one before it (its worker was
+  // shut down while holding the run) waits like the first attempt.
+  if (notBeforeMs === undefined || (context.info.attempt > 1 && Date.now() >= notBeforeMs)) return;
   const until = async (ms: number) => (ms > Date.now() ? context.sleep(ms - Date.now()) : undefined);
   // The look is made when the task is settled (no change is accepted after it), so it is not on the run's way.
-  await until(request.notBeforeMs - AHEAD_SETTLED_MS);
+  await until(notBeforeMs - AHEAD_SETTLED_MS);
   if (await stillWanted(context)) {
-    return Promise.race([turns.at(request.notBeforeMs, request.tenant ?? ''), context.cancelled]);
+    return Promise.race([turns.at(notBeforeMs, request.tenant ?? ''), context.cancelled]);
   }
   // Withdrawn. This activity's first heartbeat goes out at once, and its answer carries the cancel (or says the
   // workflow has ended), which ends the activity as cancelled.

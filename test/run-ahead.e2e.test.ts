@@ -191,4 +191,42 @@ describe('a run handed out ahead of its due time', () => {
     expect(calls('amend-old')).toHaveLength(0);
     expect(calls('amend-new')).toHaveLength(1);
   });
+
+  it('survives its worker shutting down while it holds the run: called once, at the due time', async () => {
+    const queue = `pulse-ahead-${Date.now()}`;
+    const first = await startPulse(env, { tenantsFile: file, runLeadMs: LEAD_MS }, queue);
+    let second: PulseUnderTest | undefined;
+    try {
+      const dueAtMs = Math.ceil((Date.now() + LEAD_MS + 2000) / 1000) * 1000;
+      const response = await first.call(
+        'POST',
+        '/tasks/schedule',
+        {
+          schedule_type: 'http_request',
+          when: new Date(dueAtMs).toISOString(),
+          payload: { url: `${receiver.url}/handed-over`, method: 'POST' },
+        },
+        auth,
+      );
+      expect(response.status, JSON.stringify(response.body)).toBe(200);
+      const id = response.body.task_id as string;
+      await handedOut(id, dueAtMs);
+      // The worker holding the run shuts down (a deploy) and another starts. The SDK lets the held run finish
+      // before the worker stops (a retry before the due time would wait for it too, `holdUntilDue`).
+      first.worker.shutdown();
+      second = await startPulse(env, { tenantsFile: file, runLeadMs: LEAD_MS }, queue);
+      const [call] = await until('the call', async () => calls('handed-over')[0] && calls('handed-over'), {
+        timeoutMs: 20_000,
+        everyMs: 50,
+      });
+      expect(call!.receivedAt).toBeGreaterThanOrEqual(dueAtMs);
+      const attempts = (await events(id)).filter((event) => event.type === ACTIVITY_SCHEDULED);
+      expect(attempts).toHaveLength(1);
+      await sleep(500);
+      expect(calls('handed-over')).toHaveLength(1);
+    } finally {
+      await first.stop().catch(() => undefined);
+      await second?.stop();
+    }
+  });
 });

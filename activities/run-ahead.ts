@@ -39,7 +39,10 @@ export async function holdUntilDue(request: ExecutionRequest): Promise<void> {
   // The look is made when the task is settled (no change is accepted after it), so it is not on the run's way.
   await until(notBeforeMs - AHEAD_SETTLED_MS);
   if (await stillWanted(context)) {
-    return Promise.race([turns.at(notBeforeMs, request.tenant ?? ''), context.cancelled]);
+    // The tenant's turn: its fairness key and weight, as Temporal's matching used them to hand the run out.
+    const { fairnessKey, fairnessWeight } = context.info.priority ?? {};
+    const turn = turns.at(notBeforeMs, fairnessKey ?? request.tenant ?? '', fairnessWeight ?? 1);
+    return Promise.race([turn, context.cancelled]);
   }
   // Withdrawn. This activity's first heartbeat goes out at once, and its answer carries the cancel (or says the
   // workflow has ended), which ends the activity as cancelled.

@@ -615,8 +615,10 @@ describe('the settings the API is built from', () => {
       PULSE_RETENTION_DAYS: '7',
       PULSE_ALLOWED_HOSTS: 'a.test, b.test',
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
+      PULSE_RUN_LEAD: '5s',
     });
     expect(config).toMatchObject({
+      runLeadMs: 5000,
       metricsPublic: true,
       logLevel: 'debug',
       temporalLogLevel: 'INFO',
@@ -639,7 +641,11 @@ describe('the settings the API is built from', () => {
         /OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be a URL/,
       ],
       [{ PULSE_API_KEY: 'good,bad key!' }, /PULSE_API_KEY: key 2 has characters a Bearer token cannot carry/],
+      [{ PULSE_RUN_LEAD: 'soon' }, /PULSE_RUN_LEAD must be a duration such as 30m or 24h, got 'soon'/],
     ];
+    expect(loadConfig({}).runLeadMs).toBe(8000);
+    expect(loadConfig({ PULSE_RUN_LEAD: 'off' }).runLeadMs).toBe(0);
+    expect(loadConfig({ PULSE_RUN_LEAD: '0' }).runLeadMs).toBe(0);
     for (const [env, message] of bad) expect(() => loadConfig(env), JSON.stringify(env)).toThrow(message);
   });
 });

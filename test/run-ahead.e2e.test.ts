@@ -172,6 +172,32 @@ describe('a run handed out ahead of its due time', () => {
     expect((await task(id)).runs).toHaveLength(1);
   });
 
+  it('is withdrawn by a trigger: the task runs once, at once, with the input the trigger gave', async () => {
+    const { id, dueAtMs } = await scheduleIn('trigger-old', LEAD_MS + 2000);
+    await handedOut(id, dueAtMs);
+    const triggeredAt = Date.now();
+    const triggered = await pulse.call(
+      'POST',
+      `/tasks/${id}/trigger`,
+      { payload: { url: `${receiver.url}/trigger-new`, method: 'POST' } },
+      auth,
+    );
+    expect(triggered.status, JSON.stringify(triggered.body)).toBeLessThan(300);
+    const [call] = await until(
+      'the triggered call',
+      async () => calls('trigger-new')[0] && calls('trigger-new'),
+      {
+        timeoutMs: 15_000,
+        everyMs: 50,
+      },
+    );
+    expect(call!.receivedAt).toBeGreaterThanOrEqual(triggeredAt);
+    expect(call!.receivedAt).toBeLessThan(dueAtMs);
+    await sleep(Math.max(0, dueAtMs - Date.now()) + 1000);
+    expect(calls('trigger-old')).toHaveLength(0);
+    expect(calls('trigger-new')).toHaveLength(1);
+  });
+
   it('is withdrawn by an amend: the run calls the new target, the old one never', async () => {
     const { id, dueAtMs } = await scheduleIn('amend-old', LEAD_MS + 2000);
     await handedOut(id, dueAtMs);

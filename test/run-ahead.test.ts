@@ -76,6 +76,22 @@ describe('TenantTurns', () => {
     expect(acme).toEqual(Array.from({ length: 300 }, (_, i) => `acme-${i}`));
   });
 
+  it("starts runs in proportion to the tenants' weights", async () => {
+    const turns = new TenantTurns();
+    const atMs = Date.now() + 30;
+    const started: string[] = [];
+    const runs = [
+      ...Array.from({ length: 6 }, () => turns.at(atMs, 'heavy', 2).then(() => started.push('heavy'))),
+      ...Array.from({ length: 6 }, () => turns.at(atMs, 'light', 1).then(() => started.push('light'))),
+      ...Array.from({ length: 2 }, () => turns.at(atMs, 'half', 0.5).then(() => started.push('half'))),
+    ];
+    await Promise.all(runs);
+    // Turn 1: heavy ×2, light; turn 2: heavy ×2, light, half; turn 3: heavy ×2, light; turn 4: light, half; ...
+    expect(started.slice(0, 7)).toEqual(['heavy', 'heavy', 'light', 'heavy', 'heavy', 'light', 'half']);
+    expect(started.lastIndexOf('heavy')).toBeLessThan(started.lastIndexOf('light'));
+    expect(started).toHaveLength(14);
+  });
+
   it('does not start a run before its time', async () => {
     const turns = new TenantTurns();
     const atMs = Date.now() + 120;

@@ -111,6 +111,32 @@ describe('a run handed out ahead of its due time', () => {
     expect(calls('on-time')).toHaveLength(1);
   });
 
+  it('keeps its whole run timeout after the due time, however short', async () => {
+    const dueAtMs = Math.ceil((Date.now() + LEAD_MS + 2000) / 1000) * 1000;
+    const response = await pulse.call(
+      'POST',
+      '/tasks/schedule',
+      {
+        schedule_type: 'http_request',
+        when: new Date(dueAtMs).toISOString(),
+        payload: { url: `${receiver.url}/short-timeout`, method: 'POST' },
+        // Shorter than the lead: were the hold counted in it, the attempt would time out before the due time.
+        retry: { timeout: '1s', maximum_attempts: 1 },
+      },
+      auth,
+    );
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    const id = response.body.task_id as string;
+    await handedOut(id, dueAtMs);
+    const done = await until('the task ended', async () => {
+      const body = await task(id);
+      return ['completed', 'failed'].includes(body.status) ? body : undefined;
+    });
+    expect(done.status, JSON.stringify(done.runs)).toBe('completed');
+    expect(calls('short-timeout')).toHaveLength(1);
+    expect(calls('short-timeout')[0]!.receivedAt).toBeGreaterThanOrEqual(dueAtMs);
+  });
+
   it('is withdrawn by a cancel: the target is never called, the cancel answers at once, no run is recorded', async () => {
     const { id, dueAtMs } = await scheduleIn('cancelled', LEAD_MS + 2000);
     await handedOut(id, dueAtMs);

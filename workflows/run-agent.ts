@@ -54,7 +54,8 @@ export async function runAgent(
       runSummary(input) +
       (callbackUrl ? ', then its callback' : '') +
       (notBeforeMs !== undefined ? `; waits for ${new Date(notBeforeMs).toISOString()}` : ''),
-    startToCloseTimeout: timeoutMs,
+    // A run handed out ahead holds its activity until the due time: the run's own timeout starts then.
+    startToCloseTimeout: timeoutMs + Math.max(0, (notBeforeMs ?? 0) - Date.now()),
     // The activity heartbeats every second: a dead worker is noticed after this long, not after the run timeout,
     // and the attempt is retried on another worker.
     heartbeatTimeout: input.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,

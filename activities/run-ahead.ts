@@ -52,9 +52,9 @@ export async function holdUntilDue(request: ExecutionRequest): Promise<void> {
 }
 
 /**
- * Whether the workflow still wants this run: it is running, and has not asked to cancel this activity. A message
- * it has not answered yet (its workflow task is pending) may be a change or a cancel made before the due time, so
- * the activity waits for the answer before it decides.
+ * Whether the workflow still wants this run: it is running, has not asked to cancel this activity, and this attempt
+ * is the activity's current one. A message it has not answered yet (its workflow task is pending) may be a change
+ * or a cancel made before the due time, so the activity waits for the answer before it decides.
  */
 async function stillWanted(context: Context): Promise<boolean> {
   const { workflowExecution, activityId } = context.info;
@@ -72,6 +72,8 @@ async function stillWanted(context: Context): Promise<boolean> {
     if (description.status.name !== 'RUNNING') return false;
     const mine = description.raw.pendingActivities?.find((activity) => activity.activityId === activityId);
     if (!mine || mine.state === PENDING_ACTIVITY_STATE_CANCEL_REQUESTED) return false;
+    // An attempt the server already gave up on (timed out) and retried is not this one to run.
+    if (mine.attempt !== context.info.attempt) return false;
     if (!description.raw.pendingWorkflowTask || Date.now() >= deadline) return true;
     context.heartbeat();
     await context.sleep(LOOK_AGAIN_MS);

@@ -121,7 +121,7 @@ describe('a run handed out ahead of its due time', () => {
         when: new Date(dueAtMs).toISOString(),
         payload: { url: `${receiver.url}/short-timeout`, method: 'POST' },
         // Shorter than the lead: were the hold counted in it, the attempt would time out before the due time.
-        retry: { timeout: '1s', maximum_attempts: 1 },
+        retry: { timeout: '1s', max_attempts: 1 },
       },
       auth,
     );

@@ -106,12 +106,15 @@ export async function runAgent(
   } catch (err) {
     if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
     const finishedAtMs = Date.now();
+    // A run handed out ahead may fail before its due time (its attempts ran out while it was held).
+    const failedFromMs = Math.min(startedAtMs, finishedAtMs);
     return {
       run: {
         ...ran,
+        startedAtMs: failedFromMs,
         status: 'failed',
         finishedAtMs,
-        executionTimeMs: finishedAtMs - startedAtMs,
+        executionTimeMs: finishedAtMs - failedFromMs,
         result: null,
         error: err.cause?.message ?? err.message,
       },

@@ -454,13 +454,15 @@ function recordCancelledRun(task: TaskEntity, executionId: string, startedAtMs: 
   // Histories cancelled mid-run before this record existed replay without it.
   if (!patched('record-cancelled-run')) return;
   const finishedAtMs = Date.now();
+  // A run handed out ahead may end before its due time.
+  const fromMs = Math.min(startedAtMs, finishedAtMs);
   task.runs.push({
     executionId,
     status: 'cancelled',
     scheduledFor: new Date(task.dueAtMs).toISOString(),
-    startedAtMs,
+    startedAtMs: fromMs,
     finishedAtMs,
-    executionTimeMs: finishedAtMs - startedAtMs,
+    executionTimeMs: finishedAtMs - fromMs,
     result: null,
     error: 'the task was cancelled while this run was in progress; the run was stopped',
   });

@@ -13,7 +13,9 @@ runChild<Record<string, never>>(async () => {
     const at = preciseNow();
     req.resume();
     if (req.url === '/__calls') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(Object.fromEntries(calls)));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify(Object.fromEntries(calls)));
       return;
     }
     const key = (req.url ?? '/').slice(1);

@@ -119,4 +119,23 @@ describe.concurrent('npm start survives a restart', () => {
     expect(await waitUntil(() => !sameProcess(record!.server), 20_000)).toBe(true);
     expect(await waitUntil(async () => !(await portIsOpen(ports.temporal)), 5_000)).toBe(true);
   });
+
+  it('its embedded server killed alone, the service stops (code 1) and says why, and the next start comes up', async () => {
+    const dir = newDataDir();
+    const { ports, env, api } = await serviceEnv(dir);
+    const first = await startService(env, { detached: true });
+    running.push(first);
+    const record = readDevServerRecord(path.join(dir, 'temporal.pid'));
+    expect(record && sameProcess(record.server)).toBeTruthy();
+    const exited = new Promise<number | null>((resolve) => first.child.once('exit', (code) => resolve(code)));
+    process.kill(record!.server.pid, 'SIGKILL');
+    // Before, Pulse kept its port and answered nothing useful, and the next start found the port taken.
+    expect(await exited).toBe(1);
+    expect(first.output.join('')).toMatch(/the embedded Temporal dev server exited unexpectedly; stopping/);
+    expect(await portIsOpen(ports.api)).toBe(false);
+    const second = await startService(env, { detached: true });
+    running.push(second);
+    expect(await fetch(`${api}/health`).then((r) => r.json())).toMatchObject({ status: 'ok' });
+    expect(await stopService(second)).toBe(0);
+  });
 });

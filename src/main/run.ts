@@ -150,7 +150,14 @@ export async function runPulse(options: RunOptions): Promise<void> {
     if (config.webhookSecret) parseWebhookSecret(config.webhookSecret, 'PULSE_WEBHOOK_SECRET');
     // First on the stack, so it closes last: the worker's final spans are exported before the process exits.
     const tracing = await startTracingIfOn(config, stack);
-    const address = await temporalAddress(config, options, stack, logger, devServerLog.line);
+    const address = await temporalAddress(config, options, stack, logger, devServerLog.line, () => {
+      if (stopping) return;
+      // Without its server the service can only fail every call: it stops, so that whatever started it (a shell,
+      // a supervisor) sees it end and can start it again, on the same data.
+      logger.error('the embedded Temporal dev server exited while Pulse was running');
+      log('[pulse] the embedded Temporal dev server exited unexpectedly; stopping (start it again: npm start)');
+      void stop('Temporal dev server exited').then(() => process.exit(1));
+    });
     if (isLocalDevelopment(config, options)) announceLocalDevelopment(config);
     const connection = await Connection.connect({ address });
     stack.push({ name: 'Temporal client connection', close: () => connection.close() });
@@ -339,6 +346,7 @@ async function temporalAddress(
   stack: Stack,
   logger: Logger,
   serverLine: (line: string) => void,
+  serverExited: () => void,
 ): Promise<string> {
   if (config.temporalAddress) return config.temporalAddress;
   if (!options.embeddedServer) return `127.0.0.1:${config.temporalPort}`;
@@ -359,6 +367,7 @@ async function temporalAddress(
     },
   });
   stack.push({ name: 'Temporal dev server', close: () => server.stop() });
+  void server.exited.then(serverExited);
   await setRetention(server.address, config.namespace, config.retentionDays).catch((err: unknown) =>
     logger.warn({ err }, 'could not set the namespace retention'),
   );

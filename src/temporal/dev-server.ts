@@ -50,6 +50,8 @@ export interface DevServerOptions {
 
 export interface DevServer {
   readonly address: string;
+  /** Resolves when the server has exited, whatever ended it (a stop, a crash, a kill). */
+  readonly exited: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -255,6 +257,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   }
   return {
     address,
+    exited,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.stdin!.end();
@@ -307,5 +310,15 @@ async function startWithSdkDownload(options: DevServerOptions, address: string):
       ],
     },
   });
-  return { address, stop: () => env.teardown() };
+  // The SDK does not say when its server ends by itself; this one is seen to end only when stopped.
+  let ended!: () => void;
+  const exited = new Promise<void>((resolve) => (ended = resolve));
+  return {
+    address,
+    exited,
+    stop: async () => {
+      await env.teardown();
+      ended();
+    },
+  };
 }

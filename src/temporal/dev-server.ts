@@ -31,7 +31,7 @@ import {
 } from './dev-server-pidfile.js';
 import { followLog } from './log-follower.js';
 import { isListening } from './port-probe.js';
-import { stampOf } from './process-stamp.js';
+import { sameProcess, stampOf, type ProcessStamp } from './process-stamp.js';
 
 export interface DevServerOptions {
   /** `temporal` CLI; undefined = let the SDK download a dev server. */
@@ -235,9 +235,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   };
   process.once('exit', killGroup);
   const pidFile = devServerPidFile(options.dbFile);
+  let server: ProcessStamp | undefined;
   try {
     const serverPid = await readServerPid(child.stdio[3] as Readable, exited);
-    const server = stampOf(serverPid);
+    server = stampOf(serverPid);
     const owner = stampOf(process.pid);
     // Recorded before the wait for readiness: a kill during a slow start must be recoverable too.
     if (server && owner) {
@@ -255,9 +256,15 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     removeDevServerRecord(pidFile);
     throw err;
   }
+  // The watchdog ends when the server does, and also when it alone is killed: then the server still runs (an
+  // orphan the next start stops, provably ours by its record), and has not exited.
+  const serverStamp = server;
+  const serverExited = exited.then(async () => {
+    while (serverStamp && sameProcess(serverStamp)) await new Promise((resolve) => setTimeout(resolve, 1000));
+  });
   return {
     address,
-    exited,
+    exited: serverExited,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.stdin!.end();

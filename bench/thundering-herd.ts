@@ -10,6 +10,7 @@
  * queue: how the drain scales with workers, and (with `--server=cluster`) whether the worker, the server or the
  * database bounds it (their CPU seconds while draining are in the result).
  */
+import proto from '@temporalio/proto';
 import { closedLoop } from './lib/load.js';
 import { createLatencyRecorder, formatSummary, type LatencySummary } from './lib/histogram.js';
 import { machineInfo } from './lib/machine.js';
@@ -17,8 +18,15 @@ import type { BenchOptions, SideName } from './lib/options.js';
 import { loadAverage } from './lib/proc.js';
 import { formatMs, printTable, ratio, writeResult, type BenchResult } from './lib/report.js';
 import { cpuUsedBetween, startStack, warmUp } from './lib/stack.js';
-import { readServerCounters, serverWorkPerRun, type ServerWorkPerRun } from './lib/server-work.js';
+import {
+  readServerCounters,
+  serverWorkPerRun,
+  type ServerCounters,
+  type ServerWorkPerRun,
+} from './lib/server-work.js';
 import { runIfMain } from './lib/standalone.js';
+
+const { temporal } = proto;
 
 const HOUR_MS = 3_600_000;
 const HEADROOM = 1.15;
@@ -54,6 +62,8 @@ interface HerdRun {
   /** User timers that fired while draining, per task: the share of the herd that was sleeping when due. */
   readonly sleepingAtDue: number;
   readonly lastCallbackAfterDueMs: number;
+  /** From the due instant until every workflow of the herd had closed (after its callback); null: not all did. */
+  readonly allClosedAfterDueMs: number | null;
   readonly lateness: LatencySummary;
   readonly drainPerSecond: number;
   readonly missing: number;
@@ -62,11 +72,57 @@ interface HerdRun {
   readonly errors: number;
   /** The server's own counts of what it did per run while the herd drained (see lib/server-work.ts). */
   readonly serverWork: ServerWorkPerRun;
+  /** With `BENCH_HERD_HISTORIES=N`: the events of N of the herd's histories, by type, per run. */
+  readonly eventsPerRun?: Record<string, number>;
   /** CPU seconds per process while the herd was scheduled and while it drained. */
   readonly cpuSeconds: {
     readonly scheduling: Record<string, number>;
     readonly draining: Record<string, number>;
+    /** From the due instant until every workflow had closed. */
+    readonly untilClosed: Record<string, number>;
   };
+}
+
+/** When the server had closed `runs` workflows since `before` (its close tasks), or undefined by `deadline`. */
+async function allClosed(
+  metricsUrl: string,
+  before: ServerCounters,
+  runs: number,
+  deadline: number,
+): Promise<number | undefined> {
+  const key = 'task:TransferActiveTaskCloseExecution';
+  for (;;) {
+    const closed = ((await readServerCounters(metricsUrl)).get(key) ?? 0) - (before.get(key) ?? 0);
+    if (closed >= runs) return Date.now();
+    if (Date.now() > deadline) return undefined;
+    // Once a second: the server's metrics page is large, and reading it takes CPU from the herd.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+/** How many of the herd's histories to read after it drained (0: none); for a look at what each run wrote. */
+const HISTORY_SAMPLE = Number(process.env.BENCH_HERD_HISTORIES ?? 0);
+
+/** The events of `count` histories spread over the herd, by type (workflow-task timeouts by kind), per history. */
+async function sampleHistories(
+  stack: Awaited<ReturnType<typeof startStack>>,
+  ids: readonly string[],
+  count: number,
+): Promise<Record<string, number> | undefined> {
+  if (count <= 0 || ids.length === 0) return undefined;
+  const tally = new Map<string, number>();
+  const step = Math.max(1, Math.floor(ids.length / count));
+  let read = 0;
+  for (let i = 0; i < ids.length && read < count; i += step, read++) {
+    const history = await stack.client.workflow.getHandle(ids[i]!).fetchHistory();
+    for (const event of history.events ?? []) {
+      let type = temporal.api.enums.v1.EventType[event.eventType ?? 0]!.replace('EVENT_TYPE_', '');
+      const timeout = event.workflowTaskTimedOutEventAttributes?.timeoutType;
+      if (timeout) type += `:${temporal.api.enums.v1.TimeoutType[timeout]}`;
+      tally.set(type, (tally.get(type) ?? 0) + 1);
+    }
+  }
+  return Object.fromEntries([...tally].map(([type, n]) => [type, Math.round((n / read) * 100) / 100]));
 }
 
 async function herdOn(options: BenchOptions, side: SideName, workers: number): Promise<HerdRun> {
@@ -130,6 +186,18 @@ async function herdOn(options: BenchOptions, side: SideName, workers: number): P
       await readServerCounters(stack.server.metricsUrl),
       ids.length,
     );
+    // A run's callback goes out before its workflow closes (the close is the workflow task after the run): the herd
+    // is done once every workflow has closed too, and what the server and workers did until then counts.
+    const closedAt = await allClosed(
+      metricsUrl,
+      countersDue,
+      ids.length,
+      Date.now() + Math.max(120_000, tasks * 30),
+    );
+    const cpuClosed = stack.cpuSeconds();
+    const eventsPerRun = await sampleHistories(stack, ids, HISTORY_SAMPLE);
+    if (eventsPerRun)
+      console.log(`  ${side}: events per run (${HISTORY_SAMPLE} histories): ${JSON.stringify(eventsPerRun)}`);
     const lateness = createLatencyRecorder();
     let last = 0;
     for (const id of ids) {
@@ -144,6 +212,14 @@ async function herdOn(options: BenchOptions, side: SideName, workers: number): P
       `  ${side}: last callback ${formatMs(last)} after the due instant; ${formatSummary(summary)}`,
     );
     console.log(`  ${side}: CPU s while draining: ${JSON.stringify(cpuUsedBetween(cpuDue, cpuDrained))}`);
+    const allClosedAfterDueMs = closedAt === undefined ? null : Math.max(0, Math.round(closedAt - dueAtMs));
+    console.log(
+      `  ${side}: ` +
+        (allClosedAfterDueMs === null
+          ? 'NOT all closed'
+          : `all closed ${formatMs(allClosedAfterDueMs)} after the due instant`) +
+        `; CPU s until then: ${JSON.stringify(cpuUsedBetween(cpuDue, cpuClosed))}`,
+    );
     console.log(
       `  ${side}: server work per run: ${serverWork.stateWrites} state writes, ` +
         `${serverWork.visibilityWrites} visibility writes, ${serverWork.internalTasks} internal tasks; ` +
@@ -156,15 +232,18 @@ async function herdOn(options: BenchOptions, side: SideName, workers: number): P
       sleepingBeforeDueMs: sleepingBeforeDueMs === null ? null : Math.round(sleepingBeforeDueMs),
       sleepingAtDue,
       lastCallbackAfterDueMs: Math.round(last),
+      allClosedAfterDueMs,
       lateness: summary,
       drainPerSecond: Math.round((summary.count / last) * 1000),
       missing: missing.length,
       duplicates: stack.receiver.duplicates,
       errors: run.errors,
       serverWork,
+      ...(eventsPerRun ? { eventsPerRun } : {}),
       cpuSeconds: {
         scheduling: cpuUsedBetween(cpuBefore, cpuScheduled),
         draining: cpuUsedBetween(cpuDue, cpuDrained),
+        untilClosed: cpuUsedBetween(cpuDue, cpuClosed),
       },
     };
   } finally {
@@ -193,13 +272,26 @@ export async function thunderingHerd(options: BenchOptions): Promise<BenchResult
   const base = bySide.baseline!;
   console.log('');
   printTable(
-    ['workers', 'side', 'last callback', '×baseline', 'p50', 'p99', 'drain/s', 'asleep', 'missing', 'twice'],
+    [
+      'workers',
+      'side',
+      'last callback',
+      '×baseline',
+      'all closed',
+      'p50',
+      'p99',
+      'drain/s',
+      'asleep',
+      'missing',
+      'twice',
+    ],
     Object.entries(byWorkers).flatMap(([workers, runs]) =>
       Object.entries(runs).map(([side, r]) => [
         workers,
         side,
         formatMs(r.lastCallbackAfterDueMs),
         `${ratio(r.lastCallbackAfterDueMs, runs.baseline!.lastCallbackAfterDueMs)}×`,
+        r.allClosedAfterDueMs === null ? 'not all' : formatMs(r.allClosedAfterDueMs),
         formatMs(r.lateness.p50Ms),
         formatMs(r.lateness.p99Ms),
         String(r.drainPerSecond),

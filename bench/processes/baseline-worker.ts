@@ -2,6 +2,7 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createBaselineActivities } from '../baseline/activities.js';
 import { runChild } from '../lib/child-process.js';
+import { experimentWorkerOptions } from '../lib/worker-experiment.js';
 
 export interface BaselineWorkerConfig {
   readonly address: string;
@@ -24,6 +25,7 @@ runChild<BaselineWorkerConfig>(async (config) => {
     maxHeartbeatThrottleInterval: '1s',
     defaultHeartbeatThrottleInterval: '1s',
     shutdownGraceTime: '1s',
+    ...experimentWorkerOptions('baseline'),
   });
   const running = worker.run();
   return {

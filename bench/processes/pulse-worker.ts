@@ -9,6 +9,7 @@ import { runChild } from '../lib/child-process.js';
 import { benchDestinationGuard } from '../lib/guard.js';
 import { createInstantExecutor } from '../lib/instant-executor.js';
 import { freePort } from '../lib/temporal-server.js';
+import { experimentWorkerOptions } from '../lib/worker-experiment.js';
 
 export interface PulseWorkerConfig {
   readonly address: string;
@@ -37,6 +38,7 @@ runChild<PulseWorkerConfig>(async (config) => {
       workflowsPath: undefined,
       workflowBundle: { codePath: config.bundlePath },
       shutdownGraceTime: '1s',
+      ...experimentWorkerOptions('pulse'),
     },
   });
   const running = worker.run();

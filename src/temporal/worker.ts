@@ -6,6 +6,7 @@ import type { Logger } from '../observability/logger.js';
 import type { PulseMetrics } from '../observability/metrics.js';
 import type { WorkerTracing } from '../observability/tracing.js';
 import { PROJECT_ROOT } from '../project-root.js';
+import { createStickyRelease, noStickyRelease } from './sticky-release.js';
 import { workflowBundlePath } from './workflow-bundle.js';
 
 export const WORKFLOWS_PATH = path.join(PROJECT_ROOT, 'workflows', 'index.ts');
@@ -39,17 +40,28 @@ export async function workflowCode(tracing?: WorkerTracing) {
   });
   return {
     workflowBundle: { codePath },
-    ...(tracing ? { sinks: tracing.sinks, interceptors } : {}),
+    // The workflows call the `stickyRelease` sink; a worker that releases nothing (a replay) still registers it.
+    sinks: { ...tracing?.sinks, ...noStickyRelease },
+    ...(tracing ? { interceptors } : {}),
   } satisfies Partial<WorkerOptions>;
 }
 
 /** Creates the worker that runs `scheduledTask` workflows and their activities. */
 export async function createPulseWorker(deps: PulseWorkerDeps): Promise<Worker> {
-  return Worker.create({
+  const code = await workflowCode(deps.tracing);
+  const stickyRelease = createStickyRelease({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    logger: deps.logger,
+    // Without a workflow cache nothing is sticky (the SDK's default cache is on).
+    enabled: deps.options?.maxCachedWorkflows !== 0,
+  });
+  const worker = await Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    ...(await workflowCode(deps.tracing)),
+    ...code,
+    sinks: { ...code.sinks, ...stickyRelease },
     activities: createActivities({
       ...deps.activities,
       executors: deps.executors,
@@ -64,4 +76,5 @@ export async function createPulseWorker(deps: PulseWorkerDeps): Promise<Worker> 
     shutdownGraceTime: '10s',
     ...deps.options,
   });
+  return worker;
 }

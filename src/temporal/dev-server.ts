@@ -102,12 +102,21 @@ export const DEV_SERVER_SQLITE_PRAGMAS = ['journal_mode=WAL', 'synchronous=FULL'
  * The herd of 2,000 drained in 34 s instead of 58-61 s on the dev server (BENCHMARKS.md). Reads stay on four
  * partitions, so what an earlier Pulse left in the others is still dispatched after an upgrade.
  *
+ * The CLI's dev server keeps 8,096 workflows in its mutable-state cache (`history.hostLevelCacheMaxSize`); the
+ * server's own default, which the cluster runs, is 128,000. Past 8,096 sleeping tasks, every step of a run read the
+ * workflow back from SQLite (about two reads a run in a herd of 10,000, against none at 5,000) and lost what lives
+ * only in that cache (a sleeping task's sticky release, `src/temporal/sticky-release.ts`): Pulse's servers run the
+ * server's default (BENCHMARKS.md, session 21). Entries leave the cache an hour after their last use.
+ *
  * The CLI's dev server reads search attributes from its database on every use
  * (`system.forceSearchAttributesCacheRefreshOnRead`); turning that off, as production servers have it, cut the
  * server's work per run, but made a new schedule's first run late on a fresh server, so it stays as the CLI sets it
  * (BENCHMARKS.md, "Session 16").
  */
-export const SERVER_DYNAMIC_CONFIG = ['matching.numTaskqueueWritePartitions=1'];
+export const SERVER_DYNAMIC_CONFIG = [
+  'matching.numTaskqueueWritePartitions=1',
+  'history.hostLevelCacheMaxSize=128000',
+];
 
 /** The settings of Pulse's configuration (`loadConfig`) that reach the dynamic config of a server Pulse starts. */
 export type ServerSettings = Pick<PulseConfig, 'timerMaxTimeShift' | 'tenantsFile'>;

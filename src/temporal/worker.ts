@@ -56,7 +56,7 @@ export async function createPulseWorker(deps: PulseWorkerDeps): Promise<Worker> 
     // Without a workflow cache nothing is sticky (the SDK's default cache is on).
     enabled: deps.options?.maxCachedWorkflows !== 0,
   });
-  const worker = await Worker.create({
+  return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
@@ -76,5 +76,4 @@ export async function createPulseWorker(deps: PulseWorkerDeps): Promise<Worker> 
     shutdownGraceTime: '10s',
     ...deps.options,
   });
-  return worker;
 }
